@@ -1,0 +1,25 @@
+/* file.h - whole-file reads and atomic writes. */
+#ifndef LM_UTIL_FILE_H
+#define LM_UTIL_FILE_H
+
+#include <stddef.h>
+#include "util/error.h"
+
+/* Reads a whole file; the buffer is NUL-terminated (not counted in *len). */
+char *lm_read_file(const char *path, size_t *len, lm_error *err);
+
+/* Writes to a temporary file beside `path`, fsyncs it, then renames it into
+ * place: readers see the old file or the new one, never a torn one. */
+int lm_write_file_atomic(const char *path, const void *data, size_t len,
+                         lm_error *err);
+
+/* mkdir -p. */
+int lm_mkdirs(const char *path, lm_error *err);
+
+int lm_file_exists(const char *path);
+int lm_dir_exists(const char *path);
+
+/* Joins a directory and a name with one '/'; returns a new string. */
+char *lm_path_join(const char *dir, const char *name);
+
+#endif

@@ -1,0 +1,39 @@
+/* main.c - `lmntk`: the command-line tool.  Dispatches to a sub-command. */
+#include <stdio.h>
+#include <string.h>
+#include "commands.h"
+
+typedef struct {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *help;
+} command;
+
+static const command commands[] = {
+    {"logits", cmd_logits, "top tokens and logits at the mask of a text"},
+    {"encode", cmd_encode, "a task split through its prompt template, as JSON lines"},
+    {"kernel", cmd_kernel, "eNTK kernels and pre-trained outputs of a task split"},
+    {"run", cmd_run, "run an experiment spec locally"},
+    {"submit", cmd_submit, "submit an experiment spec to a server"},
+    {"status", cmd_status, "state and progress of a submitted experiment"},
+    {"wait", cmd_wait, "wait for a submitted experiment to finish"},
+    {"results", cmd_results, "results of a finished experiment"},
+};
+
+static void usage(FILE *to) {
+    fprintf(to, "usage: lmntk <command> [options]   (lmntk <command> --help)\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(to, "  %-8s %s\n", commands[i].name, commands[i].help);
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(argv[1], commands[i].name) == 0) return commands[i].fn(argc - 1, argv + 1);
+    fprintf(stderr, "lmntk: unknown command '%s'\n", argv[1]);
+    usage(stderr);
+    return 2;
+}
