@@ -1,5 +1,4 @@
 /* file.c - whole-file reads, atomic writes, directories. */
-#define _GNU_SOURCE
 #include "util/file.h"
 
 #include <errno.h>
