@@ -3,6 +3,7 @@
 
 #include <cblas.h>
 #undef I /* complex.h (pulled in by cblas.h) defines I; we use it for FFN widths */
+#include <stdlib.h>
 #include <string.h>
 
 /* The input rows X and delta rows Δ of a linear weight, and their widths. */
@@ -46,6 +47,27 @@ static void add_decoder_rows(const lm_pass *p, int s, int r, float *out) {
     }
 }
 
+void lm_grad_linear_rows(const lm_pass *p, int tensor, int s, int r, int row0, int row1,
+                         float *out) {
+    const lm_param_tensor *t = &p->m->tensors[tensor];
+    const float *X, *D;
+    int in, o, t0 = p->b->seq_start[s], L = p->b->seq_start[s + 1] - t0;
+    if (t->role == LM_R_HEAD_W || t->role == LM_R_CLS_W) {
+        /* one row feeds the head: the gradient is an outer product */
+        int H = p->m->cfg.hidden, n_seq = p->b->n_seq;
+        const float *d = t->role == LM_R_HEAD_W
+                             ? p->hb->ddense + ((size_t)r * n_seq + s) * H
+                             : p->dlogits + ((size_t)r * n_seq + s) * p->n_out;
+        const float *x = t->role == LM_R_HEAD_W ? p->ha->x + (size_t)s * H : p->head_x + (size_t)s * H;
+        for (int i = row0; i < row1; i++)
+            for (int j = 0; j < H; j++) out[(size_t)(i - row0) * H + j] = d[i] * x[j];
+        return;
+    }
+    linear_factors(p, t, r, &X, &D, &in, &o);
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, row1 - row0, in, L, 1.0f,
+                D + (size_t)t0 * o + row0, o, X + (size_t)t0 * in, in, 0.0f, out, in);
+}
+
 void lm_grad_tensor(const lm_pass *p, int tensor, int s, int r, float *out) {
     const lm_param_tensor *t = &p->m->tensors[tensor];
     const lm_batch *b = p->b;
@@ -59,9 +81,7 @@ void lm_grad_tensor(const lm_pass *p, int tensor, int s, int r, float *out) {
     int in, o;
     switch (t->role) {
     case LM_R_Q_W: case LM_R_K_W: case LM_R_V_W: case LM_R_O_W: case LM_R_FF1_W: case LM_R_FF2_W:
-        linear_factors(p, t, r, &X, &D, &in, &o);
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, o, in, L, 1.0f, D + (size_t)t0 * o, o,
-                    X + (size_t)t0 * in, in, 0.0f, out, in);
+        lm_grad_linear_rows(p, tensor, s, r, 0, t->rows, out);
         return;
     case LM_R_Q_B: case LM_R_V_B: case LM_R_O_B: case LM_R_FF1_B: case LM_R_FF2_B:
         linear_factors(p, t, r, &X, &D, &in, &o);
@@ -84,12 +104,9 @@ void lm_grad_tensor(const lm_pass *p, int tensor, int s, int r, float *out) {
         if (t->role == LM_R_WORD && p->m->tied && p->head == LM_HEAD_MLM) add_decoder_rows(p, s, r, out);
         return;
     }
-    case LM_R_HEAD_W: {
-        const float *dd = p->hb->ddense + ((size_t)r * n_seq + s) * H, *x = p->ha->x + (size_t)s * H;
-        for (int i = 0; i < H; i++)
-            for (int j = 0; j < H; j++) out[(size_t)i * H + j] = dd[i] * x[j];
+    case LM_R_HEAD_W: case LM_R_CLS_W:
+        lm_grad_linear_rows(p, tensor, s, r, 0, t->rows, out);
         return;
-    }
     case LM_R_HEAD_B: memcpy(out, p->hb->ddense + ((size_t)r * n_seq + s) * H, H * sizeof(float)); return;
     case LM_R_HEAD_LN_G: memcpy(out, p->hb->dln_g + ((size_t)r * n_seq + s) * H, H * sizeof(float)); return;
     case LM_R_HEAD_LN_B: memcpy(out, p->hb->dln_b + ((size_t)r * n_seq + s) * H, H * sizeof(float)); return;
@@ -97,12 +114,6 @@ void lm_grad_tensor(const lm_pass *p, int tensor, int s, int r, float *out) {
     case LM_R_DEC_B: {
         const float *dl = p->dlogits + ((size_t)r * n_seq + s) * p->n_out;
         for (int j = 0; j < p->n_out; j++) out[p->vocab[j]] += dl[j];
-        return;
-    }
-    case LM_R_CLS_W: {
-        const float *dl = p->dlogits + ((size_t)r * n_seq + s) * p->n_out, *x = p->head_x + (size_t)s * H;
-        for (int c = 0; c < p->n_out; c++)
-            for (int h = 0; h < H; h++) out[(size_t)c * H + h] = dl[c] * x[h];
         return;
     }
     case LM_R_CLS_B: {
@@ -113,4 +124,67 @@ void lm_grad_tensor(const lm_pass *p, int tensor, int s, int r, float *out) {
     default:
         return;
     }
+}
+
+static int cmp_i32(const void *a, const void *b) {
+    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Index of id in the sorted ids[0..n), or -1. */
+static int find_row(const int32_t *ids, int n, int32_t id) {
+    int lo = 0, hi = n - 1;
+    while (lo <= hi) {
+        int mid = (lo + hi) / 2;
+        if (ids[mid] == id) return mid;
+        if (ids[mid] < id) lo = mid + 1;
+        else hi = mid - 1;
+    }
+    return -1;
+}
+
+int lm_grad_sparse_max_rows(const lm_pass *p, int s) {
+    return p->b->seq_start[s + 1] - p->b->seq_start[s] + p->n_out;
+}
+
+int lm_grad_sparse_rows(const lm_pass *p, int tensor, int s, int r, int32_t *ids, float *vals) {
+    const lm_param_tensor *t = &p->m->tensors[tensor];
+    const lm_batch *b = p->b;
+    int H = p->m->cfg.hidden, T = b->n_tokens, t0 = b->seq_start[s], L = b->seq_start[s + 1] - t0;
+    int width = t->kind == LM_PK_DECODER_B ? 1 : H, n = 0;
+    int mlm_rows = p->head == LM_HEAD_MLM &&
+                   (t->kind == LM_PK_DECODER_W || t->kind == LM_PK_DECODER_B ||
+                    (t->role == LM_R_WORD && p->m->tied));
+    if (lm_grad_tensor_is_zero(p, tensor)) return 0;
+    /* the set of rows, sorted and unique */
+    if (t->kind == LM_PK_EMBEDDING) {
+        const int32_t *idx = t->role == LM_R_WORD ? b->ids : t->role == LM_R_POS ? b->pos_ids : b->type_ids;
+        for (int i = 0; i < L; i++) ids[n++] = idx[t0 + i];
+    }
+    if (mlm_rows)
+        for (int j = 0; j < p->n_out; j++) ids[n++] = p->vocab[j];
+    qsort(ids, (size_t)n, sizeof *ids, cmp_i32);
+    int u = 0;
+    for (int i = 0; i < n; i++)
+        if (u == 0 || ids[i] != ids[u - 1]) ids[u++] = ids[i];
+    n = u;
+    memset(vals, 0, (size_t)n * width * sizeof(float));
+    if (t->kind == LM_PK_EMBEDDING) {
+        const int32_t *idx = t->role == LM_R_WORD ? b->ids : t->role == LM_R_POS ? b->pos_ids : b->type_ids;
+        for (int i = 0; i < L; i++) {
+            const float *de = p->bw->demb + ((size_t)r * T + t0 + i) * H;
+            float *row = vals + (size_t)find_row(ids, n, idx[t0 + i]) * H;
+            for (int h = 0; h < H; h++) row[h] += de[h];
+        }
+    }
+    if (mlm_rows) {
+        const float *dl = p->dlogits + ((size_t)r * b->n_seq + s) * p->n_out;
+        const float *y = p->ha->y + (size_t)s * H;
+        for (int j = 0; j < p->n_out; j++) {
+            float *row = vals + (size_t)find_row(ids, n, p->vocab[j]) * width;
+            if (width == 1) row[0] += dl[j];
+            else for (int h = 0; h < H; h++) row[h] += dl[j] * y[h];
+        }
+    }
+    return n;
 }

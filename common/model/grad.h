@@ -34,6 +34,18 @@ typedef struct lm_pass {
  * per-query constant; its float backward would be rounding noise). */
 void lm_grad_tensor(const lm_pass *p, int tensor, int s, int r, float *out);
 
+/* Rows [row0,row1) of a linear weight's gradient: out[(row1-row0) * cols]
+ * (Δ[:, rows]^T X over the sequence's rows; one GEMM). */
+void lm_grad_linear_rows(const lm_pass *p, int tensor, int s, int r, int row0, int row1,
+                         float *out);
+
+/* Row-sparse tensors (embeddings, decoder rows and bias): the gradient's
+ * nonzero rows, sorted by row id, into ids[] and vals[n * width] (width = H,
+ * or 1 for the decoder bias).  Returns the number of rows; at most
+ * lm_grad_sparse_max_rows(p, s). */
+int lm_grad_sparse_rows(const lm_pass *p, int tensor, int s, int r, int32_t *ids, float *vals);
+int lm_grad_sparse_max_rows(const lm_pass *p, int s);
+
 /* Whether a tensor's gradient is structurally zero for this head (the
  * pooler; the MLM head under the classifier and vice versa; key biases). */
 int lm_grad_tensor_is_zero(const lm_pass *p, int tensor);

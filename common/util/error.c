@@ -17,13 +17,20 @@ int lm_fail(lm_error *err, const char *fmt, ...) {
 
 int lm_fail_prefix(lm_error *err, const char *fmt, ...) {
     if (!err) return -1;
-    char prefix[LM_ERROR_MAX], old[LM_ERROR_MAX];
+    char prefix[LM_ERROR_MAX / 2], old[LM_ERROR_MAX];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(prefix, sizeof prefix, fmt, ap);
     va_end(ap);
     memcpy(old, err->msg, sizeof old);
-    snprintf(err->msg, sizeof err->msg, "%s: %s", prefix, old);
+    size_t n = strlen(prefix);
+    memcpy(err->msg, prefix, n);
+    err->msg[n] = ':';
+    err->msg[n + 1] = ' ';
+    size_t room = sizeof err->msg - n - 3;
+    size_t m = strnlen(old, room);
+    memcpy(err->msg + n + 2, old, m);
+    err->msg[n + 2 + m] = '\0';
     return -1;
 }
 

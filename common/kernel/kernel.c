@@ -1,0 +1,455 @@
+/* kernel.c - eNTK kernels from per-example gradients formed block by block.
+ *
+ * Loop structure (DESIGN.md beside this file):
+ *   for each chunk of evaluation examples (all sets, in order):
+ *     forward + backward of every output, keeping the gradient factors
+ *     for each chunk of training examples (one chunk, kept, when it fits):
+ *       for each block of dense parameters: form G_train and G_x from the
+ *         factors, then K += G_train G_x^T as one SGEMM (signs for signgd)
+ *       row-sparse parameters (embeddings, decoder rows): merge-join rows
+ * Accumulation is in float64 over SGEMM partial sums of bounded length. */
+#include "kernel/kernel.h"
+
+#include <cblas.h>
+#undef I /* complex.h (pulled in by cblas.h) defines I */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Partial sums longer than this are split, so float32 accumulation stays
+ * accurate (sgd) and exact for sums of signs (< 2^24). */
+#define SUM_CHUNK 16384
+
+/* ---- parameter sets ---------------------------------------------------- */
+
+int lm_param_set_includes(const lm_model *m, int tensor, lm_param_set ps) {
+    const lm_param_tensor *t = &m->tensors[tensor];
+    int head = (t->role >= LM_R_HEAD_W && t->role <= LM_R_DEC_B) || t->role == LM_R_CLS_W ||
+               t->role == LM_R_CLS_B;
+    switch (ps) {
+    case LM_PS_ALL: return 1;
+    case LM_PS_NO_EMBEDDINGS: return strstr(t->name, "embed") == NULL;
+    case LM_PS_NO_HEAD: return !head;
+    case LM_PS_BIASES: return strstr(t->name, "bias") != NULL;
+    }
+    return 0;
+}
+
+size_t lm_param_set_size(const lm_model *m, lm_param_set ps) {
+    size_t n = 0;
+    for (int i = 0; i < m->n_tensors; i++)
+        if (lm_param_set_includes(m, i, ps)) n += (size_t)m->tensors[i].rows * m->tensors[i].cols;
+    return n;
+}
+
+/* ---- plan -------------------------------------------------------------- */
+
+typedef struct segment {
+    int tensor, row0, row1; /* rows of a matrix, or the whole vector */
+    size_t width;           /* floats */
+} segment;
+
+typedef struct block {
+    int first, n;           /* segments */
+    size_t width;
+} block;
+
+typedef struct plan {
+    segment *seg;
+    int n_seg;
+    block *blk;
+    int n_blk;
+    int *sparse;            /* row-sparse tensors */
+    int n_sparse;
+    size_t max_width;
+} plan;
+
+static int is_sparse(const lm_param_tensor *t) {
+    return t->kind == LM_PK_EMBEDDING || t->kind == LM_PK_DECODER_W || t->kind == LM_PK_DECODER_B;
+}
+
+static int is_zero_tensor(const lm_model *m, const lm_output_spec *os, int ti) {
+    lm_pass p = {.m = m, .head = os->head};
+    return lm_grad_tensor_is_zero(&p, ti);
+}
+
+/* Dense tensors are cut into segments of at most max_width floats (whole
+ * rows) and packed into blocks of at most max_width. */
+static void make_plan(const lm_model *m, const lm_output_spec *os, lm_param_set ps,
+                      size_t max_width, plan *pl) {
+    memset(pl, 0, sizeof *pl);
+    pl->seg = lm_xcalloc((size_t)m->n_tensors * 64 + 1, sizeof *pl->seg);
+    pl->blk = lm_xcalloc((size_t)m->n_tensors * 64 + 1, sizeof *pl->blk);
+    pl->sparse = lm_xcalloc((size_t)m->n_tensors + 1, sizeof *pl->sparse);
+    for (int ti = 0; ti < m->n_tensors; ti++) {
+        const lm_param_tensor *t = &m->tensors[ti];
+        if (!lm_param_set_includes(m, ti, ps) || is_zero_tensor(m, os, ti)) continue;
+        if (is_sparse(t)) {
+            pl->sparse[pl->n_sparse++] = ti;
+            continue;
+        }
+        int rows_per = t->kind == LM_PK_LINEAR_W ? (int)(max_width / (size_t)t->cols) : 1;
+        if (rows_per < 1) rows_per = 1;
+        int nrows = t->kind == LM_PK_LINEAR_W ? t->rows : 1;
+        for (int r0 = 0; r0 < nrows; r0 += rows_per) {
+            segment *sg = &pl->seg[pl->n_seg++];
+            sg->tensor = ti;
+            sg->row0 = r0;
+            sg->row1 = r0 + rows_per < nrows ? r0 + rows_per : nrows;
+            sg->width = t->kind == LM_PK_LINEAR_W ? (size_t)(sg->row1 - sg->row0) * t->cols
+                                                  : (size_t)t->cols;
+        }
+    }
+    for (int i = 0; i < pl->n_seg; i++) {
+        block *b = pl->n_blk ? &pl->blk[pl->n_blk - 1] : NULL;
+        if (!b || b->width + pl->seg[i].width > max_width) {
+            b = &pl->blk[pl->n_blk++];
+            b->first = i;
+        }
+        b->n++;
+        b->width += pl->seg[i].width;
+        if (b->width > pl->max_width) pl->max_width = b->width;
+    }
+}
+
+static void free_plan(plan *pl) {
+    free(pl->seg);
+    free(pl->blk);
+    free(pl->sparse);
+}
+
+/* ---- one side: a chunk of examples after forward + backward ------------ */
+
+typedef struct sparse_vec {
+    int n;
+    int32_t *ids;
+    float *vals;
+} sparse_vec;
+
+typedef struct side {
+    lm_outputs_ws ws;
+    lm_pass pass;
+    float *f;             /* [n, R] outputs */
+    int n;                /* examples */
+    sparse_vec *sp;       /* [n_sparse][n * R] */
+} side;
+
+static int fill_side(side *sd, const lm_model *m, const lm_output_spec *os,
+                     const lm_encoded_example *const *ex, int n, lm_error *err) {
+    int R = lm_output_dim(os);
+    lm_batch_clear(&sd->ws.b);
+    int *head_pos = lm_xmalloc((size_t)n * sizeof(int));
+    for (int i = 0; i < n; i++) {
+        if (lm_batch_add(&sd->ws.b, &m->cfg, ex[i]->ids, ex[i]->type_ids, ex[i]->n_tokens, err)) {
+            free(head_pos);
+            return lm_fail_prefix(err, "example %d", i);
+        }
+        head_pos[i] = os->head == LM_HEAD_MLM ? ex[i]->mask_pos : 0;
+        if (head_pos[i] < 0 || head_pos[i] >= ex[i]->n_tokens) {
+            free(head_pos);
+            return lm_fail(err, "example %d has no mask position", i);
+        }
+    }
+    free(sd->f);
+    sd->f = lm_xmalloc((size_t)n * R * sizeof(float));
+    lm_outputs_run(&sd->ws, m, os, head_pos, 1, sd->f, &sd->pass);
+    free(head_pos);
+    sd->n = n;
+    return 0;
+}
+
+static void free_sparse(side *sd, int n_sparse, int n_vec) {
+    if (!sd->sp) return;
+    for (int i = 0; i < n_sparse * n_vec; i++) {
+        free(sd->sp[i].ids);
+        free(sd->sp[i].vals);
+    }
+    free(sd->sp);
+    sd->sp = NULL;
+}
+
+static void extract_sparse(side *sd, const plan *pl, int R) {
+    int nv = sd->n * R;
+    sd->sp = lm_xcalloc((size_t)pl->n_sparse * nv + 1, sizeof *sd->sp);
+    int H = sd->pass.m->cfg.hidden;
+    for (int k = 0; k < pl->n_sparse; k++)
+        for (int s = 0; s < sd->n; s++) {
+            int maxr = lm_grad_sparse_max_rows(&sd->pass, s);
+            for (int r = 0; r < R; r++) {
+                sparse_vec *v = &sd->sp[(size_t)k * nv + s * R + r];
+                v->ids = lm_xmalloc((size_t)maxr * sizeof(int32_t));
+                v->vals = lm_xmalloc((size_t)maxr * H * sizeof(float));
+                v->n = lm_grad_sparse_rows(&sd->pass, pl->sparse[k], s, r, v->ids, v->vals);
+            }
+        }
+}
+
+static void free_side(side *sd) {
+    lm_outputs_ws_free(&sd->ws);
+    free(sd->f);
+    memset(sd, 0, sizeof *sd);
+}
+
+/* G[n*R, width]: the block's gradients of every (example, output). */
+static void form_block(const side *sd, const plan *pl, const block *b, int R, float *G) {
+    const lm_model *m = sd->pass.m;
+    for (int s = 0; s < sd->n; s++)
+        for (int r = 0; r < R; r++) {
+            float *row = G + ((size_t)s * R + r) * b->width;
+            for (int i = 0; i < b->n; i++) {
+                const segment *sg = &pl->seg[b->first + i];
+                const lm_param_tensor *t = &m->tensors[sg->tensor];
+                if (t->kind == LM_PK_LINEAR_W)
+                    lm_grad_linear_rows(&sd->pass, sg->tensor, s, r, sg->row0, sg->row1, row);
+                else
+                    lm_grad_tensor(&sd->pass, sg->tensor, s, r, row);
+                row += sg->width;
+            }
+        }
+}
+
+static void sign_inplace(float *x, size_t n) {
+    for (size_t i = 0; i < n; i++) x[i] = (float)((x[i] > 0) - (x[i] < 0));
+}
+
+/* acc[Mt, Mx] += A[Mt, W] B[Mx, W]^T in float32 partial sums of SUM_CHUNK. */
+static void gemm_acc(double *acc, const float *A, const float *B, int Mt, int Mx, size_t W,
+                     float *tmp, double *flops) {
+    for (size_t k0 = 0; k0 < W; k0 += SUM_CHUNK) {
+        int kc = (int)(W - k0 < SUM_CHUNK ? W - k0 : SUM_CHUNK);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Mt, Mx, kc, 1.0f, A + k0, (int)W,
+                    B + k0, (int)W, 0.0f, tmp, Mx);
+        for (size_t i = 0; i < (size_t)Mt * Mx; i++) acc[i] += tmp[i];
+        *flops += 2.0 * Mt * Mx * kc;
+    }
+}
+
+static double sgn(float x) { return (double)((x > 0) - (x < 0)); }
+
+/* Row-sparse part of the kernel between two vectors, by a merge join. */
+static void sparse_dot(const sparse_vec *a, const sparse_vec *b, int width, lm_kernel_formula f,
+                       double *k, double *kflip) {
+    int i = 0, j = 0;
+    double s = 0, sf = 0;
+    while (i < a->n && j < b->n) {
+        if (a->ids[i] < b->ids[j]) i++;
+        else if (a->ids[i] > b->ids[j]) j++;
+        else {
+            const float *x = a->vals + (size_t)i * width, *y = b->vals + (size_t)j * width;
+            for (int h = 0; h < width; h++) {
+                if (f == LM_KF_SGD) s += (double)x[h] * y[h];
+                else if (f == LM_KF_SIGNGD) s += sgn(x[h]) * sgn(y[h]);
+                else {
+                    s += sgn(x[h]) * y[h];
+                    sf += x[h] * sgn(y[h]);
+                }
+            }
+            i++;
+            j++;
+        }
+    }
+    *k += s;
+    if (kflip) *kflip += sf;
+}
+
+/* ---- driver ------------------------------------------------------------ */
+
+typedef struct xref {
+    int set, idx;
+} xref;
+
+static size_t tokens_of(const lm_encoded_example *const *ex, int n) {
+    size_t t = 0;
+    for (int i = 0; i < n; i++) t += (size_t)ex[i]->n_tokens;
+    return t;
+}
+
+/* Longest prefix of ex[from..n) whose tokens fit max_tokens (at least 1). */
+static int chunk_end(const lm_encoded_example *const *ex, int from, int n, size_t max_tokens) {
+    size_t t = 0;
+    int i = from;
+    while (i < n && (i == from || t + (size_t)ex[i]->n_tokens <= max_tokens)) t += (size_t)ex[i++]->n_tokens;
+    return i;
+}
+
+int lm_kernel_compute(const lm_model *m, const lm_output_spec *os, const lm_kernel_options *opt,
+                      const lm_example_set *train, const lm_example_set *sets, int n_sets,
+                      lm_kernel_result *out, lm_error *err) {
+    memset(out, 0, sizeof *out);
+    if (os->binary && os->n_out != 2)
+        return lm_fail(err, "binary mode needs exactly 2 outputs, not %d", os->n_out);
+    if (train->n <= 0) return lm_fail(err, "the training set is empty");
+    int R = lm_output_dim(os), H = m->cfg.hidden;
+    int asym = opt->formula == LM_KF_ASYM;
+    size_t budget = opt->mem_budget ? opt->mem_budget : (size_t)6 << 30;
+
+    /* every example of every set, in order */
+    int n_all = 0;
+    for (int k = 0; k < n_sets; k++) n_all += sets[k].n;
+    const lm_encoded_example **xex = lm_xmalloc((size_t)(n_all + 1) * sizeof *xex);
+    xref *xr = lm_xmalloc((size_t)(n_all + 1) * sizeof *xr);
+    for (int k = 0, i = 0; k < n_sets; k++)
+        for (int j = 0; j < sets[k].n; j++, i++) {
+            xex[i] = &sets[k].ex[j];
+            xr[i] = (xref){k, j};
+        }
+    const lm_encoded_example **tex = lm_xmalloc((size_t)train->n * sizeof *tex);
+    for (int i = 0; i < train->n; i++) tex[i] = &train->ex[i];
+
+    /* memory plan: factors of the two sides and the two gradient blocks
+     * each get a share of the budget */
+    size_t bpt = lm_encoder_bytes_per_token(&m->cfg, R, 1) + (size_t)4 * H * R * 4;
+    size_t side_tokens = budget / 4 / bpt;
+    if (side_tokens < 1) side_tokens = 1;
+    size_t train_tokens = tokens_of(tex, train->n);
+    int train_kept = train_tokens <= side_tokens;
+    int mx_chunk_max = chunk_end(xex, 0, n_all, side_tokens); /* rough, for sizing */
+    (void)mx_chunk_max;
+    int max_tr_vec = (train_kept ? train->n : train->n) * R;
+    size_t max_w = budget / 4 / ((size_t)(max_tr_vec + (int)(side_tokens / 4 + 1) * R) * 4 * (asym ? 2 : 1));
+    if (max_w > ((size_t)1 << 24)) max_w = (size_t)1 << 24;
+    if (max_w < (size_t)(4 * H)) max_w = (size_t)4 * H;
+    plan pl;
+    make_plan(m, os, opt->params, max_w, &pl);
+
+    /* results */
+    out->n_train = train->n;
+    out->n_sets = n_sets;
+    out->dim = R;
+    out->n_x = lm_xcalloc((size_t)n_sets + 1, sizeof *out->n_x);
+    out->K = lm_xcalloc((size_t)n_sets + 1, sizeof *out->K);
+    out->K_flip = asym ? lm_xcalloc((size_t)n_sets + 1, sizeof *out->K_flip) : NULL;
+    out->f0 = lm_xcalloc((size_t)n_sets + 1, sizeof *out->f0);
+    out->f0_train = lm_xcalloc((size_t)train->n * R, sizeof(float));
+    for (int k = 0; k < n_sets; k++) {
+        size_t cells = (size_t)train->n * R * sets[k].n * R;
+        out->n_x[k] = sets[k].n;
+        out->K[k] = lm_xcalloc(cells + 1, sizeof(double));
+        if (asym) out->K_flip[k] = lm_xcalloc(cells + 1, sizeof(double));
+        out->f0[k] = lm_xcalloc((size_t)sets[k].n * R + 1, sizeof(float));
+    }
+
+    side tr = {0}, xs = {0};
+    int rc = 0, tr_loaded_from = -1;
+    float *Gt = NULL, *Gx = NULL, *St = NULL, *Sx = NULL, *tmp = NULL;
+    double *acc = NULL, *accf = NULL;
+    size_t n_x_done = 0;
+    for (int x0 = 0; x0 < n_all && rc == 0;) {
+        int x1 = chunk_end(xex, x0, n_all, side_tokens), nx = x1 - x0;
+        if (fill_side(&xs, m, os, xex + x0, nx, err)) { rc = -1; break; }
+        extract_sparse(&xs, &pl, R);
+        for (int i = 0; i < nx; i++)
+            memcpy(out->f0[xr[x0 + i].set] + (size_t)xr[x0 + i].idx * R, xs.f + (size_t)i * R,
+                   (size_t)R * sizeof(float));
+        int Mx = nx * R;
+        for (int t0 = 0; t0 < train->n && rc == 0;) {
+            int t1 = train_kept ? train->n : chunk_end(tex, t0, train->n, side_tokens);
+            int nt = t1 - t0, Mt = nt * R;
+            if (tr_loaded_from != t0 || !train_kept) {
+                free_sparse(&tr, pl.n_sparse, tr.n * R);
+                if (fill_side(&tr, m, os, tex + t0, nt, err)) { rc = -1; break; }
+                extract_sparse(&tr, &pl, R);
+                memcpy(out->f0_train + (size_t)t0 * R, tr.f, (size_t)Mt * sizeof(float));
+                tr_loaded_from = t0;
+            }
+            /* buffers sized to this pair of chunks */
+            Gt = lm_xrealloc(Gt, (size_t)Mt * pl.max_width * sizeof(float) + 64);
+            Gx = lm_xrealloc(Gx, (size_t)Mx * pl.max_width * sizeof(float) + 64);
+            if (asym) {
+                St = lm_xrealloc(St, (size_t)Mt * pl.max_width * sizeof(float) + 64);
+                Sx = lm_xrealloc(Sx, (size_t)Mx * pl.max_width * sizeof(float) + 64);
+            }
+            tmp = lm_xrealloc(tmp, (size_t)Mt * Mx * sizeof(float) + 64);
+            acc = lm_xrealloc(acc, (size_t)Mt * Mx * sizeof(double) + 64);
+            memset(acc, 0, (size_t)Mt * Mx * sizeof(double));
+            if (asym) {
+                accf = lm_xrealloc(accf, (size_t)Mt * Mx * sizeof(double) + 64);
+                memset(accf, 0, (size_t)Mt * Mx * sizeof(double));
+            }
+            size_t ws = ((size_t)(Mt + Mx) * pl.max_width * (asym ? 2 : 1)) * 4 +
+                        (size_t)Mt * Mx * 20 + (train_tokens + tokens_of(xex + x0, nx)) * bpt;
+            if (ws > out->peak_bytes) out->peak_bytes = ws;
+            for (int bi = 0; bi < pl.n_blk; bi++) {
+                const block *b = &pl.blk[bi];
+                form_block(&tr, &pl, b, R, Gt);
+                form_block(&xs, &pl, b, R, Gx);
+                out->flops += 2.0 * b->width * (Mt + Mx) *
+                              (double)(tokens_of(tex + t0, nt) + tokens_of(xex + x0, nx)) /
+                              (double)(nt + nx);
+                size_t W = b->width;
+                if (opt->formula == LM_KF_SGD) {
+                    gemm_acc(acc, Gt, Gx, Mt, Mx, W, tmp, &out->flops);
+                } else if (opt->formula == LM_KF_SIGNGD) {
+                    sign_inplace(Gt, (size_t)Mt * W);
+                    sign_inplace(Gx, (size_t)Mx * W);
+                    gemm_acc(acc, Gt, Gx, Mt, Mx, W, tmp, &out->flops);
+                } else {
+                    memcpy(St, Gt, (size_t)Mt * W * sizeof(float));
+                    memcpy(Sx, Gx, (size_t)Mx * W * sizeof(float));
+                    sign_inplace(St, (size_t)Mt * W);
+                    sign_inplace(Sx, (size_t)Mx * W);
+                    gemm_acc(acc, St, Gx, Mt, Mx, W, tmp, &out->flops);
+                    gemm_acc(accf, Gt, Sx, Mt, Mx, W, tmp, &out->flops);
+                }
+            }
+            for (int k = 0; k < pl.n_sparse; k++) {
+                int width = m->tensors[pl.sparse[k]].kind == LM_PK_DECODER_B ? 1 : H;
+                for (int a = 0; a < Mt; a++)
+                    for (int c = 0; c < Mx; c++)
+                        sparse_dot(&tr.sp[(size_t)k * Mt + a], &xs.sp[(size_t)k * Mx + c], width,
+                                   opt->formula, &acc[(size_t)a * Mx + c],
+                                   asym ? &accf[(size_t)a * Mx + c] : NULL);
+            }
+            /* scatter acc[t*R+c, x*R+c'] into K[set][t, c, x, c'] */
+            for (int a = 0; a < Mt; a++) {
+                int t = t0 + a / R, c = a % R;
+                for (int cc = 0; cc < Mx; cc++) {
+                    const xref *q = &xr[x0 + cc / R];
+                    size_t nxs = (size_t)sets[q->set].n;
+                    size_t at = (((size_t)t * R + c) * nxs + q->idx) * R + cc % R;
+                    out->K[q->set][at] = acc[(size_t)a * Mx + cc];
+                    if (asym) out->K_flip[q->set][at] = accf[(size_t)a * Mx + cc];
+                }
+            }
+            t0 = t1;
+            if (opt->progress.fn) {
+                double frac = ((double)n_x_done + (double)nx * t1 / train->n) / n_all;
+                if (opt->progress.fn(opt->progress.ctx, frac, "kernel")) {
+                    rc = lm_fail(err, "cancelled");
+                }
+            }
+        }
+        free_sparse(&xs, pl.n_sparse, nx * R);
+        n_x_done += (size_t)nx;
+        x0 = x1;
+    }
+    /* forward and backward passes: about 2 FLOPs per parameter per token
+     * forward, and twice that per output backward */
+    double dense = (double)lm_param_set_size(m, LM_PS_ALL) -
+                   (double)m->cfg.vocab_size * H * (m->tied ? 1 : 2);
+    double toks = (double)tokens_of(xex, n_all) +
+                  (double)train_tokens * (train_kept ? 1 : (double)n_all / (double)side_tokens + 1);
+    out->flops += toks * dense * 2.0 * (1 + 2 * R);
+    free_sparse(&tr, pl.n_sparse, tr.n * R);
+    free_side(&tr);
+    free_side(&xs);
+    free(Gt); free(Gx); free(St); free(Sx); free(tmp); free(acc); free(accf);
+    free(xex); free(xr); free(tex);
+    free_plan(&pl);
+    if (rc) lm_kernel_result_free(out);
+    return rc;
+}
+
+void lm_kernel_result_free(lm_kernel_result *r) {
+    for (int k = 0; k < r->n_sets; k++) {
+        if (r->K) free(r->K[k]);
+        if (r->K_flip) free(r->K_flip[k]);
+        if (r->f0) free(r->f0[k]);
+    }
+    free(r->K);
+    free(r->K_flip);
+    free(r->f0);
+    free(r->f0_train);
+    free(r->n_x);
+    memset(r, 0, sizeof *r);
+}

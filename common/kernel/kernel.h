@@ -1,0 +1,70 @@
+/* kernel.h - empirical NTKs of the model outputs (spec §4):
+ *
+ *   sgd                K[t,c,x,c'] = <g_c(t), g_c'(x)>
+ *   signgd             K[t,c,x,c'] = <sign g_c(t), sign g_c'(x)>
+ *   asymmetric_signgd  K[t,c,x,c'] = <sign g_c(t), g_c'(x)>, with the flipped
+ *                      kernel <g_c(t), sign g_c'(x)> alongside
+ *
+ * for t in the training set and x in each evaluation set, with g the
+ * per-example gradient over a parameter set.  Gradients are formed block by
+ * block from the backward pass's factors and multiplied as large GEMMs,
+ * streaming examples and parameter blocks under a memory budget
+ * (see common/kernel/DESIGN.md). */
+#ifndef LM_KERNEL_KERNEL_H
+#define LM_KERNEL_KERNEL_H
+
+#include <stddef.h>
+#include "model/outputs.h"
+#include "prompt/encoded.h"
+
+typedef enum { LM_KF_SGD = 1, LM_KF_SIGNGD = 2, LM_KF_ASYM = 3 } lm_kernel_formula;
+
+typedef enum {
+    LM_PS_ALL = 0,        /* every parameter (spec default) */
+    LM_PS_NO_EMBEDDINGS,  /* names containing "embed" excluded; decoder kept (spec §4.1) */
+    LM_PS_NO_HEAD,        /* the LM head (and classifier) excluded */
+    LM_PS_BIASES,         /* names containing "bias" only (BitFit) */
+} lm_param_set;
+
+typedef struct lm_kernel_progress {
+    /* fraction in [0,1]; returns nonzero to cancel */
+    int (*fn)(void *ctx, double fraction, const char *stage);
+    void *ctx;
+} lm_kernel_progress;
+
+typedef struct lm_kernel_options {
+    lm_kernel_formula formula;
+    lm_param_set params;
+    size_t mem_budget;            /* bytes; 0 = 6 GiB */
+    lm_kernel_progress progress;
+} lm_kernel_options;
+
+/* The examples of one set, with the row the head reads in each. */
+typedef struct lm_example_set {
+    int n;
+    const lm_encoded_example *ex;
+} lm_example_set;
+
+typedef struct lm_kernel_result {
+    int n_train, n_sets, dim;     /* dim = outputs per example (C, or 1 in binary mode) */
+    int *n_x;                     /* [n_sets] */
+    double **K;                   /* [n_sets][n_train, dim, n_x, dim] */
+    double **K_flip;              /* asymmetric only: [n_sets][n_train, dim, n_x, dim] */
+    float **f0;                   /* [n_sets][n_x, dim] outputs at θ0 */
+    float *f0_train;              /* [n_train, dim] */
+    double flops;                 /* floating-point operations performed */
+    size_t peak_bytes;            /* largest working set planned */
+} lm_kernel_result;
+
+/* Whether a parameter tensor belongs to a parameter set. */
+int lm_param_set_includes(const lm_model *m, int tensor, lm_param_set ps);
+/* Number of coordinates in the set (grad_dim of the reference). */
+size_t lm_param_set_size(const lm_model *m, lm_param_set ps);
+
+int lm_kernel_compute(const lm_model *m, const lm_output_spec *os, const lm_kernel_options *opt,
+                      const lm_example_set *train, const lm_example_set *sets, int n_sets,
+                      lm_kernel_result *out, lm_error *err);
+
+void lm_kernel_result_free(lm_kernel_result *r);
+
+#endif

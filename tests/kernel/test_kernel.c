@@ -1,0 +1,224 @@
+/* test_kernel.c - the three kernel formulas against kernels built from the
+ * per-example gradients that torch autograd computed for the engine
+ * fixtures (tests/fixtures/model), on every parameter set; plus the
+ * identities of spec §7.7. */
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../check.h"
+#include "kernel/kernel.h"
+#include "util/file.h"
+
+typedef struct fixture {
+    lm_model m;
+    cJSON *exp;
+    float *blob;
+    int n, K;
+    int32_t vocab[8];
+    lm_encoded_example ex[16];
+} fixture;
+
+static int load(const char *dir, fixture *fx) {
+    lm_error err;
+    memset(fx, 0, sizeof *fx);
+    if (lm_model_load(dir, NULL, &fx->m, &err)) {
+        fprintf(stderr, "%s\n", err.msg);
+        return -1;
+    }
+    char *p = lm_path_join(dir, "expected.json");
+    char *js = lm_read_file(p, NULL, &err);
+    fx->exp = cJSON_Parse(js);
+    free(js);
+    free(p);
+    p = lm_path_join(dir, "expected.bin");
+    fx->blob = (float *)lm_read_file(p, NULL, &err);
+    free(p);
+    const cJSON *lw = cJSON_GetObjectItem(fx->exp, "label_words");
+    fx->K = cJSON_GetArraySize(lw);
+    for (int j = 0; j < fx->K; j++) fx->vocab[j] = cJSON_GetArrayItem(lw, j)->valueint;
+    const cJSON *exs = cJSON_GetObjectItem(fx->exp, "examples");
+    fx->n = cJSON_GetArraySize(exs);
+    for (int s = 0; s < fx->n; s++) {
+        const cJSON *e = cJSON_GetArrayItem(exs, s);
+        const cJSON *ids = cJSON_GetObjectItem(e, "ids"), *ty = cJSON_GetObjectItem(e, "types");
+        lm_encoded_example *x = &fx->ex[s];
+        x->n_tokens = cJSON_GetArraySize(ids);
+        x->ids = lm_xmalloc((size_t)x->n_tokens * sizeof(int32_t));
+        x->type_ids = lm_xmalloc((size_t)x->n_tokens * sizeof(int32_t));
+        for (int i = 0; i < x->n_tokens; i++) {
+            x->ids[i] = cJSON_GetArrayItem(ids, i)->valueint;
+            x->type_ids[i] = cJSON_GetArrayItem(ty, i)->valueint;
+        }
+        x->mask_pos = cJSON_GetObjectItem(e, "mask_pos")->valueint;
+        x->label = s % fx->K;
+    }
+    return 0;
+}
+
+static void unload(fixture *fx) {
+    for (int s = 0; s < fx->n; s++) {
+        free(fx->ex[s].ids);
+        free(fx->ex[s].type_ids);
+    }
+    cJSON_Delete(fx->exp);
+    free(fx->blob);
+    lm_model_free(&fx->m);
+}
+
+/* The reference gradient of example s, output c, tensor ti (NULL if absent). */
+static const float *ref_grad(const fixture *fx, int s, int c, int ti) {
+    const cJSON *e = cJSON_GetArrayItem(cJSON_GetObjectItem(fx->exp, "examples"), s);
+    const cJSON *g = cJSON_GetArrayItem(cJSON_GetObjectItem(e, "grad_off"), c);
+    const cJSON *o = cJSON_GetObjectItem(g, fx->m.tensors[ti].name);
+    return o ? fx->blob + o->valueint / 4 : NULL;
+}
+
+static double sgnd(double x) { return (x > 0) - (x < 0); }
+
+/* Reference K[t,c,x,c'] from autograd gradients, in float64.  Key biases
+ * and the pooler are mathematically zero: their float rounding noise is
+ * left out (the engine returns exact zeros). */
+static double ref_entry(const fixture *fx, lm_param_set ps, lm_kernel_formula f, int t, int c,
+                        int x, int cc, int flip) {
+    double s = 0;
+    for (int ti = 0; ti < fx->m.n_tensors; ti++) {
+        const lm_param_tensor *pt = &fx->m.tensors[ti];
+        if (!lm_param_set_includes(&fx->m, ti, ps) || pt->role == LM_R_K_B ||
+            pt->kind == LM_PK_UNUSED)
+            continue;
+        const float *a = ref_grad(fx, t, c, ti), *b = ref_grad(fx, x, cc, ti);
+        size_t n = (size_t)pt->rows * pt->cols;
+        for (size_t i = 0; i < n; i++) {
+            if (f == LM_KF_SGD) s += (double)a[i] * b[i];
+            else if (f == LM_KF_SIGNGD) s += sgnd(a[i]) * sgnd(b[i]);
+            else if (!flip) s += sgnd(a[i]) * b[i];
+            else s += a[i] * sgnd(b[i]);
+        }
+    }
+    return s;
+}
+
+static void check_formula(fixture *fx, lm_param_set ps, lm_kernel_formula f, size_t budget) {
+    lm_error err;
+    lm_output_spec os = {.head = LM_HEAD_MLM, .n_out = fx->K, .vocab = fx->vocab};
+    lm_kernel_options opt = {.formula = f, .params = ps, .mem_budget = budget};
+    lm_example_set train = {fx->n, fx->ex};
+    lm_example_set sets[2] = {{fx->n, fx->ex}, {1, fx->ex + 1}};
+    lm_kernel_result res;
+    int rc = lm_kernel_compute(&fx->m, &os, &opt, &train, sets, 2, &res, &err);
+    CHECK_MSG(rc == 0, "%s", err.msg);
+    if (rc) return;
+    int C = fx->K, n = fx->n;
+    double worst = 0;
+    for (int t = 0; t < n; t++)
+        for (int c = 0; c < C; c++)
+            for (int x = 0; x < n; x++)
+                for (int cc = 0; cc < C; cc++) {
+                    size_t at = (((size_t)t * C + c) * n + x) * C + cc;
+                    double want = ref_entry(fx, ps, f, t, c, x, cc, 0), got = res.K[0][at];
+                    /* relative to the Cauchy-Schwarz scale sqrt(K(t,t) K(x,x)): an
+                     * entry far below it is a cancellation, where float32
+                     * gradients cannot give 1e-6 of the entry itself */
+                    double scale = sqrt(fabs(ref_entry(fx, ps, f, t, c, t, c, 0)) *
+                                        fabs(ref_entry(fx, ps, f, x, cc, x, cc, 0)));
+                    if (f == LM_KF_SIGNGD) {
+                        CHECK_MSG(got == want, "signgd K[%d,%d,%d,%d] = %.1f, want %.1f", t, c, x,
+                                  cc, got, want);
+                    } else {
+                        double rel = fabs(got - want) / fmax(scale, 1e-12);
+                        if (rel > worst) worst = rel;
+                        CHECK_MSG(rel <= 1e-6, "formula %d K[%d,%d,%d,%d] = %.9g, want %.9g", f, t,
+                                  c, x, cc, got, want);
+                    }
+                    if (f == LM_KF_ASYM) {
+                        double wf = ref_entry(fx, ps, f, t, c, x, cc, 1);
+                        CHECK_CLOSE(res.K_flip[0][at], wf, 0, 1e-6 * scale);
+                    }
+                }
+    /* a second evaluation set gives the same columns (up to the summation
+     * order of a different chunk: exact for signgd) */
+    for (int t = 0; t < n; t++)
+        for (int c = 0; c < C; c++)
+            for (int cc = 0; cc < C; cc++) {
+                double a = res.K[1][((size_t)t * C + c) * C + cc];
+                double b = res.K[0][(((size_t)t * C + c) * n + 1) * C + cc];
+                size_t dt = ((size_t)t * C + c) * n * C + t * C + c, dx = ((size_t)1 * C + cc) * n * C + C + cc;
+                double sc = sqrt(fabs(res.K[0][dt] * res.K[0][dx]));
+                if (f == LM_KF_SIGNGD) CHECK(a == b);
+                else CHECK_CLOSE(a, b, 0, 1e-6 * sc);
+            }
+    /* §7.7: symmetry, diagonals */
+    for (int a = 0; a < n * C; a++)
+        for (int b = 0; b < n * C; b++) {
+            double kab = res.K[0][(size_t)a * n * C + b], kba = res.K[0][(size_t)b * n * C + a];
+            double sc = sqrt(fabs(res.K[0][(size_t)a * n * C + a] * res.K[0][(size_t)b * n * C + b]));
+            if (f == LM_KF_SGD) CHECK_CLOSE(kab, kba, 0, 1e-6 * sc);
+            if (f == LM_KF_SIGNGD) CHECK(kab == kba);
+            if (f == LM_KF_ASYM) CHECK_CLOSE(res.K_flip[0][(size_t)b * n * C + a], kab, 0, 1e-6 * sc);
+        }
+    /* f0 = the label-word logits */
+    CHECK(res.f0_train && fabsf(res.f0_train[0] - res.f0[0][0]) < 1e-6f);
+    fprintf(stderr, "formula %d params %d budget %zu: worst rel err %.3g, %.3g MFLOP\n", f, ps,
+            budget, worst, res.flops / 1e6);
+    lm_kernel_result_free(&res);
+}
+
+static void check_diagonals(fixture *fx) {
+    lm_error err;
+    lm_output_spec os = {.head = LM_HEAD_MLM, .n_out = fx->K, .vocab = fx->vocab};
+    lm_example_set train = {fx->n, fx->ex};
+    lm_kernel_result sg, si, as;
+    lm_kernel_options o1 = {.formula = LM_KF_SGD}, o2 = {.formula = LM_KF_SIGNGD},
+                      o3 = {.formula = LM_KF_ASYM};
+    CHECK(lm_kernel_compute(&fx->m, &os, &o1, &train, &train, 1, &sg, &err) == 0);
+    CHECK(lm_kernel_compute(&fx->m, &os, &o2, &train, &train, 1, &si, &err) == 0);
+    CHECK(lm_kernel_compute(&fx->m, &os, &o3, &train, &train, 1, &as, &err) == 0);
+    int C = fx->K, N = fx->n * C;
+    float *g = lm_xmalloc(fx->m.n_params * sizeof(float));
+    for (int a = 0; a < N; a++) {
+        double n2 = 0, n1 = 0, nz = 0;
+        for (int ti = 0; ti < fx->m.n_tensors; ti++) {
+            const lm_param_tensor *pt = &fx->m.tensors[ti];
+            if (pt->role == LM_R_K_B || pt->kind == LM_PK_UNUSED) continue;
+            const float *r = ref_grad(fx, a / C, a % C, ti);
+            for (size_t i = 0; i < (size_t)pt->rows * pt->cols; i++) {
+                n2 += (double)r[i] * r[i];
+                n1 += fabs(r[i]);
+                nz += r[i] != 0;
+            }
+        }
+        size_t d = (size_t)a * N + a;
+        CHECK_CLOSE(sg.K[0][d], n2, 1e-6, 0);  /* sgd diagonal = |g|^2 */
+        CHECK(si.K[0][d] == nz);               /* signgd diagonal = nonzeros */
+        CHECK_CLOSE(as.K[0][d], n1, 1e-6, 0);  /* asym diagonal = |g|_1 */
+    }
+    free(g);
+    lm_kernel_result_free(&sg);
+    lm_kernel_result_free(&si);
+    lm_kernel_result_free(&as);
+}
+
+int main(int argc, char **argv) {
+    for (int i = 1; i < argc; i++) {
+        fixture fx;
+        if (load(argv[i], &fx)) {
+            CHECK(0);
+            continue;
+        }
+        lm_kernel_formula fs[] = {LM_KF_SGD, LM_KF_SIGNGD, LM_KF_ASYM};
+        for (int f = 0; f < 3; f++) {
+            check_formula(&fx, LM_PS_ALL, fs[f], 0);
+            /* a tiny budget forces many chunks and blocks: same numbers */
+            check_formula(&fx, LM_PS_ALL, fs[f], 200000);
+        }
+        check_formula(&fx, LM_PS_NO_EMBEDDINGS, LM_KF_SGD, 0);
+        check_formula(&fx, LM_PS_NO_HEAD, LM_KF_SIGNGD, 0);
+        check_formula(&fx, LM_PS_BIASES, LM_KF_ASYM, 0);
+        check_diagonals(&fx);
+        unload(&fx);
+    }
+    return check_exit("test_kernel");
+}
