@@ -1,0 +1,79 @@
+/* cache.h - the content-addressed cache of intermediates (DESIGN.md data
+ * flow, step 4): tokenized splits, pre-trained logits, gradient features,
+ * kernel blocks, fine-tuned checkpoints.
+ *
+ * A key is the SHA-256 (hex) of a canonical description that the caller
+ * builds from everything the value depends on, e.g.
+ *   "kernel-v1|model=<digest>|split=<digest>|formula=sgd|params=all|...";
+ * lm_cache_key() hashes it.  An entry lives at <dir>/<kind>/<key[0:2]>/<key>:
+ * a 128-byte header (magic, version, payload length, SHA-256 of the payload,
+ * the key) and the payload.  Writes are atomic (temp + fsync + rename), so
+ * any number of processes, on any hosts sharing the directory, may read and
+ * write at once; a reader sees a whole entry or none.  Reads verify the
+ * checksum: a corrupt entry is logged, deleted and reported as a miss.
+ *
+ * To compute an entry once across workers:
+ *   if (lm_cache_get(c, key, kind, &p, &n, err) == 0) {      // miss
+ *       lm_cache_lock(c, key, &lk, err);                     // may wait
+ *       if (lm_cache_get(c, key, kind, &p, &n, err) == 0) {  // still a miss
+ *           compute; lm_cache_put(c, key, kind, p, n, err);
+ *       }
+ *       lm_cache_unlock(&lk);
+ *   }
+ * Locks are flock()s on <dir>/.locks/<key[0:2]>/<key>.lock; the kernel drops
+ * them when a worker dies, so a crash never leaves a key locked. */
+#ifndef LM_STORE_CACHE_H
+#define LM_STORE_CACHE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "store/sha256.h"
+#include "util/error.h"
+
+#define LM_CACHE_KEY_LEN LM_SHA256_HEX_LEN /* 64 lowercase hex characters */
+#define LM_CACHE_HEADER_SIZE 128           /* payload offset in an entry file */
+#define LM_CACHE_KIND_MAX 32               /* kinds: [a-z0-9_-], 1..32 chars */
+
+typedef struct lm_cache lm_cache;
+
+typedef struct lm_cache_stats {
+    uint64_t hits, misses, corrupt, puts; /* by this handle */
+} lm_cache_stats;
+
+typedef struct lm_cache_keylock {
+    int fd; /* -1 when not held */
+    char *path;
+} lm_cache_keylock;
+
+/* Opens (creating if needed) a cache directory. */
+lm_cache *lm_cache_open(const char *dir, lm_error *err);
+void lm_cache_close(lm_cache *c);
+const char *lm_cache_dir(const lm_cache *c);
+
+/* key = hex SHA-256 of the description string. */
+void lm_cache_key(const char *description, char key[LM_CACHE_KEY_LEN + 1]);
+
+/* The file of an entry (a new string), e.g. to serve it; NULL for a bad
+ * key or kind. */
+char *lm_cache_path(const lm_cache *c, const char *key, const char *kind);
+
+/* Stores len bytes under (kind, key), replacing any previous entry. */
+int lm_cache_put(lm_cache *c, const char *key, const char *kind, const void *data,
+                 size_t len, lm_error *err);
+
+/* 1: hit, *data (64-byte aligned, free with free()) and *len set.
+ * 0: miss (absent, or corrupt: then logged, counted and deleted).
+ * -1: error (bad key or kind, I/O error other than absence). */
+int lm_cache_get(lm_cache *c, const char *key, const char *kind, void **data,
+                 size_t *len, lm_error *err);
+
+/* Exclusive per-key lock between processes (and between threads, each with
+ * its own lm_cache_keylock).  lm_cache_lock waits; lm_cache_trylock returns 1
+ * when it got the lock, 0 when another holder has it. */
+int lm_cache_lock(lm_cache *c, const char *key, lm_cache_keylock *lk, lm_error *err);
+int lm_cache_trylock(lm_cache *c, const char *key, lm_cache_keylock *lk, lm_error *err);
+void lm_cache_unlock(lm_cache_keylock *lk);
+
+lm_cache_stats lm_cache_get_stats(const lm_cache *c);
+
+#endif
