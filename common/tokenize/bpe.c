@@ -1,10 +1,8 @@
 /* bpe.c - GPT-2/RoBERTa byte-level BPE: loading, encoding, decoding.
  *
- * Encoding follows GPT-2's encoder.py: each pre-token (gpt2_split.c) is
- * turned into one symbol per byte, then the adjacent pair of lowest merge
- * rank is merged everywhere (left to right, non-overlapping) until no pair
- * has a rank.  Symbols are ids, so a merge is one lm_pairmap lookup; there
- * is no word cache, which keeps lm_tokenize free of shared mutable state. */
+ * Encoding: each pre-token of the GPT-2 regex (gpt2_split.c) is merged by
+ * rank (bpe_merge.c).  There is no word cache, which keeps lm_tokenize free
+ * of shared mutable state (one tokenizer serves many threads). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -195,48 +193,10 @@ int lm_bpe_load_json(lm_tokenizer *t, const cJSON *root, const char *path, lm_er
     return bpe_finish(t, path, err);
 }
 
-/* BPE of one pre-token of n bytes; appends its ids. */
-static void bpe_word(const lm_tokenizer *t, const unsigned char *w, size_t n, lm_idbuf *out) {
-    enum { STACK = 128 };
-    int32_t sbuf[3 * STACK];
-    int32_t *syms = sbuf, *rank = sbuf + STACK, *mrg = sbuf + 2 * STACK;
-    if (n > STACK) {
-        syms = lm_xmalloc(3 * n * sizeof *syms);
-        rank = syms + n;
-        mrg = syms + 2 * n;
-    }
-    for (size_t i = 0; i < n; i++) syms[i] = t->byte_sym[w[i]];
-    for (;;) {
-        /* Ranks of the adjacent pairs; the lowest is merged everywhere. */
-        int32_t best = INT32_MAX;
-        for (size_t i = 0; i + 1 < n; i++) {
-            const lm_pair_slot *s = lm_pairmap_get(&t->merges, syms[i], syms[i + 1]);
-            rank[i] = s ? s->rank : INT32_MAX;
-            mrg[i] = s ? s->merged : -1;
-            if (rank[i] < best) best = rank[i];
-        }
-        if (best == INT32_MAX) break;
-        size_t o = 0;
-        for (size_t i = 0; i < n; o++) {
-            if (i + 1 < n && rank[i] == best) {
-                syms[o] = mrg[i];
-                i += 2;
-            } else {
-                syms[o] = syms[i++];
-            }
-        }
-        n = o;
-        if (n == 1) break;
-    }
-    for (size_t i = 0; i < n; i++)
-        lm_idbuf_push(out, syms[i] < t->vocab.size ? syms[i] : t->special.unk);
-    if (syms != sbuf) free(syms);
-}
-
 void lm_bpe_encode(const lm_tokenizer *t, const char *s, size_t len, lm_idbuf *out) {
     for (size_t p = 0; p < len;) {
         size_t e = lm_gpt2_piece_end(s, len, p);
-        bpe_word(t, (const unsigned char *)s + p, e - p, out);
+        lm_bpe_merge(t, (const unsigned char *)s + p, e - p, out);
         p = e;
     }
 }

@@ -88,6 +88,9 @@ int lm_bpe_load_json(lm_tokenizer *t, const cJSON *root, const char *path, lm_er
 void lm_bpe_encode(const lm_tokenizer *t, const char *s, size_t len, lm_idbuf *out);
 char *lm_bpe_decode(const lm_tokenizer *t, const int32_t *ids, size_t n);
 
+/* bpe_merge.c: BPE of one pre-token of n bytes; appends its ids. */
+void lm_bpe_merge(const lm_tokenizer *t, const unsigned char *w, size_t n, lm_idbuf *out);
+
 /* gpt2_split.c: end of the pre-token that starts at p (the GPT-2 regex). */
 size_t lm_gpt2_piece_end(const char *s, size_t n, size_t p);
 

@@ -7,7 +7,16 @@
  *
  * lm_tokenize() never adds special tokens: it is HuggingFace's
  * `tokenizer.encode(text, add_special_tokens=False)`; for BPE no prefix space
- * is added (callers prepend ' ' where a template asks for it). */
+ * is added (callers prepend ' ' where a template asks for it).
+ *
+ * Special tokens written literally in the text are split out first, as HF
+ * does: <s> </s> <pad> <mask> <unk> for BPE, where <mask> absorbs the
+ * whitespace on its left ("It was <mask>." -> It, Ġwas, <mask>, .); a
+ * tokenizer.json brings its own added_tokens with their lstrip/rstrip.
+ * [CLS] [SEP] [PAD] [MASK] [UNK] for WordPiece.
+ *
+ * A loaded tokenizer is read-only: one may serve several threads at once.
+ * Unicode classes follow the Python references (see unicode.h). */
 #ifndef LM_TOKENIZE_TOKENIZER_H
 #define LM_TOKENIZE_TOKENIZER_H
 
@@ -47,7 +56,9 @@ int32_t lm_token_to_id(const lm_tokenizer *tok, const char *token);
 /* The vocabulary string of an id (NULL if out of range). */
 const char *lm_id_to_token(const lm_tokenizer *tok, int32_t id);
 
-/* Decodes ids back to UTF-8 text (for display); returns a new string. */
+/* Decodes ids back to UTF-8 text (for display); returns a new string.
+ * BPE: byte-level decoding, invalid UTF-8 replaced by U+FFFD as Python's
+ * errors="replace"; WordPiece: " ".join(tokens) with "##" pieces glued on. */
 char *lm_detokenize(const lm_tokenizer *tok, const int32_t *ids, size_t n);
 
 #endif

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include "../check.h"
 #include "tok_check.h"
@@ -107,6 +108,31 @@ static void check_utf8_errors(const lm_tokenizer *t) {
         CHECK_MSG(strstr(err.msg, "invalid UTF-8") && strstr(err.msg, want), "%s", err.msg);
         free(ids);
     }
+}
+
+/* A 1 MB word without spaces: the heap merge path keeps it O(n log n)
+ * (the rescanning one would take hours); it must decode back. */
+static void check_long_word(const lm_tokenizer *t) {
+    size_t len = 1 << 20;
+    char *s = lm_xmalloc(len + 1);
+    uint32_t x = 12345;
+    for (size_t i = 0; i < len; i++) {
+        x = x * 1103515245u + 12345u;
+        s[i] = (char)('a' + (x >> 16) % 26);
+    }
+    s[len] = '\0';
+    lm_error err;
+    int32_t *ids;
+    size_t n;
+    clock_t c0 = clock();
+    CHECK(tc_tokenize(t, s, len, &ids, &n, &err) == 0);
+    double secs = (double)(clock() - c0) / CLOCKS_PER_SEC;
+    char *d = lm_detokenize(t, ids, n);
+    CHECK(strlen(d) == len && memcmp(d, s, len) == 0);
+    fprintf(stderr, "1 MB word: %zu tokens in %.2f s\n", n, secs);
+    free(d);
+    free(ids);
+    free(s);
 }
 
 /* Writes dir/tokenizer.json from the vocab.json + merges.txt of src. */
@@ -250,6 +276,7 @@ int main(int argc, char **argv) {
         check_cases(t, cases, 1);
         free(cases);
         check_utf8_errors(t);
+        check_long_word(t);
         lm_tokenizer_free(t);
     }
     check_file_errors(rdir);
