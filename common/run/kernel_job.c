@@ -1,0 +1,258 @@
+/* kernel_job.c - one kernel job: kernels of a seed's splits (through the
+ * cache), the solver grid on them, metrics, selection on dev. */
+#include "run/jobs.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "run/kernels.h"
+#include "solve/solve.h"
+#include "util/file.h"
+
+static lm_kernel_formula formula_of(lm_spec_formula f) {
+    return f == LM_SPEC_FORMULA_SGD ? LM_KF_SGD : f == LM_SPEC_FORMULA_SIGNGD ? LM_KF_SIGNGD : LM_KF_ASYM;
+}
+
+lm_param_set lm_run_param_set(lm_spec_params p, lm_error *err) {
+    switch (p) {
+    case LM_SPEC_PARAMS_ALL: return LM_PS_ALL;
+    case LM_SPEC_PARAMS_NO_EMBEDDINGS: return LM_PS_NO_EMBEDDINGS;
+    case LM_SPEC_PARAMS_NO_HEAD: return LM_PS_NO_HEAD;
+    case LM_SPEC_PARAMS_BIASES: return LM_PS_BIASES;
+    default:
+        lm_fail(err, "kernel.params: \"%s\" is not available for kernels in this version",
+                lm_spec_params_name(p));
+        return (lm_param_set)-1;
+    }
+}
+
+static double *to_double(const float *x, size_t n) {
+    double *d = lm_xmalloc((n ? n : 1) * sizeof(double));
+    for (size_t i = 0; i < n; i++) d[i] = x[i];
+    return d;
+}
+
+/* Labels as the solver wants them: class index, or 0/1 in binary mode. */
+static int *labels_of(const lm_encoded_split *s) {
+    int *y = lm_xmalloc((size_t)(s->n ? s->n : 1) * sizeof(int));
+    for (int i = 0; i < s->n; i++) y[i] = s->ex[i].label;
+    return y;
+}
+
+/* The prediction of f0 alone (zero-shot): argmax, or f > 0 in binary mode. */
+static void predict_f0(const float *f0, int n, int dim, int *pred) {
+    double *d = to_double(f0, (size_t)n * dim);
+    lm_predict_labels(d, n, dim, pred);
+    free(d);
+}
+
+static int metric_of(const char *metric, const int *pred, const lm_encoded_split *s, double *out,
+                     lm_error *err) {
+    int *y = labels_of(s);
+    int rc = lm_metric(metric, pred, y, s->n, out, err);
+    free(y);
+    return rc;
+}
+
+typedef struct grid_point {
+    lm_solver_params sp;
+} grid_point;
+
+/* Expands the spec's solver grid for a formula.  f0 scaling means nothing to
+ * logistic (ignored by the reference) and svc (refused by it): those get one
+ * point with s = 0.  asym needs the asymmetric kernel; other solvers on it
+ * use K (sign on the training side), as the reference does. */
+static int expand_grid(const lm_spec_solver *s, lm_kernel_formula f, grid_point **out) {
+    int cap = 1;
+    for (int i = 0; i < s->n_names; i++) cap += s->n_regularization * s->n_f0_scaling *
+                                                s->n_asym_lambda * s->n_gamma;
+    grid_point *g = lm_xcalloc((size_t)cap, sizeof *g);
+    int n = 0;
+    for (int a = 0; a < s->n_names; a++) {
+        lm_solver_kind kind;
+        lm_error e;
+        if (lm_solver_from_name(lm_spec_solver_name_str(s->names[a]), &kind, &e)) continue;
+        if (kind == LM_SOLVER_ASYM && f != LM_KF_ASYM) continue;
+        int uses_f0 = kind == LM_SOLVER_LSTSQ || kind == LM_SOLVER_SVR || kind == LM_SOLVER_ASYM;
+        int n_s = uses_f0 ? s->n_f0_scaling : 1;
+        int n_al = kind == LM_SOLVER_ASYM ? s->n_asym_lambda : 1;
+        int n_ga = kind == LM_SOLVER_ASYM ? s->n_gamma : 1;
+        for (int r = 0; r < s->n_regularization; r++)
+            for (int q = 0; q < n_s; q++)
+                for (int l = 0; l < n_al; l++)
+                    for (int m = 0; m < n_ga; m++) {
+                        lm_solver_params *sp = &g[n++].sp;
+                        lm_solver_params_init(sp);
+                        sp->kind = kind;
+                        sp->lambda = s->regularization[r];
+                        sp->f0_scaling = uses_f0 ? s->f0_scaling[q] : 0;
+                        sp->asym_lambda = s->asym_lambda[l];
+                        sp->gamma = s->gamma[m];
+                    }
+    }
+    *out = g;
+    return n;
+}
+
+static cJSON *point_json(const lm_solver_params *sp) {
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "solver", lm_solver_name(sp->kind));
+    cJSON_AddNumberToObject(o, "regularization", sp->lambda);
+    cJSON_AddNumberToObject(o, "f0_scaling", sp->f0_scaling);
+    if (sp->kind == LM_SOLVER_ASYM) {
+        cJSON_AddNumberToObject(o, "asym_lambda", sp->asym_lambda);
+        cJSON_AddNumberToObject(o, "gamma", sp->gamma);
+    }
+    return o;
+}
+
+static cJSON *int_array(const int *x, int n) {
+    cJSON *a = cJSON_CreateArray();
+    for (int i = 0; i < n; i++) cJSON_AddItemToArray(a, cJSON_CreateNumber(x[i]));
+    return a;
+}
+
+typedef struct progress_bridge {
+    const lm_run_hooks *hooks;
+    double lo, hi;
+} progress_bridge;
+
+static int bridge(void *ctx, double frac, const char *stage) {
+    progress_bridge *b = ctx;
+    if (!b->hooks || !b->hooks->progress) return 0;
+    return b->hooks->progress(b->hooks->ctx, b->lo + (b->hi - b->lo) * frac, stage);
+}
+
+int lm_run_kernel_job(const lm_spec *spec, lm_job_setup *js, lm_spec_formula sf, uint32_t seed,
+                      const lm_run_options *opt, const lm_run_hooks *hooks, const char *out_dir,
+                      cJSON *res, lm_error *err) {
+    lm_kernel_formula formula = formula_of(sf);
+    lm_param_set ps = lm_run_param_set(spec->kernel.params, err);
+    if ((int)ps < 0) return -1;
+    if (!spec->prompt)
+        return lm_fail(err, "prompt: no-prompt kernels need the logistic-regression head of spec "
+                            "§3.3, which this version does not build yet");
+    if (formula == LM_KF_ASYM && !spec->binary)
+        return lm_fail(err, "kernel.formula: asymmetric_signgd needs \"binary\": true (spec §3.2)");
+    int C = js->task->n_labels;
+    lm_kernel_request rq = {.model = &js->model, .model_digest = js->model_digest};
+    rq.os = (lm_output_spec){.head = LM_HEAD_MLM, .n_out = C, .vocab = js->label_words,
+                             .binary = spec->binary};
+    progress_bridge pb = {hooks, 0.02, 0.9};
+    rq.opt = (lm_kernel_options){.formula = formula, .params = ps, .mem_budget = opt ? opt->mem_budget : 0,
+                                 .progress = {bridge, &pb}};
+    rq.train = &js->split[0];
+    const lm_encoded_split *sets[3] = {&js->split[0], &js->split[1], &js->split[2]};
+    rq.sets = sets;
+    rq.n_sets = 3;
+    lm_cache *cache = NULL;
+    if (opt && opt->cache_dir && !(cache = lm_cache_open(opt->cache_dir, err))) return -1;
+    lm_kernel_result kr;
+    lm_kernel_cache_stats cs;
+    double t0 = lm_run_now();
+    int rc = lm_kernels_cached(cache, &rq, &kr, &cs, err);
+    if (cache) lm_cache_close(cache);
+    if (rc) return -1;
+    double t_kernel = lm_run_now() - t0;
+
+    /* artifacts */
+    char prefix[64];
+    snprintf(prefix, sizeof prefix, "seed%u-%s-", seed, lm_kernel_formula_name(formula));
+    static const char *set_names[3] = {"train", "dev", "test"};
+    cJSON *manifest = cJSON_AddArrayToObject(res, "artifacts");
+    if (out_dir && lm_kernels_export(out_dir, prefix, &kr, set_names, manifest, err)) {
+        lm_kernel_result_free(&kr);
+        return -1;
+    }
+
+    /* zero-shot */
+    int D = kr.dim, N = kr.n_train;
+    int *pred = lm_xmalloc((size_t)(js->split[2].n + js->split[1].n + 1) * sizeof(int));
+    double zs_dev = 0, zs_test = 0;
+    predict_f0(kr.f0[1], js->split[1].n, D, pred);
+    rc = metric_of(js->metric, pred, &js->split[1], &zs_dev, err);
+    predict_f0(kr.f0[2], js->split[2].n, D, pred);
+    if (!rc) rc = metric_of(js->metric, pred, &js->split[2], &zs_test, err);
+    cJSON *zs = cJSON_AddObjectToObject(res, "zero_shot");
+    cJSON_AddNumberToObject(zs, "dev", zs_dev);
+    cJSON_AddNumberToObject(zs, "test", zs_test);
+
+    /* solver grid */
+    grid_point *grid = NULL;
+    int n_grid = expand_grid(&spec->solver, formula, &grid);
+    int *y = labels_of(&js->split[0]);
+    double *f0t = to_double(kr.f0_train, (size_t)N * D), *f0d = to_double(kr.f0[1], (size_t)js->split[1].n * D),
+           *f0s = to_double(kr.f0[2], (size_t)js->split[2].n * D);
+    lm_eval_kernel ev[2] = {{js->split[1].n, kr.K[1], kr.K_flip ? kr.K_flip[1] : NULL, f0d},
+                            {js->split[2].n, kr.K[2], kr.K_flip ? kr.K_flip[2] : NULL, f0s}};
+    lm_kernel_problem prob = {.n = N, .c = D, .k_train = kr.K[0], .labels = y, .f0_train = f0t,
+                              .n_eval = 2, .eval = ev};
+    cJSON *points = cJSON_AddArrayToObject(res, "grid");
+    double best_dev = -1;
+    int best = -1;
+    double t1 = lm_run_now();
+    for (int g = 0; g < n_grid && rc == 0; g++) {
+        lm_solve_result sr;
+        lm_kernel_problem p = prob;
+        if (grid[g].sp.kind == LM_SOLVER_SVC) p.f0_train = NULL, ev[0].f0 = ev[1].f0 = NULL;
+        else ev[0].f0 = f0d, ev[1].f0 = f0s;
+        cJSON *pt = point_json(&grid[g].sp);
+        cJSON_AddItemToArray(points, pt);
+        if (lm_solve(&p, &grid[g].sp, &sr, err)) {
+            /* a failed grid point is reported, not fatal: the others stand */
+            cJSON_AddStringToObject(pt, "error", err->msg);
+            continue;
+        }
+        double dev = 0, test = 0;
+        rc = metric_of(js->metric, sr.eval[0].pred, &js->split[1], &dev, err);
+        if (!rc) rc = metric_of(js->metric, sr.eval[1].pred, &js->split[2], &test, err);
+        cJSON_AddNumberToObject(pt, "dev", dev);
+        cJSON_AddNumberToObject(pt, "test", test);
+        if (sr.rank >= 0) cJSON_AddNumberToObject(pt, "rank", sr.rank);
+        if (grid[g].sp.kind == LM_SOLVER_LOGISTIC) cJSON_AddNumberToObject(pt, "C", sr.c_chosen);
+        if (!rc && dev > best_dev) {
+            best_dev = dev;
+            best = g;
+            cJSON_DeleteItemFromObject(res, "test_predictions");
+            cJSON_AddItemToObject(res, "test_predictions", int_array(sr.eval[1].pred, js->split[2].n));
+        }
+        lm_solve_result_free(&sr);
+        if (hooks && hooks->progress &&
+            hooks->progress(hooks->ctx, 0.9 + 0.1 * (g + 1) / n_grid, "solve"))
+            rc = lm_fail(err, "cancelled");
+    }
+    if (rc == 0 && best < 0) rc = lm_fail(err, "solver: every grid point failed (last: %s)", err->msg);
+    if (rc == 0) {
+        cJSON *sel = cJSON_AddObjectToObject(res, "selected");
+        cJSON_AddNumberToObject(sel, "index", best);
+        cJSON *pt = cJSON_GetArrayItem(points, best);
+        cJSON_AddNumberToObject(sel, "dev", cJSON_GetObjectItem(pt, "dev")->valuedouble);
+        cJSON_AddNumberToObject(sel, "test", cJSON_GetObjectItem(pt, "test")->valuedouble);
+        int *yt = labels_of(&js->split[2]);
+        cJSON_AddItemToObject(res, "test_labels", int_array(yt, js->split[2].n));
+        free(yt);
+        cJSON *tm = cJSON_AddObjectToObject(res, "timings");
+        cJSON_AddNumberToObject(tm, "kernel_s", t_kernel);
+        cJSON_AddNumberToObject(tm, "solve_s", lm_run_now() - t1);
+        cJSON_AddNumberToObject(tm, "kernel_gflop", kr.flops / 1e9);
+        cJSON *ch = cJSON_AddObjectToObject(res, "cache");
+        cJSON_AddNumberToObject(ch, "hits", cs.hits);
+        cJSON_AddNumberToObject(ch, "misses", cs.misses);
+        cJSON *sz = cJSON_AddObjectToObject(res, "sizes");
+        cJSON_AddNumberToObject(sz, "train", js->split[0].n);
+        cJSON_AddNumberToObject(sz, "dev", js->split[1].n);
+        cJSON_AddNumberToObject(sz, "test", js->split[2].n);
+        cJSON_AddNumberToObject(sz, "outputs", D);
+        cJSON_AddNumberToObject(sz, "parameters", (double)lm_param_set_size(&js->model, ps));
+    }
+    free(grid);
+    free(y);
+    free(f0t);
+    free(f0d);
+    free(f0s);
+    free(pred);
+    lm_kernel_result_free(&kr);
+    return rc;
+}

@@ -1,0 +1,280 @@
+/* run.c - experiments: spec -> jobs -> job results -> result.json. */
+#include "run/run.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "run/jobs.h"
+#include "solve/solve.h"
+#include "util/file.h"
+
+double lm_run_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static int parse_spec(const char *spec_json, lm_spec *spec, lm_error *err) {
+    char field[256] = "";
+    if (lm_spec_parse(spec_json, strlen(spec_json), spec, field, sizeof field, err)) {
+        if (field[0]) lm_fail_prefix(err, "%s", field);
+        return -1;
+    }
+    return 0;
+}
+
+int lm_run_list_jobs(const char *spec_json, cJSON **jobs, lm_error *err) {
+    lm_spec spec;
+    *jobs = NULL;
+    if (parse_spec(spec_json, &spec, err)) {
+        lm_spec_free(&spec);
+        return -1;
+    }
+    cJSON *arr = cJSON_CreateArray();
+    int n_models = spec.n_checkpoints ? spec.n_checkpoints : 1;
+    for (int m = 0; m < n_models; m++)
+        for (int s = 0; s < spec.n_seeds; s++) {
+            char method[64];
+            int n_k = spec.has_kernel ? spec.kernel.n_formulas : 0;
+            for (int i = 0; i < n_k + spec.n_finetune; i++) {
+                if (i < n_k) snprintf(method, sizeof method, "kernel:%s", lm_spec_formula_name(spec.kernel.formulas[i]));
+                else snprintf(method, sizeof method, "finetune:%d", i - n_k);
+                cJSON *j = cJSON_CreateObject();
+                cJSON_AddNumberToObject(j, "seed", spec.seeds[s]);
+                cJSON_AddStringToObject(j, "method", method);
+                if (spec.n_checkpoints) cJSON_AddStringToObject(j, "model", spec.checkpoints[m]);
+                cJSON_AddItemToArray(arr, j);
+            }
+        }
+    lm_spec_free(&spec);
+    *jobs = arr;
+    return 0;
+}
+
+int lm_run_job(const char *spec_json, const cJSON *job, const lm_run_options *opt,
+               const lm_run_hooks *hooks, const char *out_dir, cJSON **job_result, lm_error *err) {
+    *job_result = NULL;
+    lm_spec spec;
+    if (parse_spec(spec_json, &spec, err)) {
+        lm_spec_free(&spec);
+        return -1;
+    }
+    const cJSON *seed_j = cJSON_GetObjectItem(job, "seed"), *method_j = cJSON_GetObjectItem(job, "method");
+    const cJSON *model_j = cJSON_GetObjectItem(job, "model");
+    if (!cJSON_IsNumber(seed_j) || !cJSON_IsString(method_j)) {
+        lm_spec_free(&spec);
+        return lm_fail(err, "job: needs \"seed\" and \"method\"");
+    }
+    uint32_t seed = (uint32_t)seed_j->valuedouble;
+    const char *method = method_j->valuestring;
+    const char *model = cJSON_IsString(model_j) ? model_j->valuestring : spec.model;
+    cJSON *res = cJSON_CreateObject();
+    cJSON_AddNumberToObject(res, "seed", seed);
+    cJSON_AddStringToObject(res, "method", method);
+    if (model) cJSON_AddStringToObject(res, "model", model);
+    double t0 = lm_run_now();
+    if (hooks && hooks->progress && hooks->progress(hooks->ctx, 0.0, "load")) {
+        cJSON_Delete(res);
+        lm_spec_free(&spec);
+        return lm_fail(err, "cancelled");
+    }
+    lm_job_setup js;
+    int rc = lm_job_setup_load(&spec, model, seed, opt, &js, err);
+    if (rc == 0) cJSON_AddStringToObject(res, "metric", js.metric);
+    if (rc == 0 && strncmp(method, "kernel:", 7) == 0) {
+        int f = -1;
+        for (int i = 0; i < spec.kernel.n_formulas; i++)
+            if (strcmp(method + 7, lm_spec_formula_name(spec.kernel.formulas[i])) == 0) f = i;
+        if (f < 0) rc = lm_fail(err, "job: method \"%s\" is not in the spec", method);
+        else rc = lm_run_kernel_job(&spec, &js, spec.kernel.formulas[f], seed, opt, hooks, out_dir, res, err);
+    } else if (rc == 0) {
+        rc = lm_fail(err, "job: method \"%s\" is not available in this version", method);
+    }
+    lm_job_setup_free(&js);
+    lm_spec_free(&spec);
+    if (rc) {
+        cJSON_Delete(res);
+        return -1;
+    }
+    cJSON_AddNumberToObject(res, "seconds", lm_run_now() - t0);
+    *job_result = res;
+    return 0;
+}
+
+/* ---- aggregation ------------------------------------------------------- */
+
+static double num(const cJSON *o, const char *a, const char *b) {
+    const cJSON *x = cJSON_GetObjectItem(o, a);
+    if (b) x = cJSON_GetObjectItem(x, b);
+    return cJSON_IsNumber(x) ? x->valuedouble : NAN;
+}
+
+static void add_mean_std(cJSON *o, const char *name, const double *x, int n) {
+    double mean, std;
+    lm_mean_std(x, n, &mean, &std);
+    cJSON *e = cJSON_AddObjectToObject(o, name);
+    cJSON_AddNumberToObject(e, "mean", mean);
+    cJSON_AddNumberToObject(e, "std", std);
+}
+
+/* One summary row: per seed dev/test of the selected point, mean and
+ * population std over seeds (spec §5.6). */
+static cJSON *summarise(const char *method, const cJSON **per_seed, const uint32_t *seeds, int n) {
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "method", method);
+    cJSON *rows = cJSON_AddArrayToObject(o, "seeds");
+    double *dev = lm_xcalloc((size_t)n + 1, sizeof(double)), *test = lm_xcalloc((size_t)n + 1, sizeof(double));
+    double *zd = lm_xcalloc((size_t)n + 1, sizeof(double)), *zt = lm_xcalloc((size_t)n + 1, sizeof(double));
+    for (int i = 0; i < n; i++) {
+        dev[i] = num(per_seed[i], "selected", "dev");
+        test[i] = num(per_seed[i], "selected", "test");
+        zd[i] = num(per_seed[i], "zero_shot", "dev");
+        zt[i] = num(per_seed[i], "zero_shot", "test");
+        cJSON *r = cJSON_CreateObject();
+        cJSON_AddNumberToObject(r, "seed", seeds[i]);
+        cJSON_AddNumberToObject(r, "dev", dev[i]);
+        cJSON_AddNumberToObject(r, "test", test[i]);
+        const cJSON *m = cJSON_GetObjectItem(per_seed[i], "method");
+        if (m) cJSON_AddStringToObject(r, "from", m->valuestring);
+        const cJSON *sel = cJSON_GetObjectItem(per_seed[i], "selected");
+        const cJSON *grid = cJSON_GetObjectItem(per_seed[i], "grid");
+        if (sel && grid)
+            cJSON_AddItemToObject(r, "point", cJSON_Duplicate(cJSON_GetArrayItem(grid, (int)num(sel, "index", NULL)), 1));
+        cJSON_AddItemToArray(rows, r);
+    }
+    add_mean_std(o, "dev", dev, n);
+    add_mean_std(o, "test", test, n);
+    if (!isnan(zt[0])) {
+        add_mean_std(o, "zero_shot_dev", zd, n);
+        add_mean_std(o, "zero_shot_test", zt, n);
+    }
+    free(dev);
+    free(test);
+    free(zd);
+    free(zt);
+    return o;
+}
+
+int lm_run_aggregate(const char *spec_json, const cJSON *jobs, const cJSON *job_results,
+                     cJSON **result, lm_error *err) {
+    lm_spec spec;
+    *result = NULL;
+    if (parse_spec(spec_json, &spec, err)) {
+        lm_spec_free(&spec);
+        return -1;
+    }
+    int nj = cJSON_GetArraySize(jobs);
+    if (cJSON_GetArraySize(job_results) != nj) {
+        lm_spec_free(&spec);
+        return lm_fail(err, "aggregate: %d job results for %d jobs", cJSON_GetArraySize(job_results), nj);
+    }
+    cJSON *out = cJSON_CreateObject();
+    cJSON_AddItemToObject(out, "spec", lm_spec_to_json(&spec));
+    cJSON_AddStringToObject(out, "task", spec.task);
+    const cJSON *first = cJSON_GetArrayItem(job_results, 0);
+    const cJSON *metric = cJSON_GetObjectItem(first, "metric");
+    cJSON_AddStringToObject(out, "metric", cJSON_IsString(metric) ? metric->valuestring : "acc");
+    cJSON *summary = cJSON_AddArrayToObject(out, "summary");
+    int n_models = spec.n_checkpoints ? spec.n_checkpoints : 1, S = spec.n_seeds;
+    const cJSON **per_seed = lm_xcalloc((size_t)S + 1, sizeof *per_seed);
+    const cJSON **best = lm_xcalloc((size_t)S + 1, sizeof *best);
+    double total_s = 0;
+    for (int m = 0; m < n_models; m++) {
+        cJSON *msum = summary;
+        if (spec.n_checkpoints) {
+            cJSON *e = cJSON_CreateObject();
+            cJSON_AddStringToObject(e, "model", spec.checkpoints[m]);
+            msum = cJSON_AddArrayToObject(e, "summary");
+            cJSON_AddItemToArray(summary, e);
+        }
+        /* methods in job order; "kernel" selects over formulas too */
+        int n_methods = 0;
+        memset(best, 0, (size_t)S * sizeof *best);
+        int n_kernel = 0;
+        for (int j = 0; j < nj; j++) {
+            const cJSON *job = cJSON_GetArrayItem(jobs, j);
+            const cJSON *jm = cJSON_GetObjectItem(job, "model");
+            if (spec.n_checkpoints && (!jm || strcmp(jm->valuestring, spec.checkpoints[m]))) continue;
+            if (num(job, "seed", NULL) != spec.seeds[0]) continue;
+            const char *method = cJSON_GetObjectItem(job, "method")->valuestring;
+            int found = 0;
+            for (int s = 0; s < S; s++) {
+                per_seed[s] = NULL;
+                for (int k = 0; k < nj; k++) {
+                    const cJSON *jk = cJSON_GetArrayItem(jobs, k);
+                    const cJSON *km = cJSON_GetObjectItem(jk, "model");
+                    if (num(jk, "seed", NULL) == spec.seeds[s] &&
+                        strcmp(cJSON_GetObjectItem(jk, "method")->valuestring, method) == 0 &&
+                        (!spec.n_checkpoints || (km && !strcmp(km->valuestring, spec.checkpoints[m])))) {
+                        per_seed[s] = cJSON_GetArrayItem(job_results, k);
+                        found++;
+                    }
+                }
+            }
+            if (found != S) continue;
+            cJSON_AddItemToArray(msum, summarise(method, per_seed, spec.seeds, S));
+            n_methods++;
+            if (strncmp(method, "kernel:", 7) == 0) {
+                n_kernel++;
+                for (int s = 0; s < S; s++)
+                    if (!best[s] || num(per_seed[s], "selected", "dev") > num(best[s], "selected", "dev"))
+                        best[s] = per_seed[s];
+            }
+        }
+        if (n_kernel > 1) cJSON_AddItemToArray(msum, summarise("kernel", best, spec.seeds, S));
+    }
+    cJSON *jr = cJSON_AddArrayToObject(out, "jobs");
+    for (int j = 0; j < nj; j++) {
+        const cJSON *r = cJSON_GetArrayItem(job_results, j);
+        total_s += num(r, "seconds", NULL);
+        cJSON_AddItemToArray(jr, cJSON_Duplicate(r, 1));
+    }
+    cJSON_AddNumberToObject(out, "compute_seconds", total_s);
+    free(per_seed);
+    free(best);
+    lm_spec_free(&spec);
+    *result = out;
+    return 0;
+}
+
+int lm_run_experiment(const char *spec_json, const lm_run_options *opt, const lm_run_hooks *hooks,
+                      const char *out_dir, cJSON **result, lm_error *err) {
+    cJSON *jobs, *results = cJSON_CreateArray();
+    *result = NULL;
+    if (lm_run_list_jobs(spec_json, &jobs, err)) {
+        cJSON_Delete(results);
+        return -1;
+    }
+    if (lm_mkdirs(out_dir, err)) goto fail;
+    int nj = cJSON_GetArraySize(jobs);
+    for (int j = 0; j < nj; j++) {
+        cJSON *r;
+        if (lm_run_job(spec_json, cJSON_GetArrayItem(jobs, j), opt, hooks, out_dir, &r, err)) {
+            const cJSON *job = cJSON_GetArrayItem(jobs, j);
+            lm_fail_prefix(err, "job %d (seed %g, %s)", j, num(job, "seed", NULL),
+                           cJSON_GetObjectItem(job, "method")->valuestring);
+            goto fail;
+        }
+        cJSON_AddItemToArray(results, r);
+    }
+    if (lm_run_aggregate(spec_json, jobs, results, result, err)) goto fail;
+    char *text = cJSON_Print(*result);
+    char *path = lm_path_join(out_dir, "result.json");
+    int rc = lm_write_file_atomic(path, text, strlen(text), err);
+    free(path);
+    free(text);
+    cJSON_Delete(jobs);
+    cJSON_Delete(results);
+    if (rc) {
+        cJSON_Delete(*result);
+        *result = NULL;
+    }
+    return rc;
+fail:
+    cJSON_Delete(jobs);
+    cJSON_Delete(results);
+    return -1;
+}
