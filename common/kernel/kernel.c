@@ -18,7 +18,7 @@
 
 /* Partial sums longer than this are split, so float32 accumulation stays
  * accurate (sgd) and exact for sums of signs (< 2^24). */
-#define SUM_CHUNK 16384
+#define SUM_CHUNK 4096
 
 /* ---- parameter sets ---------------------------------------------------- */
 
@@ -296,17 +296,28 @@ int lm_kernel_compute(const lm_model *m, const lm_output_spec *os, const lm_kern
     const lm_encoded_example **tex = lm_xmalloc((size_t)train->n * sizeof *tex);
     for (int i = 0; i < train->n; i++) tex[i] = &train->ex[i];
 
-    /* memory plan: factors of the two sides and the two gradient blocks
-     * each get a share of the budget */
+    /* memory plan: the factors of the evaluation chunk, those of the
+     * training chunk, and the two gradient blocks each get a quarter of the
+     * budget; chunks are cut by tokens, then the block width follows from
+     * the largest chunks */
     size_t bpt = lm_encoder_bytes_per_token(&m->cfg, R, 1) + (size_t)4 * H * R * 4;
     size_t side_tokens = budget / 4 / bpt;
     if (side_tokens < 1) side_tokens = 1;
     size_t train_tokens = tokens_of(tex, train->n);
     int train_kept = train_tokens <= side_tokens;
-    int mx_chunk_max = chunk_end(xex, 0, n_all, side_tokens); /* rough, for sizing */
-    (void)mx_chunk_max;
-    int max_tr_vec = (train_kept ? train->n : train->n) * R;
-    size_t max_w = budget / 4 / ((size_t)(max_tr_vec + (int)(side_tokens / 4 + 1) * R) * 4 * (asym ? 2 : 1));
+    int max_nx = 1, max_nt = train->n;
+    for (int x0 = 0, x1; x0 < n_all; x0 = x1) {
+        x1 = chunk_end(xex, x0, n_all, side_tokens);
+        if (x1 - x0 > max_nx) max_nx = x1 - x0;
+    }
+    if (!train_kept) {
+        max_nt = 1;
+        for (int t0 = 0, t1; t0 < train->n; t0 = t1) {
+            t1 = chunk_end(tex, t0, train->n, side_tokens);
+            if (t1 - t0 > max_nt) max_nt = t1 - t0;
+        }
+    }
+    size_t max_w = budget / 4 / ((size_t)(max_nt + max_nx) * R * 4 * (asym ? 2 : 1));
     if (max_w > ((size_t)1 << 24)) max_w = (size_t)1 << 24;
     if (max_w < (size_t)(4 * H)) max_w = (size_t)4 * H;
     plan pl;
