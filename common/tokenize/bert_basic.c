@@ -103,7 +103,6 @@ void lm_bert_basic(const char *s, size_t len, int lower, int strip, int chinese_
     for (size_t i = 0; i < text.n;) {
         /* One whitespace-separated word: str.split() splits on ' ' and on
          * the isspace() characters that cleaning kept (U+2028, U+2029). */
-        int k;
         while (i < text.n && (text.p[i] == ' ' ||
                LM_BC_KIND(lm_uc_bert_class(text.p[i])) == LM_BC_SPLIT)) i++;
         size_t j = i;
@@ -128,8 +127,7 @@ void lm_bert_basic(const char *s, size_t len, int lower, int strip, int chinese_
         /* Each punctuation character is a word of its own. */
         size_t run = 0;
         for (size_t q = 0; q < n; q++) {
-            k = LM_BC_KIND(lm_uc_bert_class(w[q]));
-            if (k != LM_BC_PUNCT) continue;
+            if (LM_BC_KIND(lm_uc_bert_class(w[q])) != LM_BC_PUNCT) continue;
             emit_cps(w + run, q - run, &out, &outcap, emit, ctx);
             emit_cps(w + q, 1, &out, &outcap, emit, ctx);
             run = q + 1;

@@ -147,17 +147,19 @@ int lm_bpe_load_json(lm_tokenizer *t, const cJSON *root, const char *path, lm_er
     const cJSON *it;
     cJSON_ArrayForEach(it, vocab) {
         double d = cJSON_IsNumber(it) ? it->valuedouble : -1;
-        if (d < 0 || d >= INT32_MAX || d != (double)(int32_t)d)
-            return lm_fail(err, "%s: model.vocab[\"%.40s\"]: expected a non-negative integer id",
-                           path, it->string);
+        if (d < 0 || d > LM_VOCAB_MAX_ID || d != (double)(int32_t)d)
+            return lm_fail(err, "%s: model.vocab[\"%.40s\"]: expected an integer id in "
+                           "[0, %d]", path, it->string, LM_VOCAB_MAX_ID);
         lm_vocab_add(&t->vocab, it->string, strlen(it->string), (int32_t)d);
     }
     const cJSON *added = cJSON_GetObjectItemCaseSensitive(root, "added_tokens");
     cJSON_ArrayForEach(it, added) {
         const char *content = json_str(it, "content");
         const cJSON *id = cJSON_GetObjectItemCaseSensitive(it, "id");
-        if (!content || !cJSON_IsNumber(id) || id->valuedouble < 0 || id->valuedouble >= INT32_MAX)
-            return lm_fail(err, "%s: added_tokens: each needs \"content\" and \"id\"", path);
+        if (!content || !cJSON_IsNumber(id) || id->valuedouble < 0 ||
+            id->valuedouble > LM_VOCAB_MAX_ID)
+            return lm_fail(err, "%s: added_tokens: each needs \"content\" and an \"id\" in "
+                           "[0, %d]", path, LM_VOCAB_MAX_ID);
         if (lm_strmap_get(&t->vocab.map, content, strlen(content)) < 0)
             lm_vocab_add(&t->vocab, content, strlen(content), (int32_t)id->valuedouble);
     }

@@ -18,6 +18,9 @@ typedef struct lm_vocab {
     int32_t nsym, capsym;
 } lm_vocab;
 
+/* Ids index arrays, so a file may not claim ids beyond this (2^24). */
+#define LM_VOCAB_MAX_ID 16777215
+
 void lm_vocab_init(lm_vocab *v);
 void lm_vocab_free(lm_vocab *v);
 /* Adds token -> id (a later id for the same string wins, as a Python dict). */

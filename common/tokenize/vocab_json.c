@@ -120,13 +120,13 @@ int lm_vocab_json_parse(const char *path, const char *buf, size_t len, lm_vocab 
         /* A non-negative integer id (json.load would also take 1.0: ids never are). */
         size_t start = p.pos;
         int64_t id = 0;
-        while (p.pos < len && buf[p.pos] >= '0' && buf[p.pos] <= '9' && id <= INT32_MAX)
+        while (p.pos < len && buf[p.pos] >= '0' && buf[p.pos] <= '9' && id <= LM_VOCAB_MAX_ID)
             id = id * 10 + (buf[p.pos++] - '0');
-        if (p.pos == start || id > INT32_MAX - 1 || (p.pos < len && (buf[p.pos] == '.' ||
-            buf[p.pos] == 'e' || buf[p.pos] == 'E'))) {
-            char what[96];
-            snprintf(what, sizeof what, "the id of token \"%.40s\" is not an integer in [0, 2^31-1)",
-                     key);
+        if (p.pos == start || id > LM_VOCAB_MAX_ID || (p.pos < len && (buf[p.pos] == '.' ||
+            buf[p.pos] == 'e' || buf[p.pos] == 'E' || (buf[p.pos] >= '0' && buf[p.pos] <= '9')))) {
+            char what[128];
+            snprintf(what, sizeof what, "the id of token \"%.40s\" is not an integer in [0, %d]",
+                     key, LM_VOCAB_MAX_ID);
             free(key);
             return fail_at(&p, what);
         }

@@ -52,6 +52,10 @@ int lm_wordpiece_load_txt(lm_tokenizer *t, const char *dir, const char *vocab_pa
     /* One token a line, numbered from 0; Python's universal newlines. */
     int32_t id = 0;
     for (size_t p = 0; p < len; id++) {
+        if (id > LM_VOCAB_MAX_ID) {
+            free(buf);
+            return lm_fail(err, "%s: more than %d lines", vocab_path, LM_VOCAB_MAX_ID + 1);
+        }
         size_t e = p;
         while (e < len && buf[e] != '\n' && buf[e] != '\r') e++;
         lm_vocab_add(&t->vocab, buf + p, e - p, id);
@@ -97,17 +101,19 @@ int lm_wordpiece_load_json(lm_tokenizer *t, const cJSON *root, const char *path,
     const cJSON *it;
     cJSON_ArrayForEach(it, vocab) {
         double d = cJSON_IsNumber(it) ? it->valuedouble : -1;
-        if (d < 0 || d >= INT32_MAX || d != (double)(int32_t)d)
-            return lm_fail(err, "%s: model.vocab[\"%.40s\"]: expected a non-negative integer id",
-                           path, it->string);
+        if (d < 0 || d > LM_VOCAB_MAX_ID || d != (double)(int32_t)d)
+            return lm_fail(err, "%s: model.vocab[\"%.40s\"]: expected an integer id in "
+                           "[0, %d]", path, it->string, LM_VOCAB_MAX_ID);
         lm_vocab_add(&t->vocab, it->string, strlen(it->string), (int32_t)d);
     }
     const cJSON *added = cJSON_GetObjectItemCaseSensitive(root, "added_tokens");
     cJSON_ArrayForEach(it, added) {
         const cJSON *c = cJSON_GetObjectItemCaseSensitive(it, "content");
         const cJSON *id = cJSON_GetObjectItemCaseSensitive(it, "id");
-        if (!cJSON_IsString(c) || !cJSON_IsNumber(id) || id->valuedouble < 0)
-            return lm_fail(err, "%s: added_tokens: each needs \"content\" and \"id\"", path);
+        if (!cJSON_IsString(c) || !cJSON_IsNumber(id) || id->valuedouble < 0 ||
+            id->valuedouble > LM_VOCAB_MAX_ID)
+            return lm_fail(err, "%s: added_tokens: each needs \"content\" and an \"id\" in "
+                           "[0, %d]", path, LM_VOCAB_MAX_ID);
         lm_tok_add_added(t, c->valuestring, (int32_t)id->valuedouble, 0, 0);
     }
     lm_vocab_seal(&t->vocab);

@@ -211,6 +211,8 @@ static void check_file_errors(const char *rdir) {
     expect_load_error(dir, "vocab.json:3:", "malformed vocab.json");
     tc_write(dir, "vocab.json", "{\n  \"a\": 0,\n  \"b\": \"1\"\n}\n");
     expect_load_error(dir, "vocab.json:3:", "\"b\"");
+    tc_write(dir, "vocab.json", "{\n  \"a\": 0,\n  \"b\": 2000000000\n}\n");
+    expect_load_error(dir, "vocab.json:3:", "not an integer in [0, 16777215]");
     tc_write(dir, "vocab.json", "{\n  \"a\": 0,\n  \"b\": 1\n");
     expect_load_error(dir, "vocab.json:4:", "expected ',' or '}'");
     tc_write(dir, "vocab.json", "{\"a\": 0, \"b\": 1, \"ab\": 2, \"<unk>\": 3}");
@@ -235,6 +237,19 @@ static void check_file_errors(const char *rdir) {
         free(ids);
         lm_tokenizer_free(t);
     }
+    /* JSON escapes, including a surrogate pair, in vocab.json keys. */
+    tc_write(dir, "vocab.json", "{\"a\": 0, \"b\": 1, \"ab\": 2, \"<unk>\": 3, "
+             "\"\\u0120x\": 4, \"\\ud83d\\ude00\": 5, \"q\\\"\\\\\\/\\n\": 6}");
+    t = lm_tokenizer_load(dir, &err);
+    CHECK_MSG(t != NULL, "%s", err.msg);
+    if (t) {
+        CHECK(lm_token_to_id(t, "\xc4\xa0x") == 4);
+        CHECK(lm_token_to_id(t, "\xf0\x9f\x98\x80") == 5);
+        CHECK(lm_token_to_id(t, "q\"\\/\n") == 6);
+        lm_tokenizer_free(t);
+    }
+    tc_write(dir, "vocab.json", "{\"a\": 0, \"\\ud83d\": 1}");
+    expect_load_error(dir, "vocab.json:1:", "surrogate");
     tc_write(dir, "vocab.json", "{\"a\": 0, \"b\": 1, \"ab\": 2}");
     expect_load_error(dir, "is not in the vocabulary", "<unk>");
     tc_remove(dir, "vocab.json");
