@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# test_cli.sh - `lmntk run`, `lmntk kernel` and `lmntk logits` end to end on
+# the reference small RoBERTa and a small SST-2 split cut (at test time) from
+# ../shared/data: results written, the cache hit on a second run, the runner's
+# kernels equal to `lmntk kernel`'s, bad specs refused with the field named.
+#   test_cli.sh BUILD_DIR SHARED_DIR
+set -u
+build=$1 shared=$2
+lmntk=$build/lmntk
+model=$shared/reference/lmkft-small/model
+fails=0
+fail() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
+tmp=$(mktemp -d /tmp/lmntk-test-cli.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+
+# a small split: 4 examples per label in train and dev, 12 in test
+src=$shared/data/k-shot-1k-test/SST-2/16-42
+for seed in 42 13; do
+  d=$tmp/data/SST-2/4-$seed
+  mkdir -p "$d"
+  s=$shared/data/k-shot-1k-test/SST-2/16-$seed
+  for f in train dev; do
+    { sed -n 1p "$s/$f.tsv"; sed -n 2,5p "$s/$f.tsv"; sed -n 18,21p "$s/$f.tsv"; } > "$d/$f.tsv"
+  done
+  head -n 13 "$s/test.tsv" > "$d/test.tsv"
+done
+
+cat > "$tmp/spec.json" <<JSON
+{
+  "model": "$model",
+  "task": "SST-2",
+  "data": "$tmp/data/SST-2",
+  "k": 4,
+  "seeds": [13, 42],
+  "prompt": true,
+  "kernel": {"formula": "sgd"},
+  "solver": {"name": "lstsq", "regularization": [0, 0.001, 0.01], "f0_scaling": [0, 100]}
+}
+JSON
+out=$("$lmntk" run "$tmp/spec.json" --out "$tmp/r1" --cache "$tmp/cache" 2>"$tmp/err1") || fail "lmntk run: $(cat "$tmp/err1")"
+[ -f "$tmp/r1/result.json" ] || fail "no result.json"
+grep -q '"method":	"kernel:sgd"' "$tmp/r1/result.json" || fail "result.json lacks the kernel:sgd summary"
+grep -q 'kernel:sgd' <<<"$out" || fail "no result table printed"
+for f in seed13-sgd-kernel-train seed42-sgd-kernel-test seed42-sgd-f0-dev; do
+  [ -s "$tmp/r1/$f.npy" ] || fail "missing artifact $f.npy"
+done
+n_points=$(grep -c '"regularization":' "$tmp/r1/result.json")
+[ "$n_points" -ge 12 ] || fail "expected 2 seeds x 6 grid points, found $n_points"
+grep -q '"misses":	3' "$tmp/r1/result.json" || fail "first run should miss the cache"
+
+"$lmntk" run "$tmp/spec.json" --out "$tmp/r2" --cache "$tmp/cache" >/dev/null 2>&1 || fail "second run failed"
+grep -q '"hits":	3' "$tmp/r2/result.json" || fail "second run should hit the cache"
+cmp -s "$tmp/r1/seed42-sgd-kernel-test.npy" "$tmp/r2/seed42-sgd-kernel-test.npy" || fail "cached kernel differs"
+
+# lmntk kernel on the same split gives the runner's numbers
+"$lmntk" kernel --model "$model" --task SST-2 --data "$tmp/data/SST-2/4-42" --formula sgd \
+  --out "$tmp/k" --no-cache >"$tmp/kout" 2>&1 || fail "lmntk kernel: $(cat "$tmp/kout")"
+grep -q "cache: 0 hits, 3 misses" "$tmp/kout" || fail "lmntk kernel did not report the cache"
+for s in train dev test; do
+  cmp -s "$tmp/k/kernel-$s.npy" "$tmp/r1/seed42-sgd-kernel-$s.npy" || fail "kernel-$s.npy differs from the runner's"
+done
+grep -q '"content":' "$tmp/k/manifest.json" || fail "manifest lacks files"
+"$lmntk" kernel --model "$model" --task SST-2 --data "$tmp/data/SST-2/4-42" --formula asymmetric_signgd \
+  --out "$tmp/k2" --no-cache >/dev/null 2>"$tmp/kerr" && fail "asymmetric_signgd without --binary accepted"
+grep -q "needs --binary" "$tmp/kerr" || fail "asymmetric without --binary: unclear error"
+
+# bad specs: the error names the field, nothing is written
+bad() {
+  echo "$1" > "$tmp/bad.json"
+  rm -rf "$tmp/rb"
+  if "$lmntk" run "$tmp/bad.json" --out "$tmp/rb" --no-cache >/dev/null 2>"$tmp/berr"; then
+    fail "bad spec accepted: $1"
+  elif ! grep -q -- "$2" "$tmp/berr"; then
+    fail "error for $1 does not name $2: $(cat "$tmp/berr")"
+  fi
+  [ ! -e "$tmp/rb/result.json" ] || fail "bad spec wrote a result"
+}
+bad "{\"model\": \"$model\", \"task\": \"SST-2\", \"data\": \"$tmp/data/SST-2\", \"k\": 4, \"seeds\": [42], \"solver\": {\"name\": \"lstsq\", \"regularization\": [-1]}, \"kernel\": {\"formula\": \"sgd\"}}" "solver.regularization\[0\]"
+bad "{\"model\": \"$model\", \"task\": \"SST-2\", \"data\": \"$tmp/data/SST-2\", \"k\": 4, \"seeds\": [42], \"kernel\": {\"formula\": \"sgdd\"}}" "kernel.formula"
+bad "{\"model\": \"$model\", \"task\": \"SST-2\", \"data\": \"$tmp/data/SST-2\", \"k\": 4, \"seeds\": [7], \"kernel\": {\"formula\": \"sgd\"}}" "4-7"
+bad "{\"model\": \"$tmp/nomodel\", \"task\": \"SST-2\", \"data\": \"$tmp/data/SST-2\", \"k\": 4, \"seeds\": [42]}" "model"
+bad "{\"task\": \"SST-2\", \"bogus\": 1}" "bogus"
+
+# lmntk logits
+"$lmntk" logits --model "$model" --text "It was <mask>." --top 3 >"$tmp/lg" 2>&1 || fail "lmntk logits: $(cat "$tmp/lg")"
+[ "$(grep -c '"logit":' "$tmp/lg")" = 3 ] || fail "lmntk logits: expected 3 entries"
+"$lmntk" logits --model "$model" --text "no mask here" >/dev/null 2>&1 && fail "logits without a mask accepted"
+
+echo "test_cli: $fails failed"
+[ "$fails" = 0 ]
