@@ -272,6 +272,160 @@ static int chunk_end(const lm_encoded_example *const *ex, int from, int n, size_
     return i;
 }
 
+/* ---- projected (CountSketch) kernels ----------------------------------- */
+
+static uint64_t mix64(uint64_t x) {
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ull;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebull;
+    return x ^ (x >> 31);
+}
+
+/* phi[k] += CountSketch of row g[W] whose first coordinate is `base` in the
+ * model's parameter layout (signs only if `signs`). */
+static void sketch_row(const float *g, size_t W, uint64_t base, uint64_t seed, int k, int signs,
+                       double *phi) {
+    for (size_t j = 0; j < W; j++) {
+        float v = g[j];
+        if (v == 0) continue;
+        if (signs) v = v > 0 ? 1.0f : -1.0f;
+        uint64_t h = mix64((base + j) * 0x9e3779b97f4a7c15ull ^ seed);
+        phi[h % (uint64_t)k] += (h >> 63) ? v : -v;
+    }
+}
+
+/* The features of n examples: plain [n*R, k] and/or signed [n*R, k]. */
+static int sketch_examples(const lm_model *m, const lm_output_spec *os, const plan *pl,
+                           const lm_encoded_example *const *ex, int n, size_t side_tokens, int k,
+                           uint64_t seed, double *plain, double *signs, float *G, float *f_out,
+                           double *flops, lm_error *err) {
+    int R = lm_output_dim(os), H = m->cfg.hidden;
+    side sd = {0};
+    for (int e0 = 0; e0 < n;) {
+        int e1 = chunk_end(ex, e0, n, side_tokens), ne = e1 - e0;
+        if (fill_side(&sd, m, os, ex + e0, ne, err)) {
+            free_side(&sd);
+            return -1;
+        }
+        extract_sparse(&sd, pl, R);
+        if (f_out) memcpy(f_out + (size_t)e0 * R, sd.f, (size_t)ne * R * sizeof(float));
+        for (int bi = 0; bi < pl->n_blk; bi++) {
+            const block *b = &pl->blk[bi];
+            form_block(&sd, pl, b, R, G);
+            for (int v = 0; v < ne * R; v++) {
+                const float *row = G + (size_t)v * b->width;
+                for (int i = 0; i < b->n; i++) {
+                    const segment *sg = &pl->seg[b->first + i];
+                    const lm_param_tensor *t = &m->tensors[sg->tensor];
+                    uint64_t base = t->offset + (uint64_t)sg->row0 * t->cols;
+                    size_t at = (size_t)(e0 * R + v) * k;
+                    if (plain) sketch_row(row, sg->width, base, seed, k, 0, plain + at);
+                    if (signs) sketch_row(row, sg->width, base, seed, k, 1, signs + at);
+                    row += sg->width;
+                }
+            }
+            *flops += 2.0 * b->width * ne * R * (double)tokens_of(ex + e0, ne) / ne;
+        }
+        for (int s = 0; s < pl->n_sparse; s++) {
+            const lm_param_tensor *t = &m->tensors[pl->sparse[s]];
+            int width = t->kind == LM_PK_DECODER_B ? 1 : H;
+            for (int v = 0; v < ne * R; v++) {
+                const sparse_vec *sv = &sd.sp[(size_t)s * ne * R + v];
+                size_t at = (size_t)(e0 * R + v) * k;
+                for (int r = 0; r < sv->n; r++) {
+                    uint64_t base = t->offset + (uint64_t)sv->ids[r] * width;
+                    const float *row = sv->vals + (size_t)r * width;
+                    if (plain) sketch_row(row, width, base, seed, k, 0, plain + at);
+                    if (signs) sketch_row(row, width, base, seed, k, 1, signs + at);
+                }
+            }
+        }
+        free_sparse(&sd, pl->n_sparse, ne * R);
+        e0 = e1;
+    }
+    free_side(&sd);
+    return 0;
+}
+
+/* out[Mt, Mx] = A[Mt, k] B[Mx, k]^T scattered into K[t, c, x, c'] layout
+ * (which is exactly [Mt, Mx] row-major). */
+static void feature_products(const double *A, const double *B, int Mt, int Mx, int k, double *out) {
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Mt, Mx, k, 1.0, A, k, B, k, 0.0, out, Mx);
+}
+
+static int kernel_projected(const lm_model *m, const lm_output_spec *os, const lm_kernel_options *opt,
+                            const lm_example_set *train, const lm_example_set *sets, int n_sets,
+                            lm_kernel_result *out, double *ktt, lm_error *err) {
+    int R = lm_output_dim(os), H = m->cfg.hidden, k = opt->projection_dim;
+    lm_kernel_formula f = opt->formula;
+    size_t budget = opt->mem_budget ? opt->mem_budget : (size_t)6 << 30;
+    size_t bpt = lm_encoder_bytes_per_token(&m->cfg, R, 1) + (size_t)4 * H * R * 4;
+    size_t side_tokens = budget / 3 / bpt;
+    if (side_tokens < 1) side_tokens = 1;
+    int max_n = 1;
+    const lm_encoded_example **tex = lm_xmalloc((size_t)train->n * sizeof *tex);
+    for (int i = 0; i < train->n; i++) tex[i] = &train->ex[i];
+    for (int t0 = 0, t1; t0 < train->n; t0 = t1) {
+        t1 = chunk_end(tex, t0, train->n, side_tokens);
+        if (t1 - t0 > max_n) max_n = t1 - t0;
+    }
+    for (int s = 0; s < n_sets; s++) {
+        const lm_encoded_example **xe = lm_xmalloc((size_t)(sets[s].n + 1) * sizeof *xe);
+        for (int i = 0; i < sets[s].n; i++) xe[i] = &sets[s].ex[i];
+        for (int x0 = 0, x1; x0 < sets[s].n; x0 = x1) {
+            x1 = chunk_end(xe, x0, sets[s].n, side_tokens);
+            if (x1 - x0 > max_n) max_n = x1 - x0;
+        }
+        free(xe);
+    }
+    size_t max_w = budget / 3 / ((size_t)max_n * R * 4 * 2 + 1);
+    if (max_w > ((size_t)1 << 24)) max_w = (size_t)1 << 24;
+    if (max_w < (size_t)(4 * H)) max_w = (size_t)4 * H;
+    plan pl;
+    make_plan(m, os, opt->params, max_w, &pl);
+    float *G = lm_xmalloc((size_t)max_n * 2 * R * pl.max_width * sizeof(float) + 64);
+    int need_plain_t = f != LM_KF_SIGNGD, need_sign_t = f != LM_KF_SGD;
+    size_t Mt = (size_t)train->n * R;
+    double *tp = need_plain_t ? lm_xcalloc(Mt * k, sizeof(double)) : NULL;
+    double *ts = need_sign_t ? lm_xcalloc(Mt * k, sizeof(double)) : NULL;
+    int rc = sketch_examples(m, os, &pl, tex, train->n, side_tokens, k, opt->projection_seed, tp, ts,
+                             G, out->f0_train, &out->flops, err);
+    /* the projected train x train kernel, for the error report */
+    if (rc == 0) feature_products(f == LM_KF_SGD ? tp : ts, f == LM_KF_SIGNGD ? ts : tp, (int)Mt, (int)Mt, k, ktt);
+    for (int s = 0; s < n_sets && rc == 0; s++) {
+        int n = sets[s].n;
+        size_t Mx = (size_t)n * R;
+        const lm_encoded_example **xex = lm_xmalloc((size_t)(n + 1) * sizeof *xex);
+        for (int i = 0; i < n; i++) xex[i] = &sets[s].ex[i];
+        double *xp = f != LM_KF_SIGNGD ? lm_xcalloc(Mx * k + 1, sizeof(double)) : NULL;
+        double *xs = f != LM_KF_SGD ? lm_xcalloc(Mx * k + 1, sizeof(double)) : NULL;
+        rc = sketch_examples(m, os, &pl, xex, n, side_tokens, k, opt->projection_seed, xp, xs, G,
+                             out->f0[s], &out->flops, err);
+        if (rc == 0) {
+            if (f == LM_KF_SGD) feature_products(tp, xp, (int)Mt, (int)Mx, k, out->K[s]);
+            else if (f == LM_KF_SIGNGD) feature_products(ts, xs, (int)Mt, (int)Mx, k, out->K[s]);
+            else {
+                feature_products(ts, xp, (int)Mt, (int)Mx, k, out->K[s]);
+                feature_products(tp, xs, (int)Mt, (int)Mx, k, out->K_flip[s]);
+            }
+            out->flops += 2.0 * Mt * Mx * k * (f == LM_KF_ASYM ? 2 : 1);
+        }
+        free(xp);
+        free(xs);
+        free(xex);
+        if (rc == 0 && opt->progress.fn &&
+            opt->progress.fn(opt->progress.ctx, (double)(s + 1) / n_sets, "kernel"))
+            rc = lm_fail(err, "cancelled");
+    }
+    free(tp);
+    free(ts);
+    free(G);
+    free(tex);
+    free_plan(&pl);
+    return rc;
+}
+
 int lm_kernel_compute(const lm_model *m, const lm_output_spec *os, const lm_kernel_options *opt,
                       const lm_example_set *train, const lm_example_set *sets, int n_sets,
                       lm_kernel_result *out, lm_error *err) {
@@ -340,6 +494,38 @@ int lm_kernel_compute(const lm_model *m, const lm_output_spec *os, const lm_kern
         out->f0[k] = lm_xcalloc((size_t)sets[k].n * R + 1, sizeof(float));
     }
 
+    if (opt->projection_dim > 0) {
+        size_t cells = (size_t)train->n * R * train->n * R;
+        double *ktt = lm_xcalloc(cells + 1, sizeof(double));
+        int prc = kernel_projected(m, os, opt, train, sets, n_sets, out, ktt, err);
+        if (prc == 0) {
+            /* the approximation's error, measured against the exact train x
+             * train kernel (cheap next to the evaluation sets) */
+            lm_kernel_options exact = *opt;
+            exact.projection_dim = 0;
+            exact.progress.fn = NULL;
+            lm_kernel_result ex;
+            prc = lm_kernel_compute(m, os, &exact, train, train, 1, &ex, err);
+            if (prc == 0) {
+                double num = 0, den = 0;
+                for (size_t i = 0; i < cells; i++) {
+                    double d = ktt[i] - ex.K[0][i];
+                    num += d * d;
+                    den += ex.K[0][i] * ex.K[0][i];
+                }
+                out->projection_rel_error = den > 0 ? sqrt(num / den) : 0;
+                out->flops += ex.flops;
+                lm_kernel_result_free(&ex);
+            }
+        }
+        free(ktt);
+        free(xex);
+        free(xr);
+        free(tex);
+        free_plan(&pl);
+        if (prc) lm_kernel_result_free(out);
+        return prc;
+    }
     side tr = {0}, xs = {0};
     int rc = 0, tr_loaded_from = -1;
     float *Gt = NULL, *Gx = NULL, *St = NULL, *Sx = NULL, *tmp = NULL;

@@ -14,6 +14,7 @@
 #define LM_KERNEL_KERNEL_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include "model/outputs.h"
 #include "prompt/encoded.h"
 
@@ -37,6 +38,13 @@ typedef struct lm_kernel_options {
     lm_param_set params;
     size_t mem_budget;            /* bytes; 0 = 6 GiB */
     lm_kernel_progress progress;
+    /* Opt-in approximation: project every gradient (for sign formulas, its
+     * signs) to projection_dim coordinates with a CountSketch (a sparse
+     * Johnson-Lindenstrauss map: coordinate p goes to bucket h(p) with sign
+     * s(p)), so K ~ <Pi a, Pi b>, unbiased with variance about
+     * |a|^2 |b|^2 / projection_dim.  0 = exact. */
+    int projection_dim;
+    uint64_t projection_seed;
 } lm_kernel_options;
 
 /* The examples of one set, with the row the head reads in each. */
@@ -53,6 +61,9 @@ typedef struct lm_kernel_result {
     float **f0;                   /* [n_sets][n_x, dim] outputs at θ0 */
     float *f0_train;              /* [n_train, dim] */
     double flops;                 /* floating-point operations performed */
+    /* with a projection: the relative Frobenius error of the projected
+     * train x train kernel against the exact one, computed alongside */
+    double projection_rel_error;
     size_t peak_bytes;            /* largest working set planned */
 } lm_kernel_result;
 

@@ -142,7 +142,9 @@ int lm_run_kernel_job(const lm_spec *spec, lm_job_setup *js, lm_spec_formula sf,
                              .binary = spec->binary};
     progress_bridge pb = {hooks, 0.02, 0.9};
     rq.opt = (lm_kernel_options){.formula = formula, .params = ps, .mem_budget = opt ? opt->mem_budget : 0,
-                                 .progress = {bridge, &pb}};
+                                 .progress = {bridge, &pb},
+                                 .projection_dim = (int)spec->kernel.projection_dim,
+                                 .projection_seed = spec->kernel.projection_seed};
     rq.train = &js->split[0];
     const lm_encoded_split *sets[3] = {&js->split[0], &js->split[1], &js->split[2]};
     rq.sets = sets;
@@ -237,6 +239,14 @@ int lm_run_kernel_job(const lm_spec *spec, lm_job_setup *js, lm_spec_formula sf,
         cJSON_AddNumberToObject(tm, "kernel_s", t_kernel);
         cJSON_AddNumberToObject(tm, "solve_s", lm_run_now() - t1);
         cJSON_AddNumberToObject(tm, "kernel_gflop", kr.flops / 1e9);
+        if (spec->kernel.projection_dim > 0) {
+            cJSON *pj = cJSON_AddObjectToObject(res, "projection");
+            cJSON_AddNumberToObject(pj, "dim", (double)spec->kernel.projection_dim);
+            cJSON_AddNumberToObject(pj, "seed", spec->kernel.projection_seed);
+            /* cached entries keep no error figure: only a fresh computation reports it */
+            if (cs.misses > 0)
+                cJSON_AddNumberToObject(pj, "train_rel_frobenius_error", kr.projection_rel_error);
+        }
         cJSON *ch = cJSON_AddObjectToObject(res, "cache");
         cJSON_AddNumberToObject(ch, "hits", cs.hits);
         cJSON_AddNumberToObject(ch, "misses", cs.misses);

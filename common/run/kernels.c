@@ -46,8 +46,9 @@ static void entry_key(const lm_kernel_request *rq, const char *train_d, const ch
                      rq->os.binary);
     for (int j = 0; j < rq->os.n_out && n < (int)sizeof desc - 16; j++)
         n += snprintf(desc + n, sizeof desc - n, "%d,", rq->os.vocab ? rq->os.vocab[j] : j);
-    snprintf(desc + n, sizeof desc - n, "|formula=%s|params=%s|train=%s|x=%s",
-             lm_kernel_formula_name(rq->opt.formula), lm_param_set_name(rq->opt.params), train_d, x_d);
+    snprintf(desc + n, sizeof desc - n, "|formula=%s|params=%s|projection=%d:%llu|train=%s|x=%s",
+             lm_kernel_formula_name(rq->opt.formula), lm_param_set_name(rq->opt.params),
+             rq->opt.projection_dim, (unsigned long long)rq->opt.projection_seed, train_d, x_d);
     lm_cache_key(desc, key);
 }
 
@@ -146,6 +147,7 @@ int lm_kernels_cached(lm_cache *cache, const lm_kernel_request *rq, lm_kernel_re
         if (crc) goto done;
         out->flops = part.flops;
         out->peak_bytes = part.peak_bytes;
+        out->projection_rel_error = part.projection_rel_error;
         if (!out->f0_train) {
             out->f0_train = part.f0_train;
             part.f0_train = NULL;

@@ -201,6 +201,32 @@ static void check_diagonals(fixture *fx) {
     lm_kernel_result_free(&as);
 }
 
+/* CountSketch projection: close to the exact kernel for a wide sketch, and
+ * the reported error is the train x train relative Frobenius error. */
+static void check_projection(fixture *fx, lm_kernel_formula f) {
+    lm_error err;
+    lm_output_spec os = {.head = LM_HEAD_MLM, .n_out = fx->K, .vocab = fx->vocab};
+    lm_example_set train = {fx->n, fx->ex};
+    lm_kernel_options ex = {.formula = f}, pj = {.formula = f, .projection_dim = 8192, .projection_seed = 7};
+    lm_kernel_result a, b;
+    CHECK(lm_kernel_compute(&fx->m, &os, &ex, &train, &train, 1, &a, &err) == 0);
+    CHECK_MSG(lm_kernel_compute(&fx->m, &os, &pj, &train, &train, 1, &b, &err) == 0, "%s", err.msg);
+    size_t cells = (size_t)fx->n * fx->K * fx->n * fx->K;
+    double num = 0, den = 0;
+    for (size_t i = 0; i < cells; i++) {
+        num += (a.K[0][i] - b.K[0][i]) * (a.K[0][i] - b.K[0][i]);
+        den += a.K[0][i] * a.K[0][i];
+    }
+    double rel = sqrt(num / den);
+    fprintf(stderr, "projection formula %d k=8192: rel Frobenius error %.4f (reported %.4f)\n", f, rel,
+            b.projection_rel_error);
+    CHECK(rel < 0.1);
+    CHECK_CLOSE(b.projection_rel_error, rel, 1e-9, 1e-12);
+    CHECK(fabsf(a.f0_train[0] - b.f0_train[0]) < 1e-6f);
+    lm_kernel_result_free(&a);
+    lm_kernel_result_free(&b);
+}
+
 int main(int argc, char **argv) {
     for (int i = 1; i < argc; i++) {
         fixture fx;
@@ -218,6 +244,8 @@ int main(int argc, char **argv) {
         check_formula(&fx, LM_PS_NO_HEAD, LM_KF_SIGNGD, 0);
         check_formula(&fx, LM_PS_BIASES, LM_KF_ASYM, 0);
         check_diagonals(&fx);
+        check_projection(&fx, LM_KF_SGD);
+        check_projection(&fx, LM_KF_SIGNGD);
         unload(&fx);
     }
     return check_exit("test_kernel");

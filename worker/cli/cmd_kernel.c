@@ -19,10 +19,12 @@ static void usage(FILE *to) {
     fprintf(to,
             "usage: lmntk kernel --model DIR --task TASK --data SPLIT_DIR --formula F --out OUT\n"
             "                    [--params all|no_embeddings|no_head|biases] [--binary]\n"
-            "                    [--mem 6G] [--cache DIR | --no-cache]\n"
+            "                    [--mem 6G] [--cache DIR | --no-cache] [--projection K [--projection-seed S]]\n"
             "  F: sgd, signgd or asymmetric_signgd (needs --binary).  Writes OUT/kernel-{train,dev,test}.npy\n"
             "  ([N_train, C, N_X, C] float64; asymmetric: [2, ...] with the flipped kernel), f0-*.npy\n"
-            "  ([N_X, C] float32) and OUT/manifest.json.  Prints cache hits and misses.\n");
+            "  ([N_X, C] float32) and OUT/manifest.json.  Prints cache hits and misses.\n"
+            "  --projection K: approximate with a K-dimensional CountSketch of the gradients\n"
+            "  (opt-in; the relative error on train x train is measured and reported).\n");
 }
 
 static int parse_formula(const char *s, lm_kernel_formula *f) {
@@ -45,7 +47,7 @@ int cmd_kernel(int argc, char **argv) {
     const char *cache_dir = cli_default_cache();
     lm_kernel_formula formula = LM_KF_SGD;
     lm_param_set ps = LM_PS_ALL;
-    int binary = 0;
+    int binary = 0, proj = 0, proj_seed = 0;
     unsigned long long mem = 0;
     cli_args a = {argc, argv, 1};
     while (cli_next(&a)) {
@@ -63,6 +65,10 @@ int cmd_kernel(int argc, char **argv) {
             if (parse_params(v, &ps)) return cli_bad("kernel", "--params: all, no_embeddings, no_head or biases");
         } else if ((v = cli_value(&a, "--mem"))) {
             if (cli_parse_size(v, &mem)) return cli_bad("kernel", "--mem takes a size such as 6G or 512M");
+        } else if ((v = cli_value(&a, "--projection"))) {
+            if (cli_parse_int(v, 1, 1 << 24, &proj)) return cli_bad("kernel", "--projection takes a dimension >= 1");
+        } else if ((v = cli_value(&a, "--projection-seed"))) {
+            if (cli_parse_int(v, 0, 1 << 30, &proj_seed)) return cli_bad("kernel", "--projection-seed takes an integer >= 0");
         } else return cli_unknown("kernel", &a);
     }
     if (!model || !task_name || !data || !out) { usage(stderr); return 2; }
@@ -86,7 +92,8 @@ int cmd_kernel(int argc, char **argv) {
     rq.os = (lm_output_spec){.head = LM_HEAD_MLM, .n_out = task->n_labels, .vocab = js.label_words,
                              .binary = binary};
     rq.opt = (lm_kernel_options){.formula = formula, .params = ps, .mem_budget = (size_t)mem,
-                                 .progress = {cli_progress_update, &pr}};
+                                 .progress = {cli_progress_update, &pr},
+                                 .projection_dim = proj, .projection_seed = (uint64_t)proj_seed};
     const lm_encoded_split *sets[3] = {&js.split[0], &js.split[1], &js.split[2]};
     rq.sets = sets;
     rq.n_sets = 3;
@@ -134,6 +141,15 @@ int cmd_kernel(int argc, char **argv) {
     cJSON_AddNumberToObject(man, "gflop", kr.flops / 1e9);
     cJSON_AddNumberToObject(man, "cache_hits", cs.hits);
     cJSON_AddNumberToObject(man, "cache_misses", cs.misses);
+    if (proj) {
+        cJSON_AddNumberToObject(man, "projection_dim", proj);
+        cJSON_AddNumberToObject(man, "projection_seed", proj_seed);
+        if (cs.misses) {
+            cJSON_AddNumberToObject(man, "projection_train_rel_frobenius_error", kr.projection_rel_error);
+            printf("projection %d: relative Frobenius error on train x train %.3g\n", proj,
+                   kr.projection_rel_error);
+        }
+    }
     char *text = cJSON_Print(man), *path = lm_path_join(out, "manifest.json");
     if (lm_write_file_atomic(path, text, strlen(text), &err)) cli_fail("kernel", err.msg);
     else {
