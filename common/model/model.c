@@ -229,7 +229,9 @@ int lm_model_load(const char *dir, const lm_load_options *opt, lm_model *m, lm_e
             memcpy(m->params + pt->offset, m->w.word_emb,
                    (size_t)pt->rows * pt->cols * sizeof(float));
         } else if (strncmp(pt->name, "classifier.", 11) == 0) {
-            /* the no-prompt head is task-specific: zero until initialised */
+            /* the no-prompt head is task-specific: loaded when the checkpoint
+             * has one (a fine-tuned model), zero until initialised otherwise */
+            if (lm_st_find(&f, pt->name)) rc = load_tensor(&f, m, pt, pt->name, m->params + pt->offset, err);
         } else {
             rc = load_tensor(&f, m, pt, pt->name, m->params + pt->offset, err);
         }

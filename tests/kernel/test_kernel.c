@@ -14,6 +14,7 @@
 
 typedef struct fixture {
     lm_model m;
+    int cls;            /* no-prompt: classifier head on <s> */
     cJSON *exp;
     float *blob;
     int n, K;
@@ -24,21 +25,27 @@ typedef struct fixture {
 static int load(const char *dir, fixture *fx) {
     lm_error err;
     memset(fx, 0, sizeof *fx);
-    if (lm_model_load(dir, NULL, &fx->m, &err)) {
-        fprintf(stderr, "%s\n", err.msg);
-        return -1;
-    }
     char *p = lm_path_join(dir, "expected.json");
     char *js = lm_read_file(p, NULL, &err);
     fx->exp = cJSON_Parse(js);
     free(js);
     free(p);
+    const cJSON *hd = cJSON_GetObjectItem(fx->exp, "head");
+    fx->cls = cJSON_IsString(hd) && strcmp(hd->valuestring, "classifier") == 0;
+    int n_cls = fx->cls ? cJSON_GetArraySize(cJSON_GetObjectItem(
+                              cJSON_GetArrayItem(cJSON_GetObjectItem(fx->exp, "examples"), 0), "logits"))
+                        : 0;
+    lm_load_options lo = {.n_classes = n_cls};
+    if (lm_model_load(dir, &lo, &fx->m, &err)) {
+        fprintf(stderr, "%s\n", err.msg);
+        return -1;
+    }
     p = lm_path_join(dir, "expected.bin");
     fx->blob = (float *)lm_read_file(p, NULL, &err);
     free(p);
     const cJSON *lw = cJSON_GetObjectItem(fx->exp, "label_words");
-    fx->K = cJSON_GetArraySize(lw);
-    for (int j = 0; j < fx->K; j++) fx->vocab[j] = cJSON_GetArrayItem(lw, j)->valueint;
+    fx->K = fx->cls ? n_cls : cJSON_GetArraySize(lw);
+    for (int j = 0; j < fx->K && !fx->cls; j++) fx->vocab[j] = cJSON_GetArrayItem(lw, j)->valueint;
     const cJSON *exs = cJSON_GetObjectItem(fx->exp, "examples");
     fx->n = cJSON_GetArraySize(exs);
     for (int s = 0; s < fx->n; s++) {
@@ -52,7 +59,7 @@ static int load(const char *dir, fixture *fx) {
             x->ids[i] = cJSON_GetArrayItem(ids, i)->valueint;
             x->type_ids[i] = cJSON_GetArrayItem(ty, i)->valueint;
         }
-        x->mask_pos = cJSON_GetObjectItem(e, "mask_pos")->valueint;
+        x->mask_pos = fx->cls ? -1 : cJSON_GetObjectItem(e, "mask_pos")->valueint;
         x->label = s % fx->K;
     }
     return 0;
@@ -74,6 +81,12 @@ static const float *ref_grad(const fixture *fx, int s, int c, int ti) {
     const cJSON *g = cJSON_GetArrayItem(cJSON_GetObjectItem(e, "grad_off"), c);
     const cJSON *o = cJSON_GetObjectItem(g, fx->m.tensors[ti].name);
     return o ? fx->blob + o->valueint / 4 : NULL;
+}
+
+static lm_output_spec out_spec(const fixture *fx) {
+    lm_output_spec os = {.head = fx->cls ? LM_HEAD_CLASSIFIER : LM_HEAD_MLM, .n_out = fx->K,
+                         .vocab = fx->cls ? NULL : fx->vocab};
+    return os;
 }
 
 static double sgnd(double x) { return (x > 0) - (x < 0); }
@@ -103,7 +116,7 @@ static double ref_entry(const fixture *fx, lm_param_set ps, lm_kernel_formula f,
 
 static void check_formula(fixture *fx, lm_param_set ps, lm_kernel_formula f, size_t budget) {
     lm_error err;
-    lm_output_spec os = {.head = LM_HEAD_MLM, .n_out = fx->K, .vocab = fx->vocab};
+    lm_output_spec os = out_spec(fx);
     lm_kernel_options opt = {.formula = f, .params = ps, .mem_budget = budget};
     lm_example_set train = {fx->n, fx->ex};
     lm_example_set sets[2] = {{fx->n, fx->ex}, {1, fx->ex + 1}};
@@ -168,7 +181,7 @@ static void check_formula(fixture *fx, lm_param_set ps, lm_kernel_formula f, siz
 
 static void check_diagonals(fixture *fx) {
     lm_error err;
-    lm_output_spec os = {.head = LM_HEAD_MLM, .n_out = fx->K, .vocab = fx->vocab};
+    lm_output_spec os = out_spec(fx);
     lm_example_set train = {fx->n, fx->ex};
     lm_kernel_result sg, si, as;
     lm_kernel_options o1 = {.formula = LM_KF_SGD}, o2 = {.formula = LM_KF_SIGNGD},
@@ -205,7 +218,7 @@ static void check_diagonals(fixture *fx) {
  * the reported error is the train x train relative Frobenius error. */
 static void check_projection(fixture *fx, lm_kernel_formula f) {
     lm_error err;
-    lm_output_spec os = {.head = LM_HEAD_MLM, .n_out = fx->K, .vocab = fx->vocab};
+    lm_output_spec os = out_spec(fx);
     lm_example_set train = {fx->n, fx->ex};
     lm_kernel_options ex = {.formula = f}, pj = {.formula = f, .projection_dim = 8192, .projection_seed = 7};
     lm_kernel_result a, b;
