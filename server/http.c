@@ -1,0 +1,471 @@
+/* http.c - libmicrohttpd glue: turns MHD's callbacks into one lmd_request
+ * per request (routed, authenticated, rate limited and with its body read
+ * before a handler runs) and sends the handler's lmd_reply. */
+#include "http.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <microhttpd.h>
+#include "db.h"
+#include "json_input.h"
+#include "prompt/utf8.h"
+#include "spec/json_strict.h"
+#include "util/log.h"
+
+/* ---- replies ------------------------------------------------------------ */
+
+/* Drops what a reply carries, keeping its headers (Allow, Retry-After...). */
+static void reply_drop_payload(lmd_reply *rep) {
+    free(rep->body);
+    rep->body = NULL;
+    rep->len = 0;
+    if (rep->fd >= 0) close(rep->fd);
+    rep->fd = -1;
+}
+
+void lmd_reply_text(lmd_reply *rep, unsigned status, const char *content_type, char *text,
+                    size_t len) {
+    reply_drop_payload(rep);
+    rep->status = status;
+    rep->content_type = content_type;
+    rep->body = text;
+    rep->len = len;
+}
+
+void lmd_reply_json(lmd_reply *rep, unsigned status, cJSON *obj) {
+    char *text = cJSON_PrintUnformatted(obj);
+    cJSON_Delete(obj);
+    if (!text) {
+        lmd_reply_error(rep, 500, "internal", NULL, "out of memory printing a reply");
+        return;
+    }
+    size_t n = strlen(text);
+    /* A trailing newline keeps curl output readable. */
+    char *with_nl = lm_xrealloc(text, n + 2);
+    with_nl[n] = '\n';
+    with_nl[n + 1] = '\0';
+    lmd_reply_text(rep, status, "application/json", with_nl, n + 1);
+}
+
+void lmd_reply_error(lmd_reply *rep, unsigned status, const char *code, const char *field,
+                     const char *fmt, ...) {
+    char detail[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(detail, sizeof detail, fmt, ap);
+    va_end(ap);
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "error", code);
+    if (field) cJSON_AddStringToObject(o, "field", field);
+    else cJSON_AddNullToObject(o, "field");
+    /* detail may quote client input (or be cut mid-character): keep the
+     * reply valid UTF-8 JSON by cutting it before the first bad byte. */
+    detail[lm_utf8_invalid_at(detail, strlen(detail))] = '\0';
+    cJSON_AddStringToObject(o, "detail", detail);
+    lmd_reply_json(rep, status, o);
+}
+
+void lmd_reply_file(lmd_reply *rep, int fd, uint64_t size, const char *content_type) {
+    reply_drop_payload(rep);
+    rep->status = 200;
+    rep->fd = fd;
+    rep->fd_size = size;
+    rep->content_type = content_type;
+}
+
+/* ---- request helpers ------------------------------------------------------ */
+
+const char *lmd_query(lmd_request *req, const char *name) {
+    return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+cJSON *lmd_request_json(lmd_request *req, lmd_reply *rep) {
+    char field[256];
+    lm_error err;
+    cJSON *root = lm_json_parse_strict(req->body ? req->body : "", req->body_len, field,
+                                       sizeof field, &err);
+    if (!root) {
+        lmd_reply_error(rep, 400, "invalid_json", field[0] ? field : NULL, "%s", err.msg);
+        return NULL;
+    }
+    if (!cJSON_IsObject(root)) {
+        cJSON_Delete(root);
+        lmd_reply_error(rep, 400, "invalid_json", NULL, "the body must be a JSON object");
+        return NULL;
+    }
+    return root;
+}
+
+/* ---- routing -------------------------------------------------------------- */
+
+/* Matches path against pattern segment by segment; {x} takes one non-empty
+ * segment, or with tail the rest of the path. */
+static int match_pattern(const lmd_route *r, const char *path, char *buf, const char **params,
+                         int *n_params) {
+    const char *p = r->pattern, *s = path;
+    char *out = buf;
+    int n = 0;
+    while (*p) {
+        if (*p == '{') {
+            const char *close = strchr(p, '}');
+            int last = close[1] == '\0';
+            const char *end = (r->tail && last) ? s + strlen(s) : s + strcspn(s, "/");
+            if (end == s || n == LMD_MAX_PARAMS) return 0;
+            params[n++] = out;
+            memcpy(out, s, (size_t)(end - s));
+            out += end - s;
+            *out++ = '\0';
+            s = end;
+            p = close + 1;
+        } else {
+            if (*p != *s) return 0;
+            p++;
+            s++;
+        }
+    }
+    if (*s) return 0;
+    *n_params = n;
+    return 1;
+}
+
+const lmd_route *lmd_route_match(const char *method, const char *path, char *param_buf,
+                                 const char **params, int *n_params, int *path_known,
+                                 char *allow, size_t allow_len) {
+    if (!strcmp(method, "HEAD")) method = "GET";
+    *path_known = 0;
+    if (allow_len) allow[0] = '\0';
+    /* Pass 0: the API; pass 1: the fallbacks (static files), which never
+     * turn a wrong method into a 405. */
+    for (int pass = 0; pass < 2; pass++) {
+        for (int i = 0; i < lmd_n_routes; i++) {
+            const lmd_route *r = &lmd_routes[i];
+            if (r->fallback != pass) continue;
+            if (!match_pattern(r, path, param_buf, params, n_params)) continue;
+            if (!strcmp(r->method, method)) return r;
+            if (pass == 1) continue;
+            *path_known = 1;
+            size_t n = strlen(allow);
+            if (n + 8 < allow_len) snprintf(allow + n, allow_len - n, "%s%s", n ? ", " : "", r->method);
+        }
+        if (*path_known) return NULL;
+    }
+    return NULL;
+}
+
+/* ---- authentication and limits --------------------------------------------- */
+
+static int authenticate(lmd_request *req, lmd_reply *rep) {
+    const char *h = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+    req->who.kind = LMD_PRINCIPAL_ANONYMOUS;
+    req->who.token_id = 0;
+    if (h) {
+        if (strncasecmp(h, "Bearer ", 7) != 0) {
+            rep->challenge = 1;
+            lmd_reply_error(rep, 401, "unauthorized", NULL, "Authorization must be 'Bearer <token>'");
+            return -1;
+        }
+        const char *tok = h + 7;
+        while (*tok == ' ') tok++;
+        size_t n = strlen(tok);
+        int printable = n > 0 && n < LMD_TOKEN_MAX;
+        for (size_t i = 0; i < n && printable; i++) printable = isgraph((unsigned char)tok[i]);
+        int found = 1;
+        if (printable) {
+            lm_error err;
+            lmd_db_conn *c = lmd_db_acquire(&req->srv->db);
+            found = lmd_auth_lookup(c->h, tok, &req->who, &err);
+            lmd_db_release(c);
+            if (found < 0) {
+                lmd_reply_error(rep, 500, "internal", NULL, "%s", err.msg);
+                return -1;
+            }
+        }
+        if (found != 0) {
+            rep->challenge = 1;
+            lmd_reply_error(rep, 401, "unauthorized", NULL, "unknown or revoked token");
+            return -1;
+        }
+    }
+    lmd_access need = req->route->access;
+    int needs_token = need == LMD_ACCESS_USER || need == LMD_ACCESS_WORKER ||
+                      (need == LMD_ACCESS_READ && req->srv->cfg.read_auth);
+    if (!needs_token) return 0;
+    if (req->who.kind == LMD_PRINCIPAL_ANONYMOUS) {
+        rep->challenge = 1;
+        lmd_reply_error(rep, 401, "unauthorized", NULL, "this request needs a bearer token");
+        return -1;
+    }
+    if ((need == LMD_ACCESS_USER && req->who.kind != LMD_PRINCIPAL_USER) ||
+        (need == LMD_ACCESS_WORKER && req->who.kind != LMD_PRINCIPAL_WORKER)) {
+        lmd_reply_error(rep, 403, "forbidden", NULL, "this request needs a %s token",
+                        need == LMD_ACCESS_USER ? "user" : "worker");
+        return -1;
+    }
+    return 0;
+}
+
+static int rate_limit(lmd_request *req, lmd_reply *rep) {
+    /* Workers are exempt: many may share one token, and their traffic is
+     * bounded by the leases they hold. */
+    if (req->who.kind == LMD_PRINCIPAL_WORKER || req->route->access == LMD_ACCESS_OPEN) return 0;
+    char key[LMD_RATELIMIT_KEY + 32];
+    if (req->who.kind == LMD_PRINCIPAL_USER) snprintf(key, sizeof key, "t:%lld", req->who.token_id);
+    else snprintf(key, sizeof key, "a:%s", req->client);
+    double wait = lmd_ratelimit_take(&req->srv->ratelimit, key, lmd_now());
+    if (wait <= 0) return 0;
+    atomic_fetch_add(&req->srv->counters.rate_limited, 1);
+    snprintf(rep->retry_after, sizeof rep->retry_after, "%d", (int)ceil(wait));
+    lmd_reply_error(rep, 429, "rate_limited", NULL, "too many requests; retry after %s s",
+                    rep->retry_after);
+    return -1;
+}
+
+/* ---- MHD callbacks ----------------------------------------------------------- */
+
+static void client_address(struct MHD_Connection *conn, char *out, size_t cap) {
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    snprintf(out, cap, "?");
+    if (!ci || !ci->client_addr) return;
+    const struct sockaddr *sa = ci->client_addr;
+    if (sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out, (socklen_t)cap);
+    else if (sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out, (socklen_t)cap);
+}
+
+static enum MHD_Result send_reply(lmd_request *req, lmd_reply *rep) {
+    struct MHD_Response *r;
+    if (rep->fd >= 0) {
+        r = MHD_create_response_from_fd64(rep->fd_size, rep->fd);
+        rep->fd = -1; /* MHD closes it */
+    } else {
+        r = MHD_create_response_from_buffer(rep->len, rep->body, MHD_RESPMEM_MUST_FREE);
+        rep->body = NULL;
+    }
+    if (!r) return MHD_NO;
+    if (rep->content_type) MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, rep->content_type);
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    if (rep->allow[0]) MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, rep->allow);
+    if (rep->retry_after[0]) MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, rep->retry_after);
+    if (rep->location[0]) MHD_add_response_header(r, MHD_HTTP_HEADER_LOCATION, rep->location);
+    if (rep->challenge) MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
+    if (rep->no_store) MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    enum MHD_Result ok = MHD_queue_response(req->conn, rep->status, r);
+    MHD_destroy_response(r);
+    lmd_http_counters *c = &req->srv->counters;
+    atomic_fetch_add(&c->requests, 1);
+    unsigned cls = rep->status / 100;
+    if (cls < 6) atomic_fetch_add(&c->by_class[cls], 1);
+    int level = rep->status >= 500 ? LM_LOG_WARN : LM_LOG_DEBUG;
+    lm_log(level, "%s %s %s -> %u (%.1f ms)", req->client, req->method, req->path, rep->status,
+           (lmd_now() - req->started) * 1e3);
+    return ok;
+}
+
+static int parse_content_length(struct MHD_Connection *conn, uint64_t *len) {
+    const char *v = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (!v) return 0;
+    char *end;
+    errno = 0;
+    unsigned long long n = strtoull(v, &end, 10);
+    if (errno || end == v || *end) return -1;
+    *len = n;
+    return 1;
+}
+
+/* Everything that can be decided before the body arrives.  Returns 0 to go
+ * on reading the body, -1 with rep filled to answer at once. */
+static int begin_request(lmd_request *req, const char *url, const char *method, lmd_reply *rep) {
+    lmd_server *srv = req->srv;
+    snprintf(req->method, sizeof req->method, "%s", method);
+    if (strlen(url) >= sizeof req->path) {
+        snprintf(req->path, sizeof req->path, "(too long)");
+        lmd_reply_error(rep, 414, "uri_too_long", NULL, "the path is longer than %d bytes", LMD_MAX_PATH - 1);
+        return -1;
+    }
+    snprintf(req->path, sizeof req->path, "%s", url);
+    if (!lmd_utf8_ok(url, strlen(url))) {
+        snprintf(req->path, sizeof req->path, "(invalid UTF-8)");
+        lmd_reply_error(rep, 400, "bad_request", NULL, "the path is not valid UTF-8");
+        return -1;
+    }
+    int known;
+    req->route = lmd_route_match(method, url, req->param_buf, req->params, &req->n_params, &known,
+                                 rep->allow, sizeof rep->allow);
+    if (!req->route) {
+        if (known) lmd_reply_error(rep, 405, "method_not_allowed", NULL, "%s is not allowed here", method);
+        else lmd_reply_error(rep, 404, "not_found", NULL, "no such route");
+        return -1;
+    }
+    if (authenticate(req, rep) || rate_limit(req, rep)) return -1;
+
+    uint64_t declared = 0;
+    int has_len = parse_content_length(req->conn, &declared);
+    if (has_len < 0) {
+        lmd_reply_error(rep, 400, "bad_request", NULL, "malformed Content-Length");
+        return -1;
+    }
+    switch (req->route->body) {
+    case LMD_BODY_NONE:
+    case LMD_BODY_JSON:
+        req->body_limit = srv->cfg.max_body_bytes;
+        break;
+    case LMD_BODY_FILE:
+        req->upload_limit = srv->cfg.max_artifact_bytes;
+        if (has_len && declared > req->upload_limit) {
+            lmd_reply_error(rep, 413, "payload_too_large", NULL, "artifacts are limited to %llu bytes",
+                            (unsigned long long)req->upload_limit);
+            return -1;
+        }
+        return req->route->begin_upload(req, rep);
+    }
+    if (has_len && declared > req->body_limit) {
+        lmd_reply_error(rep, 413, "payload_too_large", NULL, "request bodies are limited to %zu bytes",
+                        req->body_limit);
+        return -1;
+    }
+    return 0;
+}
+
+static void feed_body(lmd_request *req, const char *data, size_t n) {
+    if (req->route->body == LMD_BODY_FILE) {
+        if (req->upload_failed) return;
+        if (req->upload_len + n > req->upload_limit) { req->upload_failed = EFBIG; return; }
+        while (n > 0) {
+            ssize_t w = write(req->upload_fd, data, n);
+            if (w < 0 && errno == EINTR) continue;
+            if (w < 0) { req->upload_failed = errno; return; }
+            data += w;
+            n -= (size_t)w;
+            req->upload_len += (uint64_t)w;
+        }
+        return;
+    }
+    if (req->body_too_large) return;
+    if (req->body_len + n > req->body_limit) {
+        req->body_too_large = 1;
+        return;
+    }
+    if (req->route->body == LMD_BODY_NONE) { req->body_len += n; return; }
+    if (req->body_len + n + 1 > req->body_cap) {
+        size_t cap = req->body_cap ? req->body_cap : 4096;
+        while (cap < req->body_len + n + 1) cap *= 2;
+        req->body = lm_xrealloc(req->body, cap);
+        req->body_cap = cap;
+    }
+    memcpy(req->body + req->body_len, data, n);
+    req->body_len += n;
+    req->body[req->body_len] = '\0';
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_size, void **con_cls) {
+    (void)version;
+    lmd_server *srv = cls;
+    lmd_request *req = *con_cls;
+    lmd_reply rep = {.fd = -1};
+    if (!req) {
+        req = lm_xcalloc(1, sizeof *req);
+        req->srv = srv;
+        req->conn = conn;
+        req->upload_fd = -1;
+        req->started = lmd_now();
+        client_address(conn, req->client, sizeof req->client);
+        *con_cls = req;
+        if (begin_request(req, url, method, &rep) == 0) return MHD_YES;
+        /* Answer now; MHD discards the rest of any body and closes. */
+        req->route = NULL;
+        enum MHD_Result ok = send_reply(req, &rep);
+        reply_drop_payload(&rep);
+        return ok;
+    }
+    if (!req->route) { *upload_size = 0; return MHD_YES; } /* already answered */
+    if (*upload_size) {
+        feed_body(req, upload_data, *upload_size);
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    if (req->body_too_large) {
+        lmd_reply_error(&rep, 413, "payload_too_large", NULL, "request bodies are limited to %zu bytes",
+                        req->body_limit);
+    } else if (req->upload_failed == EFBIG) {
+        lmd_reply_error(&rep, 413, "payload_too_large", NULL, "artifacts are limited to %llu bytes",
+                        (unsigned long long)req->upload_limit);
+    } else if (req->upload_failed) {
+        lmd_reply_error(&rep, 507, "storage_failed", NULL, "cannot store the upload: %s",
+                        strerror(req->upload_failed));
+    } else {
+        rep.status = 500;
+        req->route->handle(req, &rep);
+    }
+    req->route = NULL;
+    enum MHD_Result ok = send_reply(req, &rep);
+    reply_drop_payload(&rep);
+    return ok;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe) {
+    (void)cls; (void)conn; (void)toe;
+    lmd_request *req = *con_cls;
+    if (!req) return;
+    if (req->upload_fd >= 0) close(req->upload_fd);
+    if (req->upload_tmp) unlink(req->upload_tmp); /* an upload that did not finish */
+    free(req->upload_tmp);
+    free(req->upload_dest);
+    free(req->body);
+    free(req);
+    *con_cls = NULL;
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap) {
+    (void)cls;
+    char line[512];
+    vsnprintf(line, sizeof line, fmt, ap);
+    size_t n = strlen(line);
+    while (n && line[n - 1] == '\n') line[--n] = '\0';
+    lm_debug("microhttpd: %s", line);
+}
+
+int lmd_http_start(lmd_server *srv, lm_error *err) {
+    struct sockaddr_in sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons((uint16_t)srv->cfg.listen_port);
+    if (inet_pton(AF_INET, srv->cfg.listen_host, &sa.sin_addr) != 1)
+        return lm_fail(err, "listen: '%s' is not an IPv4 address", srv->cfg.listen_host);
+    unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
+    srv->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv,
+        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, srv, /* first, to catch all messages */
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+        MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)srv->cfg.threads,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)srv->cfg.connection_timeout,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned)srv->cfg.max_connections,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+        MHD_OPTION_END);
+    if (!srv->mhd)
+        return lm_fail(err, "cannot listen on %s:%d: %s", srv->cfg.listen_host, srv->cfg.listen_port,
+                       errno ? strerror(errno) : "libmicrohttpd refused");
+    return 0;
+}
+
+int lmd_http_port(lmd_server *srv) {
+    const union MHD_DaemonInfo *di = MHD_get_daemon_info(srv->mhd, MHD_DAEMON_INFO_BIND_PORT);
+    return di ? di->port : -1;
+}
+
+void lmd_http_stop(lmd_server *srv) {
+    if (srv->mhd) MHD_stop_daemon(srv->mhd);
+    srv->mhd = NULL;
+}

@@ -1,0 +1,11 @@
+/* migrations.c - the list of migrations, in order.  Each SQL file of
+ * schema/migrations/ is compiled in by lm_embed (server/meson.build); a new
+ * migration adds its file there and its line here. */
+#include "migrations.h"
+
+extern const char lmd_sql_0001_init[];
+
+const lmd_migration lmd_migrations[] = {
+    {1, "0001_init.sql", lmd_sql_0001_init},
+};
+const int lmd_n_migrations = (int)(sizeof lmd_migrations / sizeof lmd_migrations[0]);

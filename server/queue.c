@@ -1,0 +1,476 @@
+/* queue.c - experiments and jobs through their states, one transaction per
+ * change.  The SQL is the state machine drawn in queue.h. */
+#include "queue.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "artifacts.h"
+#include "db.h"
+#include "util/log.h"
+
+void lmd_lease_free(lmd_lease *l) {
+    free(l->spec);
+    free(l->job);
+    l->spec = l->job = NULL;
+}
+
+/* A statement that must succeed; on failure rolls back and returns -1. */
+#define TRY(expr) do { if ((expr) != 0) goto fail; } while (0)
+
+int lmd_queue_submit(sqlite3 *h, const char *spec_json, const char *task, const char *model,
+                     const cJSON *jobs, long long token_id, char id_out[37], lm_error *err) {
+    double now = lmd_now();
+    lmd_new_uuid(id_out);
+    TRY(lmd_db_begin(h, err));
+    sqlite3_stmt *st = lmd_db_prepare(h,
+        "INSERT INTO experiments(id, task, model, spec, n_jobs, token_id, created_at, updated_at)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)", err);
+    if (!st) goto fail;
+    sqlite3_bind_text(st, 1, id_out, -1, SQLITE_STATIC);
+    lmd_db_bind_text(st, 2, task);
+    lmd_db_bind_text(st, 3, model);
+    sqlite3_bind_text(st, 4, spec_json, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 5, cJSON_GetArraySize(jobs));
+    if (token_id > 0) sqlite3_bind_int64(st, 6, token_id);
+    sqlite3_bind_double(st, 7, now);
+    TRY(lmd_db_step_done(st, err));
+
+    int idx = 0;
+    for (const cJSON *j = jobs->child; j; j = j->next, idx++) {
+        char job_id[37];
+        lmd_new_uuid(job_id);
+        char *text = cJSON_PrintUnformatted(j);
+        const cJSON *seed = cJSON_GetObjectItemCaseSensitive(j, "seed");
+        const cJSON *method = cJSON_GetObjectItemCaseSensitive(j, "method");
+        st = lmd_db_prepare(h,
+            "INSERT INTO jobs(id, experiment_id, idx, job, seed, method, queued_at)"
+            " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", err);
+        if (!st) { free(text); goto fail; }
+        sqlite3_bind_text(st, 1, job_id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, id_out, -1, SQLITE_STATIC);
+        sqlite3_bind_int(st, 3, idx);
+        sqlite3_bind_text(st, 4, text, -1, free);
+        if (cJSON_IsNumber(seed)) sqlite3_bind_int64(st, 5, (sqlite3_int64)seed->valuedouble);
+        lmd_db_bind_text(st, 6, cJSON_IsString(method) ? method->valuestring : NULL);
+        sqlite3_bind_double(st, 7, now);
+        TRY(lmd_db_step_done(st, err));
+    }
+    return lmd_db_commit(h, err);
+fail:
+    lmd_db_rollback(h);
+    return -1;
+}
+
+int lmd_queue_cancel(sqlite3 *h, const char *experiment_id, char state_out[16], lm_error *err) {
+    double now = lmd_now();
+    TRY(lmd_db_begin(h, err));
+    sqlite3_stmt *st = lmd_db_prepare(h, "SELECT state FROM experiments WHERE id = ?1", err);
+    if (!st) goto fail;
+    sqlite3_bind_text(st, 1, experiment_id, -1, SQLITE_STATIC);
+    int found = sqlite3_step(st) == SQLITE_ROW;
+    snprintf(state_out, 16, "%s", found ? lmd_db_text(st, 0) : "");
+    sqlite3_finalize(st);
+    if (!found) { lmd_db_rollback(h); return 1; }
+    if (strcmp(state_out, "queued") != 0 && strcmp(state_out, "running") != 0) {
+        lmd_db_rollback(h);
+        return 0;
+    }
+    st = lmd_db_prepare(h, "UPDATE experiments SET state = 'cancelled', updated_at = ?2,"
+                           " finished_at = ?2 WHERE id = ?1", err);
+    if (!st) goto fail;
+    sqlite3_bind_text(st, 1, experiment_id, -1, SQLITE_STATIC);
+    sqlite3_bind_double(st, 2, now);
+    TRY(lmd_db_step_done(st, err));
+    /* Running jobs keep their lease id: their next heartbeat says cancel. */
+    st = lmd_db_prepare(h, "UPDATE jobs SET state = 'cancelled', finished_at = ?2"
+                           " WHERE experiment_id = ?1 AND state IN ('queued', 'running')", err);
+    if (!st) goto fail;
+    sqlite3_bind_text(st, 1, experiment_id, -1, SQLITE_STATIC);
+    sqlite3_bind_double(st, 2, now);
+    TRY(lmd_db_step_done(st, err));
+    return lmd_db_commit(h, err);
+fail:
+    lmd_db_rollback(h);
+    return -1;
+}
+
+/* Notes that a worker was heard from.  At most every quarter lease (and 5 s):
+ * an idle worker polls often, and a row that does not change costs no
+ * fsync. */
+static int touch_worker(lmd_server *srv, sqlite3 *h, const char *worker, double now, lm_error *err) {
+    if (!worker) return 0;
+    double every = srv->cfg.lease_seconds / 4 < 5 ? srv->cfg.lease_seconds / 4 : 5;
+    sqlite3_stmt *st = lmd_db_prepare(h,
+        "INSERT INTO workers(name, last_seen) VALUES (?1, ?2)"
+        " ON CONFLICT(name) DO UPDATE SET last_seen = excluded.last_seen"
+        " WHERE excluded.last_seen - workers.last_seen >= ?3", err);
+    if (!st) return -1;
+    sqlite3_bind_text(st, 1, worker, -1, SQLITE_STATIC);
+    sqlite3_bind_double(st, 2, now);
+    sqlite3_bind_double(st, 3, every);
+    return lmd_db_step_done(st, err);
+}
+
+int lmd_queue_lease(lmd_server *srv, sqlite3 *h, const char *worker, lmd_lease *out, lm_error *err) {
+    memset(out, 0, sizeof *out);
+    double now = lmd_now();
+    TRY(lmd_db_begin(h, err));
+    sqlite3_stmt *st = lmd_db_prepare(h,
+        "SELECT j.id, j.experiment_id, j.idx, j.job, j.attempts, e.spec"
+        " FROM jobs j JOIN experiments e ON e.id = j.experiment_id"
+        " WHERE j.state = 'queued' ORDER BY j.queued_at, j.rowid LIMIT 1", err);
+    if (!st) goto fail;
+    int rc = sqlite3_step(st);
+    if (rc != SQLITE_ROW) {
+        sqlite3_finalize(st);
+        if (rc != SQLITE_DONE) { lm_fail(err, "database: %s", sqlite3_errmsg(h)); goto fail; }
+        TRY(touch_worker(srv, h, worker, now, err));
+        return lmd_db_commit(h, err) == 0 ? 0 : -1;
+    }
+    snprintf(out->job_id, sizeof out->job_id, "%s", lmd_db_text(st, 0));
+    snprintf(out->experiment_id, sizeof out->experiment_id, "%s", lmd_db_text(st, 1));
+    out->job_idx = sqlite3_column_int(st, 2);
+    out->job = lm_xstrdup(lmd_db_text(st, 3));
+    out->attempt = sqlite3_column_int(st, 4) + 1;
+    out->spec = lm_xstrdup(lmd_db_text(st, 5));
+    sqlite3_finalize(st);
+
+    lmd_new_uuid(out->lease_id);
+    out->expires = now + srv->cfg.lease_seconds;
+    st = lmd_db_prepare(h,
+        "UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_id = ?2,"
+        " lease_expires = ?3, worker = ?4, started_at = ?5, progress = 0, stage = NULL"
+        " WHERE id = ?1", err);
+    if (!st) goto fail;
+    sqlite3_bind_text(st, 1, out->job_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, out->lease_id, -1, SQLITE_STATIC);
+    sqlite3_bind_double(st, 3, out->expires);
+    lmd_db_bind_text(st, 4, worker);
+    sqlite3_bind_double(st, 5, now);
+    TRY(lmd_db_step_done(st, err));
+    st = lmd_db_prepare(h, "UPDATE experiments SET state = 'running', updated_at = ?2"
+                           " WHERE id = ?1 AND state = 'queued'", err);
+    if (!st) goto fail;
+    sqlite3_bind_text(st, 1, out->experiment_id, -1, SQLITE_STATIC);
+    sqlite3_bind_double(st, 2, now);
+    TRY(lmd_db_step_done(st, err));
+    TRY(touch_worker(srv, h, worker, now, err));
+    TRY(lmd_db_commit(h, err));
+    return 1;
+fail:
+    lmd_db_rollback(h);
+    lmd_lease_free(out);
+    return -1;
+}
+
+/* The job a lease names, inside the caller's transaction. */
+typedef struct lease_row {
+    char job_id[37];
+    char experiment_id[37];
+    char state[16];
+    char worker[128];
+    int idx;
+    int attempts;
+} lease_row;
+
+/* Reads a row selected as: id, experiment_id, state, idx, attempts, worker. */
+#define LEASE_ROW_COLUMNS "id, experiment_id, state, idx, attempts, worker"
+static void read_lease_row(sqlite3_stmt *st, lease_row *row) {
+    snprintf(row->job_id, sizeof row->job_id, "%s", lmd_db_text(st, 0));
+    snprintf(row->experiment_id, sizeof row->experiment_id, "%s", lmd_db_text(st, 1));
+    snprintf(row->state, sizeof row->state, "%s", lmd_db_text(st, 2));
+    row->idx = sqlite3_column_int(st, 3);
+    row->attempts = sqlite3_column_int(st, 4);
+    const char *w = lmd_db_text(st, 5);
+    snprintf(row->worker, sizeof row->worker, "%s", w ? w : "?");
+}
+
+/* 1 found, 0 not found, -1 error. */
+static int find_lease(sqlite3 *h, const char *lease_id, lease_row *row, lm_error *err) {
+    sqlite3_stmt *st = lmd_db_prepare(h,
+        "SELECT " LEASE_ROW_COLUMNS " FROM jobs WHERE lease_id = ?1", err);
+    if (!st) return -1;
+    sqlite3_bind_text(st, 1, lease_id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) read_lease_row(st, row);
+    else if (rc != SQLITE_DONE) lm_fail(err, "database: %s", sqlite3_errmsg(h));
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* A lease still owns its job while the job runs, or waits in the queue
+ * after the lease expired and nobody has taken it since. */
+static int lease_owns_job(const lease_row *row) {
+    return !strcmp(row->state, "running") || !strcmp(row->state, "queued");
+}
+
+static lmd_lease_outcome outcome_of(const lease_row *row) {
+    if (lease_owns_job(row)) return LMD_LEASE_OK;
+    if (!strcmp(row->state, "cancelled")) return LMD_LEASE_CANCEL;
+    return LMD_LEASE_LOST;
+}
+
+int lmd_queue_heartbeat(lmd_server *srv, sqlite3 *h, const char *lease_id, double progress,
+                        const char *stage, lmd_lease_outcome *out, double *expires, lm_error *err) {
+    double now = lmd_now();
+    lease_row row;
+    *expires = 0;
+    TRY(lmd_db_begin(h, err));
+    int found = find_lease(h, lease_id, &row, err);
+    if (found < 0) goto fail;
+    *out = found ? outcome_of(&row) : LMD_LEASE_UNKNOWN;
+    if (*out != LMD_LEASE_OK) { lmd_db_rollback(h); return 0; }
+    *expires = now + srv->cfg.lease_seconds;
+    sqlite3_stmt *st = lmd_db_prepare(h,
+        "UPDATE jobs SET state = 'running', progress = ?2, stage = ?3, lease_expires = ?4"
+        " WHERE id = ?1", err);
+    if (!st) goto fail;
+    sqlite3_bind_text(st, 1, row.job_id, -1, SQLITE_STATIC);
+    sqlite3_bind_double(st, 2, progress < 0 ? 0 : progress > 1 ? 1 : progress);
+    lmd_db_bind_text(st, 3, stage);
+    sqlite3_bind_double(st, 4, *expires);
+    TRY(lmd_db_step_done(st, err));
+    TRY(touch_worker(srv, h, row.worker, now, err));
+    return lmd_db_commit(h, err);
+fail:
+    lmd_db_rollback(h);
+    return -1;
+}
+
+/* Marks a job failed for good, the experiment failed with it, and cancels
+ * the experiment's other live jobs. */
+static int fail_for_good(sqlite3 *h, const lease_row *row, const char *error, double now,
+                         lm_error *err) {
+    sqlite3_stmt *st = lmd_db_prepare(h,
+        "UPDATE jobs SET state = 'failed', error = ?2, finished_at = ?3, lease_expires = NULL"
+        " WHERE id = ?1", err);
+    if (!st) return -1;
+    sqlite3_bind_text(st, 1, row->job_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, error, -1, SQLITE_STATIC);
+    sqlite3_bind_double(st, 3, now);
+    if (lmd_db_step_done(st, err)) return -1;
+
+    char why[1200];
+    snprintf(why, sizeof why, "job %d failed after %d attempt%s: %s", row->idx, row->attempts,
+             row->attempts == 1 ? "" : "s", error);
+    st = lmd_db_prepare(h,
+        "UPDATE experiments SET state = 'failed', error = ?2, updated_at = ?3, finished_at = ?3"
+        " WHERE id = ?1 AND state IN ('queued', 'running')", err);
+    if (!st) return -1;
+    sqlite3_bind_text(st, 1, row->experiment_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, why, -1, SQLITE_STATIC);
+    sqlite3_bind_double(st, 3, now);
+    if (lmd_db_step_done(st, err)) return -1;
+    st = lmd_db_prepare(h, "UPDATE jobs SET state = 'cancelled', finished_at = ?2"
+                           " WHERE experiment_id = ?1 AND state IN ('queued', 'running')", err);
+    if (!st) return -1;
+    sqlite3_bind_text(st, 1, row->experiment_id, -1, SQLITE_STATIC);
+    sqlite3_bind_double(st, 2, now);
+    if (lmd_db_step_done(st, err)) return -1;
+    lm_warn("experiment %s failed: %s", row->experiment_id, why);
+    return 0;
+}
+
+/* Combines the job results of a finished experiment into result.json. */
+static int finish_experiment(lmd_server *srv, sqlite3 *h, const char *experiment_id, double now,
+                             lm_error *err) {
+    sqlite3_stmt *st = lmd_db_prepare(h, "SELECT spec FROM experiments WHERE id = ?1", err);
+    if (!st) return -1;
+    sqlite3_bind_text(st, 1, experiment_id, -1, SQLITE_STATIC);
+    char *spec = sqlite3_step(st) == SQLITE_ROW ? lm_xstrdup(lmd_db_text(st, 0)) : NULL;
+    sqlite3_finalize(st);
+    if (!spec) return lm_fail(err, "experiment %s vanished", experiment_id);
+
+    cJSON *jobs = cJSON_CreateArray(), *results = cJSON_CreateArray(), *result = NULL;
+    st = lmd_db_prepare(h, "SELECT job, result FROM jobs WHERE experiment_id = ?1 ORDER BY idx", err);
+    int rc = -1;
+    if (!st) goto out;
+    sqlite3_bind_text(st, 1, experiment_id, -1, SQLITE_STATIC);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        cJSON_AddItemToArray(jobs, cJSON_Parse(lmd_db_text(st, 0)));
+        cJSON_AddItemToArray(results, cJSON_Parse(lmd_db_text(st, 1)));
+    }
+    sqlite3_finalize(st);
+
+    lm_error aerr;
+    lm_error_clear(&aerr);
+    const char *state = "succeeded";
+    char *result_text = NULL, *error = NULL;
+    if (srv->runner.aggregate(spec, jobs, results, &result, &aerr) != 0) {
+        state = "failed";
+        size_t n = strlen(aerr.msg) + 32;
+        error = lm_xmalloc(n);
+        snprintf(error, n, "aggregating the results: %s", aerr.msg);
+        lm_warn("experiment %s: %s", experiment_id, error);
+    } else {
+        char *pretty = cJSON_Print(result);
+        result_text = cJSON_PrintUnformatted(result);
+        /* The file first: if it cannot be written the transaction rolls
+         * back and the worker's report is retried. */
+        rc = lmd_artifact_write(srv->artifacts_dir, experiment_id, "result.json", pretty,
+                                strlen(pretty), err);
+        free(pretty);
+        if (rc) { free(result_text); goto out; }
+    }
+    st = lmd_db_prepare(h,
+        "UPDATE experiments SET state = ?2, result = ?3, error = ?4, updated_at = ?5,"
+        " finished_at = ?5 WHERE id = ?1", err);
+    rc = -1;
+    if (st) {
+        sqlite3_bind_text(st, 1, experiment_id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, state, -1, SQLITE_STATIC);
+        lmd_db_bind_text(st, 3, result_text);
+        lmd_db_bind_text(st, 4, error);
+        sqlite3_bind_double(st, 5, now);
+        rc = lmd_db_step_done(st, err);
+    }
+    free(result_text);
+    free(error);
+    if (rc == 0) lm_info("experiment %s %s", experiment_id, state);
+out:
+    cJSON_Delete(jobs);
+    cJSON_Delete(results);
+    cJSON_Delete(result);
+    free(spec);
+    return rc;
+}
+
+int lmd_queue_complete(lmd_server *srv, sqlite3 *h, const char *lease_id, const cJSON *result,
+                       lmd_lease_outcome *out, lm_error *err) {
+    double now = lmd_now();
+    lease_row row;
+    TRY(lmd_db_begin(h, err));
+    int found = find_lease(h, lease_id, &row, err);
+    if (found < 0) goto fail;
+    if (!found) { *out = LMD_LEASE_UNKNOWN; lmd_db_rollback(h); return 0; }
+    if (!strcmp(row.state, "succeeded")) { *out = LMD_LEASE_OK; lmd_db_rollback(h); return 0; }
+    *out = outcome_of(&row);
+    if (*out != LMD_LEASE_OK) { lmd_db_rollback(h); return 0; }
+
+    char *text = cJSON_PrintUnformatted(result);
+    sqlite3_stmt *st = lmd_db_prepare(h,
+        "UPDATE jobs SET state = 'succeeded', result = ?2, progress = 1, stage = NULL,"
+        " error = NULL, finished_at = ?3, lease_expires = NULL WHERE id = ?1", err);
+    if (!st) { free(text); goto fail; }
+    sqlite3_bind_text(st, 1, row.job_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, text, -1, free);
+    sqlite3_bind_double(st, 3, now);
+    TRY(lmd_db_step_done(st, err));
+    TRY(touch_worker(srv, h, row.worker, now, err));
+
+    st = lmd_db_prepare(h, "SELECT COUNT(*) FROM jobs WHERE experiment_id = ?1"
+                           " AND state != 'succeeded'", err);
+    if (!st) goto fail;
+    sqlite3_bind_text(st, 1, row.experiment_id, -1, SQLITE_STATIC);
+    int left = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+    sqlite3_finalize(st);
+    if (left < 0) { lm_fail(err, "database: %s", sqlite3_errmsg(h)); goto fail; }
+    if (left == 0) TRY(finish_experiment(srv, h, row.experiment_id, now, err));
+    return lmd_db_commit(h, err);
+fail:
+    lmd_db_rollback(h);
+    return -1;
+}
+
+int lmd_queue_fail(lmd_server *srv, sqlite3 *h, const char *lease_id, const char *error,
+                   int release, lmd_lease_outcome *out, lm_error *err) {
+    double now = lmd_now();
+    lease_row row;
+    TRY(lmd_db_begin(h, err));
+    int found = find_lease(h, lease_id, &row, err);
+    if (found < 0) goto fail;
+    if (!found) { *out = LMD_LEASE_UNKNOWN; lmd_db_rollback(h); return 0; }
+    *out = outcome_of(&row);
+    if (*out == LMD_LEASE_CANCEL) { lmd_db_rollback(h); *out = LMD_LEASE_OK; return 0; }
+    if (*out != LMD_LEASE_OK) { lmd_db_rollback(h); return 0; }
+
+    if (!release && row.attempts >= srv->cfg.max_attempts) {
+        TRY(fail_for_good(h, &row, error, now, err));
+        return lmd_db_commit(h, err);
+    }
+    sqlite3_stmt *st = lmd_db_prepare(h,
+        "UPDATE jobs SET state = 'queued', attempts = attempts - ?2, error = ?3, lease_id = NULL,"
+        " lease_expires = NULL, progress = 0, stage = NULL WHERE id = ?1", err);
+    if (!st) goto fail;
+    sqlite3_bind_text(st, 1, row.job_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 2, release && row.attempts > 0 ? 1 : 0);
+    if (release) sqlite3_bind_null(st, 3);
+    else sqlite3_bind_text(st, 3, error, -1, SQLITE_STATIC);
+    TRY(lmd_db_step_done(st, err));
+    return lmd_db_commit(h, err);
+fail:
+    lmd_db_rollback(h);
+    return -1;
+}
+
+int lmd_queue_expire(lmd_server *srv, sqlite3 *h, int *n, lm_error *err) {
+    double now = lmd_now();
+    *n = 0;
+    TRY(lmd_db_begin(h, err));
+    sqlite3_stmt *st = lmd_db_prepare(h,
+        "SELECT " LEASE_ROW_COLUMNS " FROM jobs WHERE state = 'running' AND lease_expires < ?1", err);
+    if (!st) goto fail;
+    sqlite3_bind_double(st, 1, now);
+    /* Collect first: the updates below change the rows being scanned. */
+    lease_row *rows = NULL;
+    size_t cap = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        if ((size_t)*n == cap) rows = lm_xrealloc(rows, (cap = cap ? cap * 2 : 8) * sizeof *rows);
+        read_lease_row(st, &rows[(*n)++]);
+    }
+    sqlite3_finalize(st);
+    for (int i = 0; i < *n; i++) {
+        lease_row *r = &rows[i];
+        char why[256];
+        snprintf(why, sizeof why, "lease expired: worker %s stopped sending heartbeats", r->worker);
+        lm_warn("job %d of experiment %s: %s", r->idx, r->experiment_id, why);
+        if (r->attempts >= srv->cfg.max_attempts) {
+            if (fail_for_good(h, r, why, now, err)) { free(rows); goto fail; }
+            continue;
+        }
+        /* The lease id stays: should that worker come back before anyone
+         * else takes the job, its heartbeat takes the job back. */
+        st = lmd_db_prepare(h, "UPDATE jobs SET state = 'queued', error = ?2, progress = 0,"
+                               " stage = NULL, lease_expires = NULL WHERE id = ?1", err);
+        if (!st) { free(rows); goto fail; }
+        sqlite3_bind_text(st, 1, r->job_id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, why, -1, SQLITE_TRANSIENT);
+        if (lmd_db_step_done(st, err)) { free(rows); goto fail; }
+    }
+    free(rows);
+    return lmd_db_commit(h, err);
+fail:
+    lmd_db_rollback(h);
+    return -1;
+}
+
+int lmd_queue_recover(lmd_server *srv, sqlite3 *h, lm_error *err) {
+    TRY(lmd_db_begin(h, err));
+    sqlite3_stmt *st = lmd_db_prepare(h,
+        "UPDATE jobs SET lease_expires = MAX(COALESCE(lease_expires, 0), ?1)"
+        " WHERE state = 'running'", err);
+    if (!st) goto fail;
+    sqlite3_bind_double(st, 1, lmd_now() + srv->cfg.lease_seconds);
+    TRY(lmd_db_step_done(st, err));
+    int kept = sqlite3_changes(h);
+    TRY(lmd_db_commit(h, err));
+    if (kept) lm_info("kept %d running lease%s from before the restart", kept, kept == 1 ? "" : "s");
+    return 0;
+fail:
+    lmd_db_rollback(h);
+    return -1;
+}
+
+int lmd_queue_lease_target(sqlite3 *h, const char *lease_id, char experiment_out[37], int *job_idx,
+                           lmd_lease_outcome *out, lm_error *err) {
+    lease_row row;
+    int found = find_lease(h, lease_id, &row, err);
+    if (found < 0) return -1;
+    *out = found ? outcome_of(&row) : LMD_LEASE_UNKNOWN;
+    if (found) {
+        memcpy(experiment_out, row.experiment_id, 37);
+        *job_idx = row.idx;
+    }
+    return 0;
+}

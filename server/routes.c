@@ -1,0 +1,45 @@
+/* routes.c - every route of the daemon in one table.  schema/openapi.yaml
+ * documents exactly these (tests/server/test_openapi.c holds them equal). */
+#include "api.h"
+
+const lmd_route lmd_routes[] = {
+    /* method  pattern                                  access              body */
+    {"POST",   "/v1/experiments",                       LMD_ACCESS_USER,    LMD_BODY_JSON, 0, 0, NULL,
+     lmd_api_experiment_submit},
+    {"GET",    "/v1/experiments",                       LMD_ACCESS_READ,    LMD_BODY_NONE, 0, 0, NULL,
+     lmd_api_experiment_list},
+    {"GET",    "/v1/experiments/{id}",                  LMD_ACCESS_READ,    LMD_BODY_NONE, 0, 0, NULL,
+     lmd_api_experiment_get},
+    {"DELETE", "/v1/experiments/{id}",                  LMD_ACCESS_USER,    LMD_BODY_NONE, 0, 0, NULL,
+     lmd_api_experiment_cancel},
+    /* name is "result.json" or "<job index>/<file>": it takes the rest. */
+    {"GET",    "/v1/experiments/{id}/artifacts/{name}", LMD_ACCESS_READ,    LMD_BODY_NONE, 1, 0, NULL,
+     lmd_api_experiment_artifact},
+    {"GET",    "/v1/models",                            LMD_ACCESS_READ,    LMD_BODY_NONE, 0, 0, NULL,
+     lmd_api_models},
+    {"GET",    "/v1/tasks",                             LMD_ACCESS_READ,    LMD_BODY_NONE, 0, 0, NULL,
+     lmd_api_tasks},
+    {"GET",    "/v1/schema",                            LMD_ACCESS_READ,    LMD_BODY_NONE, 0, 0, NULL,
+     lmd_api_schema},
+    {"POST",   "/v1/leases",                            LMD_ACCESS_WORKER,  LMD_BODY_JSON, 0, 0, NULL,
+     lmd_api_lease_take},
+    {"POST",   "/v1/leases/{lease}/heartbeat",          LMD_ACCESS_WORKER,  LMD_BODY_JSON, 0, 0, NULL,
+     lmd_api_lease_heartbeat},
+    {"PUT",    "/v1/leases/{lease}/artifacts/{name}",   LMD_ACCESS_WORKER,  LMD_BODY_FILE, 0, 0,
+     lmd_api_lease_upload_begin, lmd_api_lease_upload},
+    {"POST",   "/v1/leases/{lease}/complete",           LMD_ACCESS_WORKER,  LMD_BODY_JSON, 0, 0, NULL,
+     lmd_api_lease_complete},
+    {"POST",   "/v1/leases/{lease}/fail",               LMD_ACCESS_WORKER,  LMD_BODY_JSON, 0, 0, NULL,
+     lmd_api_lease_fail},
+    {"GET",    "/healthz",                              LMD_ACCESS_OPEN,    LMD_BODY_NONE, 0, 0, NULL,
+     lmd_api_healthz},
+    {"GET",    "/metrics",                              LMD_ACCESS_READ,    LMD_BODY_NONE, 0, 0, NULL,
+     lmd_api_metrics},
+    {"GET",    "/",                                     LMD_ACCESS_OPEN,    LMD_BODY_NONE, 0, 0, NULL,
+     lmd_static_index},
+    /* The dashboard's files: tried only when no route above has the path. */
+    {"GET",    "/{path}",                               LMD_ACCESS_OPEN,    LMD_BODY_NONE, 1, 1, NULL,
+     lmd_static_file},
+};
+
+const int lmd_n_routes = (int)(sizeof lmd_routes / sizeof lmd_routes[0]);

@@ -1,0 +1,55 @@
+/* server.h - the daemon's one context struct: everything a request handler
+ * may touch is reachable from here, nothing lives in hidden globals. */
+#ifndef LMD_SERVER_H
+#define LMD_SERVER_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <cjson/cJSON.h>
+#include "config.h"
+#include "db.h"
+#include "ratelimit.h"
+#include "util/error.h"
+
+/* The two calls into the experiment runner the daemon makes: expanding a
+ * spec into jobs at submit time, and combining job results once all are
+ * done.  Both are pure JSON work.  The daemon binary binds them to
+ * lm_run_list_jobs / lm_run_aggregate (main.c); the queue tests
+ * bind them to a clearly named test double. */
+typedef struct lmd_runner {
+    const char *name;
+    int (*list_jobs)(const char *spec_json, cJSON **jobs, lm_error *err);
+    int (*aggregate)(const char *spec_json, const cJSON *jobs, const cJSON *job_results,
+                     cJSON **result, lm_error *err);
+} lmd_runner;
+
+/* Counters of the HTTP layer, reported by /metrics. */
+typedef struct lmd_http_counters {
+    atomic_ullong requests;
+    atomic_ullong by_class[6];   /* index status/100: 1xx..5xx */
+    atomic_ullong rate_limited;
+} lmd_http_counters;
+
+typedef struct lmd_server {
+    lmd_config cfg;
+    lmd_runner runner;
+    lmd_db db;
+    lmd_ratelimit ratelimit;
+    lmd_http_counters counters;
+    char *artifacts_dir;         /* <data>/artifacts */
+    char *web_root;              /* realpath of cfg.web_dir, or NULL */
+    int lock_fd;                 /* flock on <data>/lmntkd.lock */
+    double started_at;
+    struct MHD_Daemon *mhd;
+    /* The housekeeper re-queues expired leases while the daemon runs. */
+    pthread_t housekeeper;
+    pthread_mutex_t stop_lock;
+    pthread_cond_t stop_cond;
+    int stopping;
+} lmd_server;
+
+/* Runs the daemon (or its `token` sub-command) with the given runner; the
+ * body of main() for lmntkd and for the test double. */
+int lmd_main(int argc, char **argv, const lmd_runner *runner);
+
+#endif

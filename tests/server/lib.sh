@@ -1,0 +1,93 @@
+# lib.sh - helpers of the daemon/worker integration tests (sourced).
+#
+# Everything runs on 127.0.0.1 with ports the daemon picks itself (port 0,
+# read back from --port-file), in one temporary folder, and every process a
+# test starts is recorded and killed by its pid at exit.
+#
+# Environment from meson: LMNTKD, WORKER (binaries to run), LMNTK (the CLI).
+
+set -u
+# The system interpreter: a version manager's shim costs a second a call.
+PYTHON=$(command -v /usr/bin/python3 || command -v python3)
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/lmntk-it.XXXXXX")
+PIDS=()
+FAILED=0
+mkdir -p "$TMP/models/tiny" "$TMP/work"
+echo '{}' > "$TMP/models/tiny/config.json"
+
+cleanup() {
+  local rc=$?
+  for pid in "${PIDS[@]}"; do kill -9 "$pid" 2>/dev/null; done
+  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null; done
+  if [ "$rc" != 0 ] || [ "$FAILED" != 0 ]; then
+    for f in "$TMP"/*.log; do [ -f "$f" ] && { echo "---- $f"; tail -n 40 "$f"; }; done
+  fi
+  rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+fail() { echo "FAIL: $*" >&2; FAILED=1; exit 1; }
+note() { echo "# $*" >&2; }
+
+# wait_until SECONDS COMMAND...: polls COMMAND every 0.1 s.
+wait_until() {
+  local limit=$1; shift
+  local end=$((SECONDS + limit))
+  until "$@"; do
+    [ $SECONDS -lt $end ] || return 1
+    sleep 0.1
+  done
+}
+
+# start_daemon [FLAGS...]: starts $LMNTKD on $PORT (0 = any) with $TMP/data.
+PORT=${PORT:-0}
+start_daemon() {
+  rm -f "$TMP/port"
+  "$LMNTKD" --listen "127.0.0.1:$PORT" --port-file "$TMP/port" --data "$TMP/data" \
+    --models "$TMP/models" --lease-seconds "${LEASE:-3}" --rate-limit 0 --log-level info \
+    "$@" 2>>"$TMP/daemon.log" &
+  DAEMON_PID=$!
+  PIDS+=("$DAEMON_PID")
+  wait_until 10 test -s "$TMP/port" || fail "the daemon did not start"
+  PORT=$(cat "$TMP/port")
+  BASE="http://127.0.0.1:$PORT"
+}
+
+stop_daemon() { kill -TERM "$DAEMON_PID"; wait "$DAEMON_PID"; }
+
+# Tokens straight into the database file (works with or without a daemon).
+make_tokens() {
+  UTOK=$("$LMNTKD" token add --kind user --data "$TMP/data" 2>/dev/null) || fail "token add"
+  WTOK=$("$LMNTKD" token add --kind worker --data "$TMP/data" 2>/dev/null) || fail "token add"
+}
+
+# start_worker NAME [ENV=VALUE...]: a worker of $WORKER in the background.
+start_worker() {
+  local name=$1; shift
+  env "$@" "$WORKER" --server "$BASE" --token "$WTOK" --name "$name" --work "$TMP/work" \
+    2>>"$TMP/worker-$name.log" &
+  LAST_WORKER_PID=$!
+  PIDS+=("$LAST_WORKER_PID")
+}
+
+# api METHOD PATH [CURL ARGS...]: the body on stdout, the status in $TMP/status.
+api() {
+  local method=$1 path=$2; shift 2
+  curl -s -o "$TMP/body" -w '%{http_code}' -X "$method" "$BASE$path" "$@" > "$TMP/status"
+  cat "$TMP/body"
+}
+status() { cat "$TMP/status"; }
+
+# jq-like: json EXPR reads JSON on stdin, prints the Python expression of d.
+json() { "$PYTHON" -c 'import json,sys; d=json.load(sys.stdin); v=eval(sys.argv[1]); print(json.dumps(v) if isinstance(v,(dict,list)) else v)' "$1"; }
+
+submit() {  # submit SPEC_JSON -> prints the experiment id
+  api POST /v1/experiments -H "Authorization: Bearer $UTOK" -H 'Content-Type: application/json' \
+    --data-binary "$1" | json 'd["id"]'
+}
+
+experiment() { local id=$1; shift; api GET "/v1/experiments/$id" "$@"; }
+state_of() { experiment "$1" | json 'd["state"]'; }
+is_state() { [ "$(state_of "$1")" = "$2" ]; }
+
+SPEC_4='{"task":"SST-2","data":"data/k-shot/SST-2","model":"tiny","seeds":[13,21,42,87]}'

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# it_cancel_fail.sh - DELETE reaches a running worker at its next heartbeat
+# (the worker stops the job and takes the next one), and a job that fails
+# max_attempts times fails the experiment with its error text.
+. "$(dirname "$0")/../server/lib.sh"
+
+LEASE=3 start_daemon --max-attempts 2
+make_tokens
+ID=$(submit '{"task":"SST-2","data":"d","model":"tiny","seeds":[13]}')
+start_worker A LMNTK_TEST_JOB_MS=30000 LMNTK_TEST_FAIL_SEED=21
+running() { [ "$(experiment "$ID" | json 'd["jobs"][0]["state"]')" = running ]; }
+wait_until 10 running || fail "the job runs"
+T0=$SECONDS
+api DELETE "/v1/experiments/$ID" -H "Authorization: Bearer $UTOK" >/dev/null
+[ "$(status)" = 200 ] || fail "DELETE: $(status) $(cat "$TMP/body")"
+[ "$(state_of "$ID")" = cancelled ] || fail "cancelled at once"
+wait_until 5 grep -q 'job 0: cancelled' "$TMP/worker-A.log" || fail "the worker stopped the job"
+[ $((SECONDS - T0)) -le 3 ] || fail "cancel took $((SECONDS - T0)) s (heartbeat every 1 s)"
+[ "$(experiment "$ID" | json 'd["jobs"][0]["state"]')" = cancelled ] || fail "job cancelled"
+api DELETE "/v1/experiments/$ID" -H "Authorization: Bearer $UTOK" >/dev/null
+[ "$(status)" = 200 ] || fail "cancelling twice is fine"
+
+# Seed 21 always fails on A: two attempts, then the experiment fails.
+ID2=$(submit '{"task":"SST-2","data":"d","model":"tiny","seeds":[21]}')
+wait_until 15 is_state "$ID2" failed || fail "the experiment failed"
+E=$(experiment "$ID2")
+[ "$(echo "$E" | json 'd["jobs"][0]["attempts"]')" = 2 ] || fail "two attempts"
+echo "$E" | json 'd["jobs"][0]["error"]' | grep -q 'seed 21 fails' || fail "job error text"
+echo "$E" | json 'd["error"]' | grep -q 'job 0 failed after 2 attempts: test double: seed 21 fails' \
+  || fail "experiment error: $(echo "$E" | json 'd["error"]')"
+api DELETE "/v1/experiments/$ID2" -H "Authorization: Bearer $UTOK" >/dev/null
+[ "$(status)" = 409 ] || fail "a failed experiment cannot be cancelled"
+kill -0 "$LAST_WORKER_PID" || fail "the worker is still serving"
+note "ok"

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# it_e2e_real.sh - the real binaries on a real experiment: lmntkd and two
+# lmntk-worker sharing one cache run an SST-2 spec (k = 16, seed 42, sgd and
+# signgd kernels) on the small reference RoBERTa, and the result equals
+# `lmntk run` on the same spec; then kill -9 of a real worker mid-job changes
+# nothing in the result.
+. "$(dirname "$0")/../server/lib.sh"
+
+REF="$SHARED_DIR/reference/lmkft-small"
+[ -d "$REF/model" ] || { echo "# no reference model at $REF: skipped"; exit 77; }
+rm -rf "$TMP/models/tiny"
+ln -s "$(cd "$REF/model" && pwd)" "$TMP/models/small"
+mkdir -p "$TMP/kshot/16-42"
+cp "$REF/SST-2-signgd/data/"*.tsv "$TMP/kshot/16-42/"
+cat > "$TMP/spec.json" <<SPEC
+{"name": "e2e", "task": "SST-2", "data": "$TMP/kshot", "k": 16, "seeds": [42],
+ "model": "small", "kernel": {"formula": ["sgd", "signgd"]}, "solver": {"name": "lstsq"}}
+SPEC
+
+LEASE=3 start_daemon
+make_tokens
+
+# The reference: the same spec, locally.  lmntk run takes the model name as
+# a path, so it runs from the models folder.
+if ! (cd "$TMP/models" && "$LMNTK" run "$TMP/spec.json" --out "$TMP/local" --cache "$TMP/cache-local") \
+     > "$TMP/run.log" 2>&1; then
+  fail "lmntk run: $(tail -5 "$TMP/run.log")"
+fi
+
+ID=$(submit "$(cat "$TMP/spec.json")")
+[ -n "$ID" ] || fail "submit: $(cat "$TMP/body")"
+real_worker() {  # real_worker NAME: a real lmntk-worker on the shared cache
+  "$WORKER" --server "$BASE" --token "$WTOK" --name "$1" --cache "$TMP/cache" --models "$TMP/models" \
+    --work "$TMP/work" --poll 0.2 2>>"$TMP/worker-$1.log" &
+  LAST_WORKER_PID=$!
+  PIDS+=("$LAST_WORKER_PID")
+}
+real_worker A
+A=$LAST_WORKER_PID
+real_worker B
+B=$LAST_WORKER_PID
+LMNTK_SERVER=$BASE LMNTK_TOKEN=$UTOK "$LMNTK" wait "$ID" --timeout 240 --interval 0.5 --quiet \
+  || fail "the experiment did not succeed: $(experiment "$ID" | json 'd["error"]')"
+LMNTK_SERVER=$BASE "$LMNTK" results "$ID" --out "$TMP/remote" --token "$UTOK" > /dev/null \
+  || fail "lmntk results"
+[ "$(experiment "$ID" | json 'sorted({j["worker"] for j in d["jobs"]})')" = '["A", "B"]' ] \
+  || note "one worker took both jobs"
+
+cat > "$TMP/same.py" <<'PY'
+import json, math, sys
+def same(a, b, path=""):
+    if isinstance(a, dict) and isinstance(b, dict):
+        # Wall-clock figures and cache hit counts differ run to run;
+        # everything else must not.
+        keys = {k for k in a.keys() | b.keys()
+                if not (k.endswith("_s") or k == "cache" or
+                        any(t in k for t in ("time", "timing", "seconds", "elapsed", "duration")))}
+        return all(same(a.get(k), b.get(k), path + "." + k) for k in keys)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(same(x, y, "%s[%d]" % (path, i)) for i, (x, y) in enumerate(zip(a, b)))
+    if isinstance(a, float) or isinstance(b, float):
+        ok = isinstance(a, (int, float)) and isinstance(b, (int, float)) and \
+             math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
+    else:
+        ok = a == b
+    if not ok:
+        print("differs at %s: %r vs %r" % (path or "(root)", a, b))
+    return ok
+a, b = (json.load(open(p)) for p in sys.argv[1:])
+sys.exit(0 if same(a, b) else 1)
+PY
+"$PYTHON" "$TMP/same.py" "$TMP/local/result.json" "$TMP/remote/result.json" || fail "results differ"
+note "the daemon's result equals lmntk run's"
+
+# kill -9 of a real worker mid-job: the job is re-leased after 3 s and the
+# result is still lmntk run's.
+kill -TERM "$A" "$B"
+wait "$A" "$B" 2>/dev/null
+ID2=$(submit "$(cat "$TMP/spec.json")")
+real_worker C
+C=$LAST_WORKER_PID
+on_c() { experiment "$ID2" | "$PYTHON" -c 'import json,sys; d=json.load(sys.stdin); sys.exit(not any(j["state"] == "running" and j["worker"] == "C" for j in d["jobs"]))'; }
+wait_until 30 on_c || fail "worker C took a job"
+kill -9 "$C"
+real_worker D
+LMNTK_SERVER=$BASE LMNTK_TOKEN=$UTOK "$LMNTK" wait "$ID2" --timeout 240 --interval 0.5 --quiet \
+  || fail "the experiment did not succeed after the kill"
+[ "$(experiment "$ID2" | json 'max(j["attempts"] for j in d["jobs"])')" = 2 ] || fail "a job was re-leased"
+LMNTK_SERVER=$BASE "$LMNTK" results "$ID2" --out "$TMP/remote2" --token "$UTOK" > /dev/null || fail "results 2"
+"$PYTHON" "$TMP/same.py" "$TMP/local/result.json" "$TMP/remote2/result.json" || fail "results differ after the kill"
+note "ok: the same result after kill -9 of a worker"

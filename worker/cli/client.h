@@ -1,0 +1,33 @@
+/* client.h - what `lmntk submit|status|wait|results` share: the --server
+ * and --token flags (defaults $LMNTK_SERVER, $LMNTK_TOKEN) and fetching an
+ * experiment. */
+#ifndef LM_CLI_CLIENT_H
+#define LM_CLI_CLIENT_H
+
+#include <cjson/cJSON.h>
+#include "cli_args.h"
+#include "../http_client.h"
+
+typedef struct cli_client {
+    const char *server;
+    const char *token;
+    lmw_http http;
+} cli_client;
+
+/* Fills the defaults from the environment. */
+void cli_client_defaults(cli_client *c);
+
+/* Consumes the current argument when it is --server or --token; 1 if so. */
+int cli_client_flag(cli_client *c, cli_args *a);
+
+/* Connects (libcurl set-up); prints the error and returns -1 on failure. */
+int cli_client_open(cli_client *c, const char *command);
+void cli_client_close(cli_client *c);
+
+/* GET /v1/experiments/<id> as JSON; prints why and returns NULL on failure. */
+cJSON *cli_get_experiment(cli_client *c, const char *command, const char *id);
+
+/* Prints "lmntk <command>: <error reply>" for a non-2xx reply. */
+void cli_print_error(const char *command, const lmw_response *r);
+
+#endif
