@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "model/layers.h"
+#include "util/rng.h"
 
 /* ---- batches ----------------------------------------------------------- */
 
@@ -124,9 +125,14 @@ void lm_acts_free(lm_acts *a) {
         float *ps[] = {y->q, y->k, y->v, y->probs, y->ctx, y->ln1_xhat, y->ln1_rstd, y->y1,
                        y->u, y->g, y->ln2_xhat, y->ln2_rstd, y->y2};
         for (size_t i = 0; i < sizeof ps / sizeof ps[0]; i++) free(ps[i]);
+        free(y->attn_keep);
+        free(y->ao_keep);
+        free(y->ffo_keep);
     }
     free(a->layers);
     free(a->probs_off);
+    free(a->emb_keep);
+    free(a->drop_scratch);
     free(a->emb_xhat);
     free(a->emb_rstd);
     free(a->x0);
@@ -160,6 +166,70 @@ static void embeddings_forward(const lm_model *m, const lm_batch *b, lm_acts *a)
     }
     lm_layernorm_forward(a->x0, a->emb_xhat, a->emb_rstd, a->tmp, w->emb_ln_g, w->emb_ln_b,
                          b->n_tokens, H, m->cfg.ln_eps);
+    if (a->drop_p > 0)
+        lm_dropout_apply(a->x0, a->emb_keep, 1.0f / (1.0f - a->drop_p), (long)b->n_tokens * H);
+}
+
+/* ---- dropout masks ----------------------------------------------------- */
+
+static void draw_keep(uint8_t *keep, size_t n, lm_rng *rng, uint32_t thr) {
+    size_t i = 0;
+    for (; i + 1 < n; i += 2) {
+        uint64_t x = lm_rng_next(rng);
+        keep[i] = (uint32_t)x >= thr;
+        keep[i + 1] = (uint32_t)(x >> 32) >= thr;
+    }
+    if (i < n) keep[i] = (uint32_t)lm_rng_next(rng) >= thr;
+}
+
+/* Sizes the mask buffers and draws every mask of this forward, in a fixed
+ * order (embeddings, then per layer: probabilities, attention output, FFN
+ * output) from the dropout seed; sets a->drop_p (0 when off). */
+static void drop_prepare(lm_acts *a, const lm_model *m, const lm_batch *b) {
+    const lm_dropout *d = a->dropout;
+    a->drop_p = d && d->p > 0 ? d->p : 0.0f;
+    if (a->drop_p == 0) return;
+    const lm_config *c = &m->cfg;
+    size_t T = (size_t)b->n_tokens, H = (size_t)c->hidden, probs = 0, maxLL = 0;
+    for (int s = 0; s < b->n_seq; s++) {
+        size_t L = (size_t)(b->seq_start[s + 1] - b->seq_start[s]);
+        probs += (size_t)c->n_heads * L * L;
+        if (L * L > maxLL) maxLL = L * L;
+    }
+    if ((int)T > a->cap_keep_T) {
+        a->cap_keep_T = (int)(T + T / 4);
+        size_t n = (size_t)a->cap_keep_T * H;
+        free(a->emb_keep);
+        a->emb_keep = lm_xmalloc(n);
+        for (int l = 0; l < c->n_layers; l++) {
+            free(a->layers[l].ao_keep);
+            free(a->layers[l].ffo_keep);
+            a->layers[l].ao_keep = lm_xmalloc(n);
+            a->layers[l].ffo_keep = lm_xmalloc(n);
+        }
+    }
+    if (probs > a->cap_keep_probs) {
+        a->cap_keep_probs = probs + probs / 4;
+        for (int l = 0; l < c->n_layers; l++) {
+            free(a->layers[l].attn_keep);
+            a->layers[l].attn_keep = lm_xmalloc(a->cap_keep_probs);
+        }
+    }
+    if (maxLL > a->cap_drop_scratch) {
+        a->cap_drop_scratch = maxLL;
+        free(a->drop_scratch);
+        a->drop_scratch = lm_xalloc_aligned(maxLL * sizeof(float));
+    }
+    lm_rng rng;
+    lm_rng_seed(&rng, d->seed);
+    double t = (double)a->drop_p * 4294967296.0;
+    uint32_t thr = t >= 4294967295.0 ? 4294967295u : (uint32_t)t;
+    draw_keep(a->emb_keep, T * H, &rng, thr);
+    for (int l = 0; l < c->n_layers; l++) {
+        draw_keep(a->layers[l].attn_keep, probs, &rng, thr);
+        draw_keep(a->layers[l].ao_keep, T * H, &rng, thr);
+        draw_keep(a->layers[l].ffo_keep, T * H, &rng, thr);
+    }
 }
 
 static void add_inplace(float *y, const float *x, size_t n) {
@@ -173,24 +243,31 @@ static void layer_forward(const lm_model *m, const lm_batch *b, const lm_layer_w
     lm_linear_forward(y->q, x, w->wq, w->bq, T, H, H);
     lm_linear_forward(y->k, x, w->wk, w->bk, T, H, H);
     lm_linear_forward(y->v, x, w->wv, w->bv, T, H, H);
+    int drop = a->drop_p > 0;
+    float scale = drop ? 1.0f / (1.0f - a->drop_p) : 1.0f;
     for (int s = 0; s < b->n_seq; s++) {
         size_t o = (size_t)b->seq_start[s] * H;
         int L = b->seq_start[s + 1] - b->seq_start[s];
-        lm_attention_forward(y->ctx + o, y->probs + a->probs_off[s], y->q + o, y->k + o, y->v + o,
-                             L, H, c->n_heads);
+        lm_attention_forward_dropout(y->ctx + o, y->probs + a->probs_off[s], y->q + o, y->k + o,
+                                     y->v + o, L, H, c->n_heads,
+                                     drop ? y->attn_keep + a->probs_off[s] : NULL, scale,
+                                     a->drop_scratch);
     }
     lm_linear_forward(a->tmp, y->ctx, w->wo, w->bo, T, H, H);
+    if (drop) lm_dropout_apply(a->tmp, y->ao_keep, scale, (long)T * H);
     add_inplace(a->tmp, x, (size_t)T * H);
     lm_layernorm_forward(y->y1, y->ln1_xhat, y->ln1_rstd, a->tmp, w->ln1_g, w->ln1_b, T, H, c->ln_eps);
     lm_linear_forward(y->u, y->y1, w->w1, w->b1, T, H, I);
     lm_activation_forward(y->g, y->u, (long)T * I, c->act);
     lm_linear_forward(a->tmp, y->g, w->w2, w->b2, T, I, H);
+    if (drop) lm_dropout_apply(a->tmp, y->ffo_keep, scale, (long)T * H);
     add_inplace(a->tmp, y->y1, (size_t)T * H);
     lm_layernorm_forward(y->y2, y->ln2_xhat, y->ln2_rstd, a->tmp, w->ln2_g, w->ln2_b, T, H, c->ln_eps);
 }
 
 void lm_encoder_forward(const lm_model *m, const lm_batch *b, lm_acts *a) {
     acts_reserve(a, m, b);
+    drop_prepare(a, m, b);
     embeddings_forward(m, b, a);
     const float *x = a->x0;
     for (int l = 0; l < m->cfg.n_layers; l++) {
@@ -240,7 +317,7 @@ static void bwd_reserve(lm_bwd *d, const lm_model *m, const lm_batch *b, int R, 
         d->dctx = grow(NULL, d->cap_tok * H);
     }
     free(d->scratch);
-    d->scratch = lm_xalloc_aligned((maxL * maxL + 1) * sizeof(float));
+    d->scratch = lm_xalloc_aligned((2 * maxL * maxL + 1) * sizeof(float)); /* dropout: 2 L^2 */
     d->R = R;
     d->T = b->n_tokens;
     d->n_seq = b->n_seq;
@@ -292,29 +369,42 @@ static void layer_backward(const lm_model *m, const lm_batch *b, const lm_acts *
     int T = b->n_tokens, H = c->hidden, I = c->intermediate, RT = R * T;
     size_t TH = (size_t)T * H, TI = (size_t)T * I, RS = (size_t)R * b->n_seq;
 
+    int drop = a->drop_p > 0;
+    float scale = drop ? 1.0f / (1.0f - a->drop_p) : 1.0f;
     /* LN2: dY -> dz (Δ of the FFN output, also the residual's gradient) */
     ln_backward_replicas(d->dz, d->dln2_g, d->dln2_b, dY, y->ln2_xhat, y->ln2_rstd, w->ln2_g, b, R,
                          H, 0.0f);
+    /* dropout: the residual takes dz as is, the dense's Δ is dz masked */
+    if (drop) {
+        memcpy(bw->dx, d->dz, (size_t)RT * H * sizeof(float));
+        for (int r = 0; r < R; r++) lm_dropout_apply(d->dz + r * TH, y->ffo_keep, scale, (long)TH);
+    }
     /* FFN: du = (dz W2) * act'(u); dY1 = du W1 + dz */
     lm_linear_backward_input(bw->dtmp, d->dz, w->w2, RT, I, H, 0.0f);
     for (int r = 0; r < R; r++)
         lm_activation_backward(d->du + r * TI, bw->dtmp + r * TI, y->u, (long)TI, c->act);
-    memcpy(bw->dx, d->dz, (size_t)RT * H * sizeof(float));
+    if (!drop) memcpy(bw->dx, d->dz, (size_t)RT * H * sizeof(float));
     lm_linear_backward_input(bw->dx, d->du, w->w1, RT, H, I, 1.0f);
     /* LN1: -> dattn (Δ of the attention output dense, and the residual) */
     ln_backward_replicas(d->dattn, d->dln1_g, d->dln1_b, bw->dx, y->ln1_xhat, y->ln1_rstd, w->ln1_g,
                          b, R, H, 0.0f);
+    if (drop) { /* dY is free again: it takes the residual's (unmasked) part now */
+        memcpy(dY, d->dattn, (size_t)RT * H * sizeof(float));
+        for (int r = 0; r < R; r++) lm_dropout_apply(d->dattn + r * TH, y->ao_keep, scale, (long)TH);
+    }
     lm_linear_backward_input(bw->dctx, d->dattn, w->wo, RT, H, H, 0.0f);
     for (int r = 0; r < R; r++)
         for (int s = 0; s < b->n_seq; s++) {
             size_t o = r * TH + (size_t)b->seq_start[s] * H, oa = (size_t)b->seq_start[s] * H;
             int L = b->seq_start[s + 1] - b->seq_start[s];
-            lm_attention_backward(d->dq + o, d->dk + o, d->dv + o, bw->dctx + o,
-                                  y->probs + a->probs_off[s], y->q + oa, y->k + oa, y->v + oa, L,
-                                  H, c->n_heads, bw->scratch);
+            lm_attention_backward_dropout(d->dq + o, d->dk + o, d->dv + o, bw->dctx + o,
+                                          y->probs + a->probs_off[s], y->q + oa, y->k + oa,
+                                          y->v + oa, L, H, c->n_heads,
+                                          drop ? y->attn_keep + a->probs_off[s] : NULL, scale,
+                                          bw->scratch);
         }
     /* dX = dq Wq + dk Wk + dv Wv + dattn (residual) */
-    memcpy(dY, d->dattn, (size_t)RT * H * sizeof(float));
+    if (!drop) memcpy(dY, d->dattn, (size_t)RT * H * sizeof(float));
     lm_linear_backward_input(dY, d->dq, w->wq, RT, H, H, 1.0f);
     lm_linear_backward_input(dY, d->dk, w->wk, RT, H, H, 1.0f);
     lm_linear_backward_input(dY, d->dv, w->wv, RT, H, H, 1.0f);
@@ -344,7 +434,11 @@ void lm_encoder_backward(const lm_model *m, const lm_batch *b, const lm_acts *a,
     bwd_reserve(bw, m, b, R, keep_all);
     for (int l = c->n_layers - 1; l >= 0; l--)
         layer_backward(m, b, a, l, R, dhidden, &bw->layers[keep_all ? l : 0], bw, grads);
-    /* embeddings: demb = LN_emb backward */
+    /* embeddings: demb = LN_emb backward (of the dropout mask first) */
+    if (a->drop_p > 0)
+        for (int r = 0; r < R; r++)
+            lm_dropout_apply(dhidden + (size_t)r * T * H, a->emb_keep, 1.0f / (1.0f - a->drop_p),
+                             (long)T * H);
     ln_backward_replicas(bw->demb, bw->demb_ln_g, bw->demb_ln_b, dhidden, a->emb_xhat, a->emb_rstd,
                          m->w.emb_ln_g, b, R, H, 0.0f);
     if (grads) {

@@ -32,6 +32,18 @@ int lm_batch_add(lm_batch *b, const lm_config *cfg, const int32_t *ids, const in
                  int n, lm_error *err);
 void lm_batch_free(lm_batch *b);
 
+/* Training-time dropout where HuggingFace RoBERTa/BERT apply it: on the
+ * embeddings' output, the attention probabilities, and the outputs of the
+ * attention-output and FFN-output dense layers (before their residual add).
+ * Point lm_acts.dropout at one before lm_encoder_forward: the masks are drawn
+ * from `seed` alone (the same seed and batch give the same masks) and kept in
+ * the activations for lm_encoder_backward.  NULL or p = 0: off (eval mode,
+ * the default, and what every kernel computation uses). */
+typedef struct lm_dropout {
+    float p;                   /* drop probability in [0, 1) */
+    uint64_t seed;             /* e.g. a hash of (training seed, step) */
+} lm_dropout;
+
 typedef struct lm_layer_acts {
     float *q, *k, *v;          /* [T,H] */
     float *probs;              /* per sequence [nh, L, L], at probs_off[s] */
@@ -41,6 +53,8 @@ typedef struct lm_layer_acts {
     float *u, *g;              /* [T,I] FFN pre-activation and activation */
     float *ln2_xhat, *ln2_rstd;
     float *y2;                 /* [T,H] layer output */
+    uint8_t *attn_keep;        /* dropout masks (1 = kept), like probs */
+    uint8_t *ao_keep, *ffo_keep; /* [T,H] attention-output and FFN-output masks */
 } lm_layer_acts;
 
 typedef struct lm_acts {
@@ -54,6 +68,12 @@ typedef struct lm_acts {
     lm_layer_acts *layers;
     int n_layers;
     /* the last layer's output: x0 or layers[n-1].y2 */
+    const lm_dropout *dropout; /* set by the caller before a training forward; NULL = off */
+    float drop_p;              /* p of the last forward (0: no masks), for the backward */
+    uint8_t *emb_keep;         /* [T,H] embedding-output mask */
+    float *drop_scratch;       /* [max L*L] attention scratch */
+    int cap_keep_T;
+    size_t cap_keep_probs, cap_drop_scratch;
 } lm_acts;
 
 /* Deltas of one layer for R replicas; the per-example gradient of a weight

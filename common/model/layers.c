@@ -129,12 +129,18 @@ void lm_activation_backward(float *du, const float *dout, const float *u, long N
 
 void lm_attention_forward(float *ctx, float *probs, const float *q, const float *k, const float *v,
                           int L, int H, int nh) {
+    lm_attention_forward_dropout(ctx, probs, q, k, v, L, H, nh, NULL, 1.0f, NULL);
+}
+
+void lm_attention_forward_dropout(float *ctx, float *probs, const float *q, const float *k,
+                                  const float *v, int L, int H, int nh, const uint8_t *keep,
+                                  float scale, float *scratch) {
     int dh = H / nh;
-    float scale = 1.0f / sqrtf((float)dh);
+    float sm_scale = 1.0f / sqrtf((float)dh);
     for (int h = 0; h < nh; h++) {
         float *P = probs + (size_t)h * L * L;
         /* P = softmax(q_h k_h^T / sqrt(dh)) row-wise */
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, L, L, dh, scale, q + h * dh, H,
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, L, L, dh, sm_scale, q + h * dh, H,
                     k + h * dh, H, 0.0f, P, L);
         for (int i = 0; i < L; i++) {
             float *row = P + (size_t)i * L, mx = row[0], sum = 0;
@@ -146,7 +152,14 @@ void lm_attention_forward(float *ctx, float *probs, const float *q, const float 
             float inv = 1.0f / sum;
             for (int j = 0; j < L; j++) row[j] *= inv;
         }
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, L, dh, L, 1.0f, P, L, v + h * dh, H,
+        const float *Pv = P;
+        if (keep) {
+            /* the dropped probabilities feed the product; P itself is kept */
+            const uint8_t *kh = keep + (size_t)h * L * L;
+            for (size_t i = 0; i < (size_t)L * L; i++) scratch[i] = kh[i] ? P[i] * scale : 0.0f;
+            Pv = scratch;
+        }
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, L, dh, L, 1.0f, Pv, L, v + h * dh, H,
                     0.0f, ctx + h * dh, H);
     }
 }
@@ -154,22 +167,37 @@ void lm_attention_forward(float *ctx, float *probs, const float *q, const float 
 void lm_attention_backward(float *dq, float *dk, float *dv, const float *dctx, const float *probs,
                            const float *q, const float *k, const float *v, int L, int H, int nh,
                            float *scratch) {
+    lm_attention_backward_dropout(dq, dk, dv, dctx, probs, q, k, v, L, H, nh, NULL, 1.0f, scratch);
+}
+
+void lm_attention_backward_dropout(float *dq, float *dk, float *dv, const float *dctx,
+                                   const float *probs, const float *q, const float *k,
+                                   const float *v, int L, int H, int nh, const uint8_t *keep,
+                                   float scale, float *scratch) {
     int dh = H / nh;
-    float scale = 1.0f / sqrtf((float)dh);
+    float sm_scale = 1.0f / sqrtf((float)dh);
+    size_t LL = (size_t)L * L;
     for (int h = 0; h < nh; h++) {
-        const float *P = probs + (size_t)h * L * L;
+        const float *P = probs + (size_t)h * LL, *Pv = P;
+        const uint8_t *kh = keep ? keep + (size_t)h * LL : NULL;
         float *dP = scratch;
-        /* dv_h = P^T dctx_h ; dP = dctx_h v_h^T */
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, L, dh, L, 1.0f, P, L, dctx + h * dh, H,
-                    0.0f, dv + h * dh, H);
+        if (kh) {
+            float *Pd = scratch + LL;
+            for (size_t i = 0; i < LL; i++) Pd[i] = kh[i] ? P[i] * scale : 0.0f;
+            Pv = Pd;
+        }
+        /* dv_h = P'^T dctx_h ; dP' = dctx_h v_h^T (P' = P, or P dropped) */
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, L, dh, L, 1.0f, Pv, L, dctx + h * dh,
+                    H, 0.0f, dv + h * dh, H);
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, L, L, dh, 1.0f, dctx + h * dh, H,
                     v + h * dh, H, 0.0f, dP, L);
+        if (kh) lm_dropout_apply(dP, kh, scale, (long)LL);
         /* softmax backward: dS = P * (dP - rowsum(P * dP)), times the scale */
         for (int i = 0; i < L; i++) {
             const float *pr = P + (size_t)i * L;
             float *dr = dP + (size_t)i * L, dot = 0;
             for (int j = 0; j < L; j++) dot += pr[j] * dr[j];
-            for (int j = 0; j < L; j++) dr[j] = pr[j] * (dr[j] - dot) * scale;
+            for (int j = 0; j < L; j++) dr[j] = pr[j] * (dr[j] - dot) * sm_scale;
         }
         /* dq_h = dS k_h ; dk_h = dS^T q_h */
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, L, dh, L, 1.0f, dP, L, k + h * dh, H,
@@ -177,4 +205,8 @@ void lm_attention_backward(float *dq, float *dk, float *dv, const float *dctx, c
         cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, L, dh, L, 1.0f, dP, L, q + h * dh, H,
                     0.0f, dk + h * dh, H);
     }
+}
+
+void lm_dropout_apply(float *x, const uint8_t *keep, float scale, long N) {
+    for (long i = 0; i < N; i++) x[i] = keep[i] ? x[i] * scale : 0.0f;
 }

@@ -4,6 +4,7 @@
 #ifndef LM_MODEL_LAYERS_H
 #define LM_MODEL_LAYERS_H
 
+#include <stdint.h>
 #include "model/config.h"
 
 /* y[T,O] = x[T,I] W^T + b;  W [O,I], b [O] or NULL */
@@ -43,5 +44,20 @@ void lm_attention_forward(float *ctx, float *probs, const float *q, const float 
 void lm_attention_backward(float *dq, float *dk, float *dv, const float *dctx, const float *probs,
                            const float *q, const float *k, const float *v, int L, int H, int nh,
                            float *scratch);
+
+/* The same with dropout on the attention probabilities: ctx = (P * keep *
+ * scale) v.  probs keeps the undropped P (the softmax backward needs it);
+ * keep [nh, L, L] is 1 (kept) or 0 (dropped); scale = 1/(1-p).  keep NULL:
+ * no dropout.  scratch: [L*L] forward, [2*L*L] backward. */
+void lm_attention_forward_dropout(float *ctx, float *probs, const float *q, const float *k,
+                                  const float *v, int L, int H, int nh, const uint8_t *keep,
+                                  float scale, float *scratch);
+void lm_attention_backward_dropout(float *dq, float *dk, float *dv, const float *dctx,
+                                   const float *probs, const float *q, const float *k,
+                                   const float *v, int L, int H, int nh, const uint8_t *keep,
+                                   float scale, float *scratch);
+
+/* x[i] *= keep[i] ? scale : 0 (dropout with a drawn mask, forward and backward) */
+void lm_dropout_apply(float *x, const uint8_t *keep, float scale, long N);
 
 #endif

@@ -1,0 +1,27 @@
+/* jvp.h - directional derivatives of the model outputs, <∇f(x; θ0), Δ>,
+ * from the factors a backward pass keeps (no forward-mode engine needed).
+ *
+ * For a linear weight the per-example gradient is Σ_t δ_t x_tᵀ over the
+ * example's rows, so <g, ΔW> = Σ_t δ_t · (ΔW x_t): one GEMM Y = X ΔWᵀ over the
+ * batch's rows per weight (the cost of a forward through that layer), then a
+ * dot product per replica.  Biases, LayerNorms, embeddings and the heads are
+ * dot products with the stored vectors.
+ *
+ * Cost of lm_pass_jvp for a batch: the pass itself (lm_outputs_run with
+ * backward: one forward, one backward of R = C replicas keeping all
+ * factors), plus one forward's worth of weight GEMMs.  This is what the
+ * linearized model (f_lin = f0 + <g, θ - θ0>) costs per step and per
+ * evaluation, about (2 + 2C)/3 times a training step of the network. */
+#ifndef LM_TRAIN_JVP_H
+#define LM_TRAIN_JVP_H
+
+#include "model/outputs.h"
+
+/* out[s * R + r] = <∂f_r(s)/∂θ, tangent> for every sequence s and replica r
+ * of the pass.  tangent has the model's layout; tensors with include[t] == 0
+ * are skipped (include NULL: all).  The key bias contributes nothing (its
+ * gradient is exactly zero). */
+void lm_pass_jvp(const lm_pass *p, const float *tangent, const unsigned char *include,
+                 double *out);
+
+#endif
