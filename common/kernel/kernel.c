@@ -75,8 +75,21 @@ static int is_zero_tensor(const lm_model *m, const lm_output_spec *os, int ti) {
 
 /* Dense tensors are cut into segments of at most max_width floats (whole
  * rows) and packed into blocks of at most max_width. */
+/* Linear weights and their biases: the sgd kernel takes them by token Gram
+ * matrices (gram_products) instead of forming their gradients. */
+static int is_gram(const lm_param_tensor *t) {
+    switch (t->role) {
+    case LM_R_Q_W: case LM_R_Q_B: case LM_R_K_W: case LM_R_V_W: case LM_R_V_B: case LM_R_O_W:
+    case LM_R_O_B: case LM_R_FF1_W: case LM_R_FF1_B: case LM_R_FF2_W: case LM_R_FF2_B:
+    case LM_R_HEAD_W: case LM_R_HEAD_B: case LM_R_CLS_W: case LM_R_CLS_B:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
 static void make_plan(const lm_model *m, const lm_output_spec *os, lm_param_set ps,
-                      size_t max_width, plan *pl) {
+                      size_t max_width, int gram, plan *pl) {
     memset(pl, 0, sizeof *pl);
     pl->seg = lm_xcalloc((size_t)m->n_tensors * 64 + 1, sizeof *pl->seg);
     pl->blk = lm_xcalloc((size_t)m->n_tensors * 64 + 1, sizeof *pl->blk);
@@ -84,6 +97,7 @@ static void make_plan(const lm_model *m, const lm_output_spec *os, lm_param_set 
     for (int ti = 0; ti < m->n_tensors; ti++) {
         const lm_param_tensor *t = &m->tensors[ti];
         if (!lm_param_set_includes(m, ti, ps) || is_zero_tensor(m, os, ti)) continue;
+        if (gram && is_gram(t)) continue;
         if (is_sparse(t)) {
             pl->sparse[pl->n_sparse++] = ti;
             continue;
@@ -272,6 +286,151 @@ static int chunk_end(const lm_encoded_example *const *ex, int from, int n, size_
     return i;
 }
 
+/* ---- linear weights by token Gram matrices (sgd) ----------------------- */
+
+/* For y = x W^T + b over the tokens of an example, <dW_t, dW_x> + <db_t, db_x>
+ *   = sum_{s in t, u in x} (Δ_t[s]·Δ_x[u]) (X_t[s]·X_x[u] + 1)
+ * so with A = Δ_T Δ_X^T (every replica of every token of both chunks) and
+ * B = X_T X_X^T, the kernel is a block sum of A ⊙ (B + 1): two large GEMMs
+ * per layer and input instead of one gradient per (example, output). */
+typedef struct gram_ws {
+    float *A, *B;
+    size_t cap_a, cap_b;
+} gram_ws;
+
+typedef struct gram_side {
+    const float *X;     /* [T, in] inputs */
+    const float *D[3];  /* up to 3 delta arrays [R, T, out] sharing X */
+    int n_d;
+    int T;              /* rows: tokens, or sequences for the heads */
+    const int *start;   /* [n_ex + 1] row offsets of each example */
+    int n_ex;
+} gram_side;
+
+static void gram_reduce(const float *A, const float *B, float wB, float w1, const gram_side *t,
+                        const gram_side *x, int R, double *acc) {
+    int Tt = t->T, Tx = x->T, Mx = x->n_ex * R;
+    size_t lda = (size_t)R * Tx;
+    for (int te = 0; te < t->n_ex; te++)
+        for (int c = 0; c < R; c++)
+            for (int xe = 0; xe < x->n_ex; xe++) {
+                int u0 = x->start[xe], u1 = x->start[xe + 1];
+                for (int cc = 0; cc < R; cc++) {
+                    double sum = 0;
+                    for (int s = t->start[te]; s < t->start[te + 1]; s++) {
+                        const float *a = A + (size_t)(c * Tt + s) * lda + (size_t)cc * Tx;
+                        const float *b = B + (size_t)s * Tx;
+                        float part = 0;
+                        if (wB != 0) {
+                            for (int u = u0; u < u1; u++) part += a[u] * (wB * b[u] + w1);
+                        } else {
+                            for (int u = u0; u < u1; u++) part += a[u];
+                            part *= w1;
+                        }
+                        sum += part;
+                    }
+                    acc[(size_t)(te * R + c) * Mx + xe * R + cc] += sum;
+                }
+            }
+}
+
+/* A = sum_d D_t[d] D_x[d]^T, B = X_t X_x^T, then the block sums. */
+static void gram_group(const gram_side *t, const gram_side *x, int in, int out, float wB, float w1,
+                       int R, double *acc, gram_ws *gw, double *flops) {
+    if (wB == 0 && w1 == 0) return;
+    size_t na = (size_t)R * t->T * R * x->T, nb = (size_t)t->T * x->T;
+    if (na > gw->cap_a) {
+        free(gw->A);
+        gw->A = lm_xalloc_aligned((gw->cap_a = na) * sizeof(float));
+    }
+    if (nb > gw->cap_b) {
+        free(gw->B);
+        gw->B = lm_xalloc_aligned((gw->cap_b = nb) * sizeof(float));
+    }
+    for (int d = 0; d < t->n_d; d++)
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, R * t->T, R * x->T, out, 1.0f, t->D[d],
+                    out, x->D[d], out, d ? 1.0f : 0.0f, gw->A, R * x->T);
+    *flops += 2.0 * t->n_d * R * t->T * R * x->T * out;
+    if (wB != 0) {
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, t->T, x->T, in, 1.0f, t->X, in, x->X, in,
+                    0.0f, gw->B, x->T);
+        *flops += 2.0 * t->T * x->T * in;
+    }
+    gram_reduce(gw->A, gw->B, wB, w1, t, x, R, acc);
+}
+
+static float inc(const lm_model *m, lm_param_set ps, int tensor) {
+    return tensor >= 0 && lm_param_set_includes(m, tensor, ps) ? 1.0f : 0.0f;
+}
+
+/* Tensor index of (layer, role), -1 if absent. */
+static int tensor_of(const lm_model *m, int layer, lm_param_role role) {
+    for (int i = 0; i < m->n_tensors; i++)
+        if (m->tensors[i].role == role && m->tensors[i].layer == layer) return i;
+    return -1;
+}
+
+static void gram_products(const side *tr, const side *xs, const lm_model *m, lm_param_set ps,
+                          int R, double *acc, gram_ws *gw, double *flops) {
+    const lm_config *c = &m->cfg;
+    int H = c->hidden, I = c->intermediate;
+    const lm_pass *pt = &tr->pass, *px = &xs->pass;
+    gram_side t = {.T = pt->b->n_tokens, .start = pt->b->seq_start, .n_ex = pt->b->n_seq};
+    gram_side x = {.T = px->b->n_tokens, .start = px->b->seq_start, .n_ex = px->b->n_seq};
+    for (int l = 0; l < c->n_layers; l++) {
+        const lm_layer_bwd *dt = &pt->bw->layers[l], *dx = &px->bw->layers[l];
+        const lm_layer_acts *at = &pt->a->layers[l], *ax = &px->a->layers[l];
+        const float *xin_t = l ? pt->a->layers[l - 1].y2 : pt->a->x0;
+        const float *xin_x = l ? px->a->layers[l - 1].y2 : px->a->x0;
+        /* query and value share the input and have biases; the key has no
+         * bias gradient (exactly zero) */
+        float wq = inc(m, ps, tensor_of(m, l, LM_R_Q_W)), bq = inc(m, ps, tensor_of(m, l, LM_R_Q_B));
+        float wv = inc(m, ps, tensor_of(m, l, LM_R_V_W)), bv = inc(m, ps, tensor_of(m, l, LM_R_V_B));
+        t.X = xin_t, x.X = xin_x;
+        if (wq == wv && bq == bv) {
+            t.n_d = x.n_d = 2;
+            t.D[0] = dt->dq, t.D[1] = dt->dv, x.D[0] = dx->dq, x.D[1] = dx->dv;
+            gram_group(&t, &x, H, H, wq, bq, R, acc, gw, flops);
+        } else {
+            t.n_d = x.n_d = 1;
+            t.D[0] = dt->dq, x.D[0] = dx->dq;
+            gram_group(&t, &x, H, H, wq, bq, R, acc, gw, flops);
+            t.D[0] = dt->dv, x.D[0] = dx->dv;
+            gram_group(&t, &x, H, H, wv, bv, R, acc, gw, flops);
+        }
+        t.n_d = x.n_d = 1;
+        t.D[0] = dt->dk, x.D[0] = dx->dk;
+        gram_group(&t, &x, H, H, inc(m, ps, tensor_of(m, l, LM_R_K_W)), 0, R, acc, gw, flops);
+        t.X = at->ctx, x.X = ax->ctx, t.D[0] = dt->dattn, x.D[0] = dx->dattn;
+        gram_group(&t, &x, H, H, inc(m, ps, tensor_of(m, l, LM_R_O_W)),
+                   inc(m, ps, tensor_of(m, l, LM_R_O_B)), R, acc, gw, flops);
+        t.X = at->y1, x.X = ax->y1, t.D[0] = dt->du, x.D[0] = dx->du;
+        gram_group(&t, &x, H, I, inc(m, ps, tensor_of(m, l, LM_R_FF1_W)),
+                   inc(m, ps, tensor_of(m, l, LM_R_FF1_B)), R, acc, gw, flops);
+        t.X = at->g, x.X = ax->g, t.D[0] = dt->dz, x.D[0] = dx->dz;
+        gram_group(&t, &x, I, H, inc(m, ps, tensor_of(m, l, LM_R_FF2_W)),
+                   inc(m, ps, tensor_of(m, l, LM_R_FF2_B)), R, acc, gw, flops);
+    }
+    /* the heads read one row per example */
+    int St = pt->b->n_seq, Sx = px->b->n_seq;
+    int *rs_t = lm_xmalloc((size_t)(St + 1) * sizeof(int)), *rs_x = lm_xmalloc((size_t)(Sx + 1) * sizeof(int));
+    for (int i = 0; i <= St; i++) rs_t[i] = i;
+    for (int i = 0; i <= Sx; i++) rs_x[i] = i;
+    gram_side ht = {.T = St, .start = rs_t, .n_ex = St, .n_d = 1};
+    gram_side hx = {.T = Sx, .start = rs_x, .n_ex = Sx, .n_d = 1};
+    if (pt->head == LM_HEAD_MLM) {
+        ht.X = pt->ha->x, hx.X = px->ha->x, ht.D[0] = pt->hb->ddense, hx.D[0] = px->hb->ddense;
+        gram_group(&ht, &hx, H, H, inc(m, ps, tensor_of(m, -1, LM_R_HEAD_W)),
+                   inc(m, ps, tensor_of(m, -1, LM_R_HEAD_B)), R, acc, gw, flops);
+    } else {
+        ht.X = pt->head_x, hx.X = px->head_x, ht.D[0] = pt->dlogits, hx.D[0] = px->dlogits;
+        gram_group(&ht, &hx, H, pt->n_out, inc(m, ps, tensor_of(m, -1, LM_R_CLS_W)),
+                   inc(m, ps, tensor_of(m, -1, LM_R_CLS_B)), R, acc, gw, flops);
+    }
+    free(rs_t);
+    free(rs_x);
+}
+
 /* ---- projected (CountSketch) kernels ----------------------------------- */
 
 static uint64_t mix64(uint64_t x) {
@@ -383,7 +542,7 @@ static int kernel_projected(const lm_model *m, const lm_output_spec *os, const l
     if (max_w > ((size_t)1 << 24)) max_w = (size_t)1 << 24;
     if (max_w < (size_t)(4 * H)) max_w = (size_t)4 * H;
     plan pl;
-    make_plan(m, os, opt->params, max_w, &pl);
+    make_plan(m, os, opt->params, max_w, 0, &pl);
     float *G = lm_xmalloc((size_t)max_n * 2 * R * pl.max_width * sizeof(float) + 64);
     int need_plain_t = f != LM_KF_SIGNGD, need_sign_t = f != LM_KF_SGD;
     size_t Mt = (size_t)train->n * R;
@@ -475,7 +634,9 @@ int lm_kernel_compute(const lm_model *m, const lm_output_spec *os, const lm_kern
     if (max_w > ((size_t)1 << 24)) max_w = (size_t)1 << 24;
     if (max_w < (size_t)(4 * H)) max_w = (size_t)4 * H;
     plan pl;
-    make_plan(m, os, opt->params, max_w, &pl);
+    int gram = opt->formula == LM_KF_SGD;
+    make_plan(m, os, opt->params, max_w, gram, &pl);
+    gram_ws gw = {0};
 
     /* results */
     out->n_train = train->n;
@@ -597,6 +758,7 @@ int lm_kernel_compute(const lm_model *m, const lm_output_spec *os, const lm_kern
                                    opt->formula, &acc[(size_t)a * Mx + c],
                                    asym ? &accf[(size_t)a * Mx + c] : NULL);
             }
+            if (gram) gram_products(&tr, &xs, m, opt->params, R, acc, &gw, &out->flops);
             /* scatter acc[t*R+c, x*R+c'] into K[set][t, c, x, c'] */
             for (int a = 0; a < Mt; a++) {
                 int t = t0 + a / R, c = a % R;
@@ -631,6 +793,7 @@ int lm_kernel_compute(const lm_model *m, const lm_output_spec *os, const lm_kern
     free_side(&tr);
     free_side(&xs);
     free(Gt); free(Gx); free(St); free(Sx); free(tmp); free(acc); free(accf);
+    free(gw.A); free(gw.B);
     free(xex); free(xr); free(tex);
     free_plan(&pl);
     if (rc) lm_kernel_result_free(out);

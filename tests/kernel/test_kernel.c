@@ -256,6 +256,9 @@ int main(int argc, char **argv) {
         check_formula(&fx, LM_PS_NO_EMBEDDINGS, LM_KF_SGD, 0);
         check_formula(&fx, LM_PS_NO_HEAD, LM_KF_SIGNGD, 0);
         check_formula(&fx, LM_PS_BIASES, LM_KF_ASYM, 0);
+        /* sgd takes linear weights by token Gram matrices: every subset */
+        check_formula(&fx, LM_PS_BIASES, LM_KF_SGD, 0);
+        check_formula(&fx, LM_PS_NO_HEAD, LM_KF_SGD, 200000);
         check_diagonals(&fx);
         check_projection(&fx, LM_KF_SGD);
         check_projection(&fx, LM_KF_SIGNGD);
