@@ -782,13 +782,14 @@ int lm_kernel_compute(const lm_model *m, const lm_output_spec *os, const lm_kern
         n_x_done += (size_t)nx;
         x0 = x1;
     }
-    /* forward and backward passes: about 2 FLOPs per parameter per token
-     * forward, and twice that per output backward */
     double dense = (double)lm_param_set_size(m, LM_PS_ALL) -
                    (double)m->cfg.vocab_size * H * (m->tied ? 1 : 2);
     double toks = (double)tokens_of(xex, n_all) +
                   (double)train_tokens * (train_kept ? 1 : (double)n_all / (double)side_tokens + 1);
-    out->flops += toks * dense * 2.0 * (1 + 2 * R);
+    /* forward: 2 FLOPs per dense parameter per token; the backward of each
+     * output propagates input gradients only (2 more), weight gradients
+     * being what the products above take instead */
+    out->flops += toks * dense * 2.0 * (1 + R);
     free_sparse(&tr, pl.n_sparse, tr.n * R);
     free_side(&tr);
     free_side(&xs);
