@@ -84,6 +84,14 @@ static struct curl_slist *prepare(lmw_http *h, const char *method, const char *p
     return headers;
 }
 
+/* Big kernels take longer than a JSON call: no overall timeout for file
+ * transfers, but a minute without progress is an error. */
+static void stream_timeouts(lmw_http *h) {
+    curl_easy_setopt(h->curl, CURLOPT_TIMEOUT, 0L);
+    curl_easy_setopt(h->curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    curl_easy_setopt(h->curl, CURLOPT_LOW_SPEED_TIME, 60L);
+}
+
 static int perform(lmw_http *h, const char *method, const char *path, lmw_response *resp,
                    struct curl_slist *headers, lm_error *err) {
     CURL *c = h->curl;
@@ -127,11 +135,7 @@ int lmw_http_put_file(lmw_http *h, const char *path, const char *file, lmw_respo
     curl_easy_setopt(h->curl, CURLOPT_UPLOAD, 1L);
     curl_easy_setopt(h->curl, CURLOPT_READDATA, f);
     curl_easy_setopt(h->curl, CURLOPT_INFILESIZE_LARGE, (curl_off_t)st.st_size);
-    /* Big kernels take longer than a JSON call: no overall timeout, but a
-     * stall of a minute is an error. */
-    curl_easy_setopt(h->curl, CURLOPT_TIMEOUT, 0L);
-    curl_easy_setopt(h->curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
-    curl_easy_setopt(h->curl, CURLOPT_LOW_SPEED_TIME, 60L);
+    stream_timeouts(h);
     int rc = perform(h, "PUT", path, resp, headers, err);
     fclose(f);
     return rc;
@@ -151,9 +155,7 @@ int lmw_http_download(lmw_http *h, const char *path, const char *dest, long *sta
     struct curl_slist *headers = prepare(h, "GET", path, NULL);
     curl_easy_setopt(h->curl, CURLOPT_WRITEFUNCTION, NULL); /* fwrite into f */
     curl_easy_setopt(h->curl, CURLOPT_WRITEDATA, f);
-    curl_easy_setopt(h->curl, CURLOPT_TIMEOUT, 0L);
-    curl_easy_setopt(h->curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
-    curl_easy_setopt(h->curl, CURLOPT_LOW_SPEED_TIME, 60L);
+    stream_timeouts(h);
     CURLcode rc = curl_easy_perform(h->curl);
     curl_slist_free_all(headers);
     int bad = fclose(f) != 0;

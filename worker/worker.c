@@ -21,12 +21,16 @@ void lmw_config_defaults(lmw_config *c) {
     c->report_seconds = 600;
 }
 
+static void sleep_seconds(double seconds) {
+    struct timespec ts = {(time_t)seconds, (long)((seconds - (double)(time_t)seconds) * 1e9)};
+    nanosleep(&ts, NULL);
+}
+
 /* Sleeps up to seconds, waking early when *stop is set. */
 static void nap(double seconds, volatile sig_atomic_t *stop) {
     while (seconds > 0 && !*stop) {
         double step = seconds < 0.05 ? seconds : 0.05;
-        struct timespec ts = {0, (long)(step * 1e9)};
-        nanosleep(&ts, NULL);
+        sleep_seconds(step);
         seconds -= step;
     }
 }
@@ -136,34 +140,44 @@ static int remove_entry(const char *path, const struct stat *st, int flag, struc
 
 static void remove_tree(const char *dir) { nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS); }
 
-/* Sends a JSON report (complete / fail) until a reply comes or the report
- * time runs out: a result, once computed, is not given up on a daemon
- * restart.  Returns the HTTP status, 0 when none came. */
-static long report(const lmw_config *cfg, lmw_http *http, const char *path, const cJSON *body,
-                   char *why, size_t why_len) {
+/* One HTTP call of a report or an upload, for with_retries. */
+typedef struct call {
+    const char *method;     /* "POST": body; "PUT": file */
+    const char *path;
+    const cJSON *body;
+    const char *file;
+} call;
+
+static int send_call(lmw_http *http, const call *c, lmw_response *r, lm_error *err) {
+    if (c->file) return lmw_http_put_file(http, c->path, c->file, r, err);
+    return lmw_http_json(http, c->method, c->path, c->body, r, err);
+}
+
+/* Makes the call until a reply below 500 comes or report_seconds run out:
+ * a result, once computed, is not given up because the daemon restarts.
+ * Returns the HTTP status (0 when none came); why describes the reply. */
+static long with_retries(const lmw_config *cfg, lmw_http *http, const call *c, char *why,
+                         size_t why_len) {
     double give_up = monotonic() + cfg->report_seconds, wait = 0.2;
     for (;;) {
         lmw_response r;
         lm_error err;
-        if (lmw_http_json(http, "POST", path, body, &r, &err) == 0 && r.status < 500) {
-            long status = r.status;
-            lmw_response_describe(&r, why, why_len);
-            lmw_response_free(&r);
-            return status;
-        }
-        if (r.status >= 500) lmw_response_describe(&r, why, why_len);
+        int sent = send_call(http, c, &r, &err) == 0;
+        if (sent) lmw_response_describe(&r, why, why_len);
         else snprintf(why, why_len, "%s", err.msg);
+        long status = sent ? r.status : 0;
         lmw_response_free(&r);
+        if (sent && status < 500) return status;
         if (monotonic() + wait > give_up) return 0;
-        lm_warn("report %s: %s; retrying in %.1f s", path, why, wait);
-        struct timespec ts = {(time_t)wait, (long)((wait - (double)(time_t)wait) * 1e9)};
-        nanosleep(&ts, NULL);
+        lm_warn("%s %s: %s; retrying in %.1f s", c->method, c->path, why, wait);
+        sleep_seconds(wait);
         wait = wait * 2 > 10 ? 10 : wait * 2;
     }
 }
 
 /* PUTs every file the job wrote in out_dir (one level) as an artifact. */
-static int upload_artifacts(lmw_http *http, const char *lease, const char *out_dir, lm_error *err) {
+static int upload_artifacts(const lmw_config *cfg, lmw_http *http, const char *lease,
+                            const char *out_dir, lm_error *err) {
     DIR *d = opendir(out_dir);
     if (!d) return lm_fail(err, "%s: cannot list: %s", out_dir, strerror(errno));
     struct dirent *e;
@@ -176,16 +190,11 @@ static int upload_artifacts(lmw_http *http, const char *lease, const char *out_d
             free(file);
             continue;
         }
-        char path[512];
+        char path[512], why[512];
         snprintf(path, sizeof path, "/v1/leases/%s/artifacts/%s", lease, e->d_name);
-        lmw_response r;
-        rc = lmw_http_put_file(http, path, file, &r, err);
-        if (rc == 0 && r.status != 201) {
-            char why[512];
-            lmw_response_describe(&r, why, sizeof why);
+        call c = {.method = "PUT", .path = path, .file = file};
+        if (with_retries(cfg, http, &c, why, sizeof why) != 201)
             rc = lm_fail(err, "artifact %s: %s", e->d_name, why);
-        }
-        lmw_response_free(&r);
         free(file);
     }
     closedir(d);
@@ -233,40 +242,43 @@ static int run_job(const lmw_config *cfg, lmw_job_runner runner, lmw_http *http,
     pthread_mutex_lock(&hb.lock);
     int cancelled = hb.cancel, lost = hb.lost;
     pthread_mutex_unlock(&hb.lock);
-    char path[160], why[1024] = "";
     cJSON *body = cJSON_CreateObject();
-    long status = 200;
+    const char *verb = NULL; /* the report: "complete" or "fail" */
     if (lost) {
         lm_warn("job %d: lease lost; result discarded", lj->job_index);
         rc = -1;
     } else if (rc != 0 || cancelled || *stop) {
         /* A stopping worker hands the job back without using an attempt. */
         int release = *stop && !cancelled;
-        snprintf(path, sizeof path, "/v1/leases/%s/fail", lj->lease);
+        verb = "fail";
         cJSON_AddStringToObject(body, "error", cancelled ? "cancelled"
                                                : release ? "worker stopping" : err.msg);
         if (release) cJSON_AddBoolToObject(body, "release", 1);
-        status = report(cfg, http, path, body, why, sizeof why);
         lm_log(cancelled || release ? LM_LOG_INFO : LM_LOG_WARN, "job %d: %s", lj->job_index,
                cancelled ? "cancelled" : release ? "handed back" : err.msg);
         rc = -1;
-    } else if (upload_artifacts(http, lj->lease, out_dir, &err) != 0) {
+    } else if (upload_artifacts(cfg, http, lj->lease, out_dir, &err) != 0) {
         lm_warn("job %d: %s", lj->job_index, err.msg);
-        snprintf(path, sizeof path, "/v1/leases/%s/fail", lj->lease);
+        verb = "fail";
         cJSON_AddStringToObject(body, "error", err.msg);
-        status = report(cfg, http, path, body, why, sizeof why);
         rc = -1;
     } else {
-        snprintf(path, sizeof path, "/v1/leases/%s/complete", lj->lease);
+        verb = "complete";
         cJSON_AddItemToObject(body, "result", result);
         result = NULL;
-        status = report(cfg, http, path, body, why, sizeof why);
-        if (status == 200)
+    }
+    if (verb) {
+        char path[160], why[1024];
+        snprintf(path, sizeof path, "/v1/leases/%s/%s", lj->lease, verb);
+        call c = {.method = "POST", .path = path, .body = body};
+        if (with_retries(cfg, http, &c, why, sizeof why) != 200) {
+            lm_warn("job %d: report refused: %s", lj->job_index, why);
+            rc = -1;
+        } else if (rc == 0) {
             lm_info("job %d of experiment %s: done in %.1f s", lj->job_index, lj->experiment,
                     monotonic() - t0);
-        else rc = -1;
+        }
     }
-    if (status != 200) lm_warn("job %d: report refused: %s", lj->job_index, why);
     cJSON_Delete(body);
     cJSON_Delete(result);
 

@@ -47,10 +47,13 @@ int runner_double_run_job(const char *spec_json, const cJSON *job, const lm_run_
     const char *ms_env = getenv("LMNTK_TEST_JOB_MS"), *fail_env = getenv("LMNTK_TEST_FAIL_SEED");
     long ms = ms_env ? atol(ms_env) : 300;
     if (fail_env && atof(fail_env) == seed) return lm_fail(err, "test double: seed %.0f fails", seed);
-    for (int step = 0; step < 10; step++) {
-        if (hooks && hooks->progress && hooks->progress(hooks->ctx, step / 10.0, "sleeping"))
+    /* Steps of at most 0.1 s, so a cancel is seen soon after it arrives. */
+    long steps = ms / 100 > 10 ? ms / 100 : 10;
+    for (long step = 0; step < steps; step++) {
+        if (hooks && hooks->progress && hooks->progress(hooks->ctx, (double)step / steps, "sleeping"))
             return lm_fail(err, "cancelled");
-        struct timespec ts = {ms / 10 / 1000, (ms / 10 % 1000) * 1000000L};
+        long step_ms = ms / steps;
+        struct timespec ts = {step_ms / 1000, (step_ms % 1000) * 1000000L};
         nanosleep(&ts, NULL);
     }
     char text[128], *path = lm_path_join(out_dir, "scores.txt");

@@ -3,7 +3,7 @@
  *
  * It does no model math: a spec's "seeds" x "kernel.formula" become jobs
  * {"seed", "method": "kernel:<formula>"}; a job sleeps LMNTK_TEST_JOB_MS
- * (default 300) in ten steps, reporting progress, writes one artifact and
+ * (default 300) in steps of at most 0.1 s, reporting progress, writes one artifact and
  * returns {"seed", "method", "score"} with a score computed from the seed;
  * the aggregate is their count and mean.  A job whose seed equals
  * LMNTK_TEST_FAIL_SEED fails. */
