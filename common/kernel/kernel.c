@@ -782,8 +782,10 @@ int lm_kernel_compute(const lm_model *m, const lm_output_spec *os, const lm_kern
         n_x_done += (size_t)nx;
         x0 = x1;
     }
-    double dense = (double)lm_param_set_size(m, LM_PS_ALL) -
-                   (double)m->cfg.vocab_size * H * (m->tied ? 1 : 2);
+    double dense = 0; /* the encoder's linear weights: what each token multiplies */
+    for (int i = 0; i < m->n_tensors; i++)
+        if (m->tensors[i].kind == LM_PK_LINEAR_W && m->tensors[i].layer >= 0)
+            dense += (double)m->tensors[i].rows * m->tensors[i].cols;
     double toks = (double)tokens_of(xex, n_all) +
                   (double)train_tokens * (train_kept ? 1 : (double)n_all / (double)side_tokens + 1);
     /* forward: 2 FLOPs per dense parameter per token; the backward of each
