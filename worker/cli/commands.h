@@ -11,5 +11,7 @@ int cmd_submit(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_wait(int argc, char **argv);
 int cmd_results(int argc, char **argv);
+int cmd_bpe_train(int argc, char **argv);
+int cmd_pretrain(int argc, char **argv);
 
 #endif

@@ -18,6 +18,8 @@ static const command commands[] = {
     {"status", cmd_status, "state and progress of a submitted experiment"},
     {"wait", cmd_wait, "wait for a submitted experiment to finish"},
     {"results", cmd_results, "results of a finished experiment"},
+    {"bpe-train", cmd_bpe_train, "train a byte-level BPE vocabulary on a text corpus"},
+    {"pretrain", cmd_pretrain, "pre-train a masked LM (RoBERTa objective) on a text corpus"},
 };
 
 static void usage(FILE *to) {
