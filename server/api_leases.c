@@ -51,7 +51,7 @@ void lmd_api_lease_take(lmd_request *req, lmd_reply *rep) {
     if (!body) return;
     lmd_json_problem p;
     const char *worker = NULL;
-    if (lmd_json_only_keys(body, keys, &p) || lmd_json_string(body, "worker", 128, 0, &worker, &p)) {
+    if (lmd_json_only_keys(body, keys, &p) || lmd_json_string(body, "worker", 128, 0, 1, &worker, &p)) {
         reply_problem(rep, &p);
         cJSON_Delete(body);
         return;
@@ -90,7 +90,7 @@ void lmd_api_lease_heartbeat(lmd_request *req, lmd_reply *rep) {
     double progress = 0;
     const char *stage = NULL;
     if (lmd_json_only_keys(body, keys, &p) || lmd_json_number(body, "progress", 0, 1, 0, &progress, &p) ||
-        lmd_json_string(body, "stage", 200, 0, &stage, &p)) {
+        lmd_json_string(body, "stage", 200, 0, 1, &stage, &p)) {
         reply_problem(rep, &p);
         cJSON_Delete(body);
         return;
@@ -223,7 +223,7 @@ void lmd_api_lease_fail(lmd_request *req, lmd_reply *rep) {
     lmd_json_problem p;
     const char *error = NULL;
     const cJSON *release = cJSON_GetObjectItemCaseSensitive(body, "release");
-    if (lmd_json_only_keys(body, keys, &p) || lmd_json_string(body, "error", 4000, 1, &error, &p)) {
+    if (lmd_json_only_keys(body, keys, &p) || lmd_json_string(body, "error", 4000, 1, 0, &error, &p)) {
         reply_problem(rep, &p);
     } else if (release && !cJSON_IsBool(release)) {
         lmd_reply_error(rep, 400, "bad_request", "release", "must be true or false");

@@ -292,9 +292,13 @@ static int begin_request(lmd_request *req, const char *url, const char *method, 
         return -1;
     }
     snprintf(req->path, sizeof req->path, "%s", url);
-    if (!lmd_utf8_ok(url, strlen(url))) {
-        snprintf(req->path, sizeof req->path, "(invalid UTF-8)");
-        lmd_reply_error(rep, 400, "bad_request", NULL, "the path is not valid UTF-8");
+    /* Control characters (a decoded %0a, say) have no business in a path
+     * and would forge lines in the log. */
+    int controls = 0;
+    for (const char *c = url; *c; c++) controls |= (unsigned char)*c < 0x20 || *c == 0x7f;
+    if (controls || !lmd_utf8_ok(url, strlen(url))) {
+        snprintf(req->path, sizeof req->path, "(unprintable)");
+        lmd_reply_error(rep, 400, "bad_request", NULL, "the path is not printable UTF-8 text");
         return -1;
     }
     int known;

@@ -24,7 +24,7 @@ int lmd_json_only_keys(const cJSON *obj, const char *const *allowed, lmd_json_pr
     return 0;
 }
 
-int lmd_json_string(const cJSON *obj, const char *key, size_t max_len, int required,
+int lmd_json_string(const cJSON *obj, const char *key, size_t max_len, int required, int one_line,
                     const char **out, lmd_json_problem *p) {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
     *out = NULL;
@@ -35,6 +35,8 @@ int lmd_json_string(const cJSON *obj, const char *key, size_t max_len, int requi
         snprintf(why, sizeof why, "longer than %zu bytes", max_len);
         return problem(p, key, why);
     }
+    for (const char *c = v->valuestring; one_line && *c; c++)
+        if ((unsigned char)*c < 0x20 || *c == 0x7f) return problem(p, key, "must be one line of text");
     *out = v->valuestring;
     return 0;
 }

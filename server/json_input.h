@@ -17,8 +17,10 @@ typedef struct lmd_json_problem {
 int lmd_json_only_keys(const cJSON *obj, const char *const *allowed, lmd_json_problem *p);
 
 /* The member key of obj as a string of at most max_len bytes, or absent
- * (*out NULL) when optional; -1 with p filled when it is something else. */
-int lmd_json_string(const cJSON *obj, const char *key, size_t max_len, int required,
+ * (*out NULL) when optional; -1 with p filled when it is something else.
+ * With one_line, control characters are refused too (names that end up
+ * in log lines). */
+int lmd_json_string(const cJSON *obj, const char *key, size_t max_len, int required, int one_line,
                     const char **out, lmd_json_problem *p);
 
 /* The member key of obj as a number in [lo, hi]; absent leaves *out. */

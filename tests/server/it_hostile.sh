@@ -84,6 +84,8 @@ add("static traversal", "GET", "/../../etc/passwd")
 add("static encoded", "GET", "/%2e%2e/%2e%2e/etc/passwd")
 add("static dotfile", "GET", "/.git/config")
 add("long path", "GET", "/v1/experiments/" + "a" * 5000)
+add("log forging", "GET", "/v1/experiments/x%0a2026-01-01T00:00:00Z%20ERROR%20forged")
+add("escape codes", "GET", "/v1/experiments/%1b[31mred")
 
 # 4. Authentication and authorization.
 add("no token", "POST", "/v1/experiments", {}, spec())
@@ -124,6 +126,7 @@ add("fail release text", "POST", "/v1/leases/%s/fail" % FAKE, W, b'{"error":"x",
 add("fail unknown", "POST", "/v1/leases/%s/fail" % FAKE, W, b'{"error":"x"}')
 add("lease worker type", "POST", "/v1/leases", W, b'{"worker":5}')
 add("lease unknown field", "POST", "/v1/leases", W, b'{"worker":"w","x":1}')
+add("lease worker newline", "POST", "/v1/leases", W, b'{"worker":"w\\nERROR forged"}')
 
 def send(method, path, headers, body):
     c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
