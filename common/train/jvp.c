@@ -6,6 +6,18 @@
 
 #include "model/layers.h"
 
+static void layer_factors(const lm_pass *p, const lm_param_tensor *t, const float **X,
+                          const float **D, int *in, int *out);
+
+void lm_pass_linear_factors(const lm_pass *p, int tensor, int r, const float **X, const float **D,
+                            int *in, int *out) {
+    const lm_param_tensor *t = &p->m->tensors[tensor];
+    const lm_config *c = &p->m->cfg;
+    size_t T = (size_t)p->b->n_tokens;
+    layer_factors(p, t, X, D, in, out);
+    *D += (size_t)r * T * (t->role == LM_R_FF1_W || t->role == LM_R_FF1_B ? c->intermediate : c->hidden);
+}
+
 /* Input rows X and delta rows Δ (replica 0) of an encoder linear weight. */
 static void layer_factors(const lm_pass *p, const lm_param_tensor *t, const float **X,
                           const float **D, int *in, int *out) {

@@ -24,4 +24,11 @@
 void lm_pass_jvp(const lm_pass *p, const float *tangent, const unsigned char *include,
                  double *out);
 
+/* The factors of an encoder linear weight or bias tensor in a pass: input
+ * rows X [T, in] and delta rows D [T, out] of replica r, so that its
+ * per-example gradient is Σ over the example's rows of D_t X_tᵀ (weight)
+ * or D_t (bias). */
+void lm_pass_linear_factors(const lm_pass *p, int tensor, int r, const float **X, const float **D,
+                            int *in, int *out);
+
 #endif
