@@ -31,4 +31,18 @@ echo "$E" | json 'd["error"]' | grep -q 'job 0 failed after 2 attempts: test dou
 api DELETE "/v1/experiments/$ID2" -H "Authorization: Bearer $UTOK" >/dev/null
 [ "$(status)" = 409 ] || fail "a failed experiment cannot be cancelled"
 kill -0 "$LAST_WORKER_PID" || fail "the worker is still serving"
+
+# SIGTERM in the middle of a job hands it back: queued, no attempt used.
+kill -TERM "$LAST_WORKER_PID"
+wait "$LAST_WORKER_PID" 2>/dev/null
+start_worker B LMNTK_TEST_JOB_MS=30000
+B=$LAST_WORKER_PID
+ID3=$(submit '{"task":"SST-2","data":"d","model":"tiny","seeds":[31]}')
+running3() { [ "$(experiment "$ID3" | json 'd["jobs"][0]["state"]')" = running ]; }
+wait_until 10 running3 || fail "B runs the job"
+kill -TERM "$B"
+wait "$B" 2>/dev/null
+[ "$(experiment "$ID3" | json 'd["jobs"][0]["state"], d["jobs"][0]["attempts"]')" = "('queued', 0)" ] \
+  || fail "handed back: $(experiment "$ID3" | json 'd["jobs"][0]')"
+grep -q 'job 0: handed back' "$TMP/worker-B.log" || fail "the worker says so"
 note "ok"
