@@ -31,6 +31,7 @@ int lm_param_set_includes(const lm_model *m, int tensor, lm_param_set ps) {
     case LM_PS_NO_EMBEDDINGS: return strstr(t->name, "embed") == NULL;
     case LM_PS_NO_HEAD: return !head;
     case LM_PS_BIASES: return strstr(t->name, "bias") != NULL;
+    case LM_PS_LORA: return head; /* + the LoRA factors, which are not model tensors */
     }
     return 0;
 }
@@ -47,6 +48,7 @@ size_t lm_param_set_size(const lm_model *m, lm_param_set ps) {
 typedef struct segment {
     int tensor, row0, row1; /* rows of a matrix, or the whole vector */
     size_t width;           /* floats */
+    int lora;               /* >= 0: the LoRA factors of target `lora` (dA then dB) */
 } segment;
 
 typedef struct block {
@@ -62,6 +64,8 @@ typedef struct plan {
     int *sparse;            /* row-sparse tensors */
     int n_sparse;
     size_t max_width;
+    const lm_kernel_lora *lora;
+    float *scratch;         /* a dense gradient of a LoRA target */
 } plan;
 
 static int is_sparse(const lm_param_tensor *t) {
@@ -89,8 +93,9 @@ static int is_gram(const lm_param_tensor *t) {
 }
 
 static void make_plan(const lm_model *m, const lm_output_spec *os, lm_param_set ps,
-                      size_t max_width, int gram, plan *pl) {
+                      size_t max_width, int gram, const lm_kernel_lora *lora, plan *pl) {
     memset(pl, 0, sizeof *pl);
+    pl->lora = ps == LM_PS_LORA ? lora : NULL;
     pl->seg = lm_xcalloc((size_t)m->n_tensors * 64 + 1, sizeof *pl->seg);
     pl->blk = lm_xcalloc((size_t)m->n_tensors * 64 + 1, sizeof *pl->blk);
     pl->sparse = lm_xcalloc((size_t)m->n_tensors + 1, sizeof *pl->sparse);
@@ -114,6 +119,19 @@ static void make_plan(const lm_model *m, const lm_output_spec *os, lm_param_set 
                                                   : (size_t)t->cols;
         }
     }
+    for (int i = 0; i < pl->n_seg; i++) pl->seg[i].lora = -1;
+    size_t scratch = 0;
+    for (int j = 0; pl->lora && j < pl->lora->n; j++) {
+        const lm_param_tensor *t = &m->tensors[pl->lora->tensor[j]];
+        segment *sg = &pl->seg[pl->n_seg++];
+        sg->tensor = pl->lora->tensor[j];
+        sg->row0 = 0;
+        sg->row1 = t->rows;
+        sg->width = (size_t)pl->lora->r * (t->cols + t->rows);
+        sg->lora = j;
+        if ((size_t)t->rows * t->cols > scratch) scratch = (size_t)t->rows * t->cols;
+    }
+    if (scratch) pl->scratch = lm_xalloc_aligned(scratch * sizeof(float));
     for (int i = 0; i < pl->n_seg; i++) {
         block *b = pl->n_blk ? &pl->blk[pl->n_blk - 1] : NULL;
         if (!b || b->width + pl->seg[i].width > max_width) {
@@ -127,6 +145,7 @@ static void make_plan(const lm_model *m, const lm_output_spec *os, lm_param_set 
 }
 
 static void free_plan(plan *pl) {
+    free(pl->scratch);
     free(pl->seg);
     free(pl->blk);
     free(pl->sparse);
@@ -213,7 +232,16 @@ static void form_block(const side *sd, const plan *pl, const block *b, int R, fl
             for (int i = 0; i < b->n; i++) {
                 const segment *sg = &pl->seg[b->first + i];
                 const lm_param_tensor *t = &m->tensors[sg->tensor];
-                if (t->kind == LM_PK_LINEAR_W)
+                if (sg->lora >= 0) {
+                    /* dA = s B^T G_W [r, in], then dB = s G_W A^T [out, r] */
+                    const lm_kernel_lora *L = pl->lora;
+                    int out = t->rows, in = t->cols, rk = L->r;
+                    lm_grad_linear_rows(&sd->pass, sg->tensor, s, r, 0, out, pl->scratch);
+                    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, rk, in, out, L->scale,
+                                L->B[sg->lora], rk, pl->scratch, in, 0.0f, row, in);
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, out, rk, in, L->scale,
+                                pl->scratch, in, L->A[sg->lora], in, 0.0f, row + (size_t)rk * in, rk);
+                } else if (t->kind == LM_PK_LINEAR_W)
                     lm_grad_linear_rows(&sd->pass, sg->tensor, s, r, sg->row0, sg->row1, row);
                 else
                     lm_grad_tensor(&sd->pass, sg->tensor, s, r, row);
@@ -542,7 +570,7 @@ static int kernel_projected(const lm_model *m, const lm_output_spec *os, const l
     if (max_w > ((size_t)1 << 24)) max_w = (size_t)1 << 24;
     if (max_w < (size_t)(4 * H)) max_w = (size_t)4 * H;
     plan pl;
-    make_plan(m, os, opt->params, max_w, 0, &pl);
+    make_plan(m, os, opt->params, max_w, 0, opt->lora, &pl);
     float *G = lm_xmalloc((size_t)max_n * 2 * R * pl.max_width * sizeof(float) + 64);
     int need_plain_t = f != LM_KF_SIGNGD, need_sign_t = f != LM_KF_SGD;
     size_t Mt = (size_t)train->n * R;
@@ -592,6 +620,8 @@ int lm_kernel_compute(const lm_model *m, const lm_output_spec *os, const lm_kern
     if (os->binary && os->n_out != 2)
         return lm_fail(err, "binary mode needs exactly 2 outputs, not %d", os->n_out);
     if (train->n <= 0) return lm_fail(err, "the training set is empty");
+    if (opt->params == LM_PS_LORA && (!opt->lora || opt->lora->n < 1 || opt->lora->r < 1))
+        return lm_fail(err, "the lora parameter set needs LoRA factors");
     int R = lm_output_dim(os), H = m->cfg.hidden;
     int asym = opt->formula == LM_KF_ASYM;
     size_t budget = opt->mem_budget ? opt->mem_budget : (size_t)6 << 30;
@@ -635,7 +665,7 @@ int lm_kernel_compute(const lm_model *m, const lm_output_spec *os, const lm_kern
     if (max_w < (size_t)(4 * H)) max_w = (size_t)4 * H;
     plan pl;
     int gram = opt->formula == LM_KF_SGD;
-    make_plan(m, os, opt->params, max_w, gram, &pl);
+    make_plan(m, os, opt->params, max_w, gram, opt->lora, &pl);
     gram_ws gw = {0};
 
     /* results */

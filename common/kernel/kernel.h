@@ -25,7 +25,21 @@ typedef enum {
     LM_PS_NO_EMBEDDINGS,  /* names containing "embed" excluded; decoder kept (spec §4.1) */
     LM_PS_NO_HEAD,        /* the LM head (and classifier) excluded */
     LM_PS_BIASES,         /* names containing "bias" only (BitFit) */
+    LM_PS_LORA,           /* LoRA factors of chosen weights + the heads (spec §4.1) */
 } lm_param_set;
+
+/* The LoRA subspace: W_eff = W + s B A for each target weight W [out,in],
+ * A [r,in], B [out,r].  The gradients are dA = s B^T G_W and dB = s G_W A^T
+ * (G_W the dense gradient), so with B = 0 (microsoft/LoRA's start) the
+ * A-block is exactly zero and the kernel sees only B; a nonzero B with the
+ * frozen weight compensated makes both informative (spec §6.1). */
+typedef struct lm_kernel_lora {
+    int n, r;
+    float scale;               /* alpha / r */
+    const int *tensor;         /* [n] target tensors */
+    const float *const *A;     /* [n] A [r, in] */
+    const float *const *B;     /* [n] B [out, r] */
+} lm_kernel_lora;
 
 typedef struct lm_kernel_progress {
     /* fraction in [0,1]; returns nonzero to cancel */
@@ -45,6 +59,7 @@ typedef struct lm_kernel_options {
      * |a|^2 |b|^2 / projection_dim.  0 = exact. */
     int projection_dim;
     uint64_t projection_seed;
+    const lm_kernel_lora *lora;   /* required with LM_PS_LORA */
 } lm_kernel_options;
 
 /* The examples of one set, with the row the head reads in each. */

@@ -16,4 +16,26 @@ int lm_run_kernel_job(const lm_spec *spec, lm_job_setup *js, lm_spec_formula for
                       const lm_run_options *opt, const lm_run_hooks *hooks, const char *out_dir,
                       cJSON *res, lm_error *err);
 
+/* The outputs f of a split at the model's current parameters [n, dim]. */
+int lm_run_outputs(const lm_model *m, const lm_output_spec *os, const lm_encoded_split *s,
+                   float *f, lm_error *err);
+
+/* The output spec of the spec's mode; without a prompt it first initialises
+ * the classifier by the linear probe (once per setup) and folds the head
+ * into js->model_digest. */
+int lm_run_output_spec(const lm_spec *spec, lm_job_setup *js, uint32_t seed, lm_output_spec *os,
+                       lm_error *err);
+
+/* The finetune[index] method: grid, selection on dev, test predictions. */
+struct lm_finetune_result;
+int lm_run_finetune_job(const lm_spec *spec, lm_job_setup *js, int index, uint32_t seed,
+                        const lm_run_options *opt, const lm_run_hooks *hooks, const char *out_dir,
+                        cJSON *res, lm_error *err);
+
+/* Kernel-behaviour diagnostics of a fine-tuned run, into res (when the spec
+ * asks for them). */
+int lm_run_finetune_diagnostics(const lm_spec *spec, lm_job_setup *js, const lm_output_spec *os,
+                                const struct lm_finetune_result *ft, uint32_t seed,
+                                const lm_run_options *opt, cJSON *res, lm_error *err);
+
 #endif

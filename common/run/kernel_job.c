@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "run/kernels.h"
+#include "train/lora.h"
+#include "util/rng.h"
 #include "solve/solve.h"
 #include "util/file.h"
 
@@ -21,6 +23,7 @@ lm_param_set lm_run_param_set(lm_spec_params p, lm_error *err) {
     case LM_SPEC_PARAMS_NO_EMBEDDINGS: return LM_PS_NO_EMBEDDINGS;
     case LM_SPEC_PARAMS_NO_HEAD: return LM_PS_NO_HEAD;
     case LM_SPEC_PARAMS_BIASES: return LM_PS_BIASES;
+    case LM_SPEC_PARAMS_LORA: return LM_PS_LORA;
     default:
         lm_fail(err, "kernel.params: \"%s\" is not available for kernels in this version",
                 lm_spec_params_name(p));
@@ -131,20 +134,47 @@ int lm_run_kernel_job(const lm_spec *spec, lm_job_setup *js, lm_spec_formula sf,
     lm_kernel_formula formula = formula_of(sf);
     lm_param_set ps = lm_run_param_set(spec->kernel.params, err);
     if ((int)ps < 0) return -1;
-    if (!spec->prompt)
-        return lm_fail(err, "prompt: no-prompt kernels need the logistic-regression head of spec "
-                            "§3.3, which this version does not build yet");
     if (formula == LM_KF_ASYM && !spec->binary)
         return lm_fail(err, "kernel.formula: asymmetric_signgd needs \"binary\": true (spec §3.2)");
-    int C = js->task->n_labels;
+    /* the LoRA subspace: factors from the spec's init and seed */
+    lm_lora lora = {0};
+    lm_kernel_lora kl = {0};
+    const float **fa = NULL, **fb = NULL;
+    int *ft = NULL;
+    if (ps == LM_PS_LORA) {
+        if (lm_lora_init(&lora, &js->model, &spec->kernel.lora, err)) return lm_fail_prefix(err, "kernel");
+        fa = lm_xcalloc((size_t)lora.n, sizeof *fa);
+        fb = lm_xcalloc((size_t)lora.n, sizeof *fb);
+        ft = lm_xcalloc((size_t)lora.n, sizeof *ft);
+        lm_rng rng;
+        lm_rng_seed(&rng, (uint64_t)spec->kernel.lora.seed * 2654435761u + 1);
+        for (int i = 0; i < lora.n; i++) {
+            ft[i] = lora.t[i].tensor;
+            fa[i] = lora.params + lora.t[i].a_off;
+            fb[i] = lora.params + lora.t[i].b_off;
+            if (spec->kernel.lora.b_gaussian) { /* B uniform in +-1/sqrt(r): see the schema's b_init */
+                float *b = lora.params + lora.t[i].b_off, bound = 1.0f / sqrtf((float)lora.r);
+                for (size_t k = 0; k < (size_t)lora.t[i].out * lora.r; k++)
+                    b[k] = (float)(2 * lm_rng_uniform(&rng) - 1) * bound;
+            }
+        }
+        kl = (lm_kernel_lora){.n = lora.n, .r = lora.r, .scale = lora.scale, .tensor = ft,
+                              .A = (const float *const *)fa, .B = (const float *const *)fb};
+    }
     lm_kernel_request rq = {.model = &js->model, .model_digest = js->model_digest};
-    rq.os = (lm_output_spec){.head = LM_HEAD_MLM, .n_out = C, .vocab = js->label_words,
-                             .binary = spec->binary};
+    if (lm_run_output_spec(spec, js, seed, &rq.os, err)) {
+        lm_lora_free(&lora);
+        free(fa);
+        free(fb);
+        free(ft);
+        return -1;
+    }
     progress_bridge pb = {hooks, 0.02, 0.9};
     rq.opt = (lm_kernel_options){.formula = formula, .params = ps, .mem_budget = opt ? opt->mem_budget : 0,
                                  .progress = {bridge, &pb},
                                  .projection_dim = (int)spec->kernel.projection_dim,
-                                 .projection_seed = spec->kernel.projection_seed};
+                                 .projection_seed = spec->kernel.projection_seed,
+                                 .lora = ps == LM_PS_LORA ? &kl : NULL};
     rq.train = &js->split[0];
     const lm_encoded_split *sets[3] = {&js->split[0], &js->split[1], &js->split[2]};
     rq.sets = sets;
@@ -156,6 +186,11 @@ int lm_run_kernel_job(const lm_spec *spec, lm_job_setup *js, lm_spec_formula sf,
     double t0 = lm_run_now();
     int rc = lm_kernels_cached(cache, &rq, &kr, &cs, err);
     if (cache) lm_cache_close(cache);
+    size_t lora_params = lora.n_params;
+    free(fa);
+    free(fb);
+    free(ft);
+    lm_lora_free(&lora);
     if (rc) return -1;
     double t_kernel = lm_run_now() - t0;
 
@@ -255,7 +290,7 @@ int lm_run_kernel_job(const lm_spec *spec, lm_job_setup *js, lm_spec_formula sf,
         cJSON_AddNumberToObject(sz, "dev", js->split[1].n);
         cJSON_AddNumberToObject(sz, "test", js->split[2].n);
         cJSON_AddNumberToObject(sz, "outputs", D);
-        cJSON_AddNumberToObject(sz, "parameters", (double)lm_param_set_size(&js->model, ps));
+        cJSON_AddNumberToObject(sz, "parameters", (double)(lm_param_set_size(&js->model, ps) + lora_params));
     }
     free(grid);
     free(y);

@@ -17,8 +17,8 @@ const char *lm_kernel_formula_name(lm_kernel_formula f) {
 }
 
 const char *lm_param_set_name(lm_param_set p) {
-    static const char *names[] = {"all", "no_embeddings", "no_head", "biases"};
-    return (unsigned)p < 4 ? names[p] : "?";
+    static const char *names[] = {"all", "no_embeddings", "no_head", "biases", "lora"};
+    return (unsigned)p < 5 ? names[p] : "?";
 }
 
 void lm_encoded_split_digest(const lm_encoded_split *s, char hex[LM_SHA256_HEX_LEN + 1]) {
@@ -46,8 +46,25 @@ static void entry_key(const lm_kernel_request *rq, const char *train_d, const ch
                      rq->os.binary);
     for (int j = 0; j < rq->os.n_out && n < (int)sizeof desc - 16; j++)
         n += snprintf(desc + n, sizeof desc - n, "%d,", rq->os.vocab ? rq->os.vocab[j] : j);
-    snprintf(desc + n, sizeof desc - n, "|formula=%s|params=%s|projection=%d:%llu|train=%s|x=%s",
-             lm_kernel_formula_name(rq->opt.formula), lm_param_set_name(rq->opt.params),
+    char lora[LM_SHA256_HEX_LEN + 1] = "-";
+    const lm_kernel_lora *L = rq->opt.params == LM_PS_LORA ? rq->opt.lora : NULL;
+    if (L) { /* the factors' values, scale and targets */
+        lm_sha256_ctx c;
+        lm_sha256_init(&c);
+        lm_sha256_update(&c, &L->r, sizeof L->r);
+        lm_sha256_update(&c, &L->scale, sizeof L->scale);
+        for (int j = 0; j < L->n; j++) {
+            const lm_param_tensor *t = &rq->model->tensors[L->tensor[j]];
+            lm_sha256_update(&c, &L->tensor[j], sizeof L->tensor[j]);
+            lm_sha256_update(&c, L->A[j], (size_t)L->r * t->cols * sizeof(float));
+            lm_sha256_update(&c, L->B[j], (size_t)t->rows * L->r * sizeof(float));
+        }
+        uint8_t d[LM_SHA256_LEN];
+        lm_sha256_final(&c, d);
+        lm_hex(d, sizeof d, lora);
+    }
+    snprintf(desc + n, sizeof desc - n, "|formula=%s|params=%s|lora=%s|projection=%d:%llu|train=%s|x=%s",
+             lm_kernel_formula_name(rq->opt.formula), lm_param_set_name(rq->opt.params), lora,
              rq->opt.projection_dim, (unsigned long long)rq->opt.projection_seed, train_d, x_d);
     lm_cache_key(desc, key);
 }

@@ -90,8 +90,12 @@ int lm_run_job(const char *spec_json, const cJSON *job, const lm_run_options *op
             if (strcmp(method + 7, lm_spec_formula_name(spec.kernel.formulas[i])) == 0) f = i;
         if (f < 0) rc = lm_fail(err, "job: method \"%s\" is not in the spec", method);
         else rc = lm_run_kernel_job(&spec, &js, spec.kernel.formulas[f], seed, opt, hooks, out_dir, res, err);
+    } else if (rc == 0 && strncmp(method, "finetune:", 9) == 0) {
+        int i = atoi(method + 9);
+        if (i < 0 || i >= spec.n_finetune) rc = lm_fail(err, "job: method \"%s\" is not in the spec", method);
+        else rc = lm_run_finetune_job(&spec, &js, i, seed, opt, hooks, out_dir, res, err);
     } else if (rc == 0) {
-        rc = lm_fail(err, "job: method \"%s\" is not available in this version", method);
+        rc = lm_fail(err, "job: unknown method \"%s\"", method);
     }
     lm_job_setup_free(&js);
     lm_spec_free(&spec);
@@ -156,6 +160,67 @@ static cJSON *summarise(const char *method, const cJSON **per_seed, const uint32
     free(zd);
     free(zt);
     return o;
+}
+
+/* The kernel job a fine-tuning job is compared with (the paper's pairs):
+ * Adam with the asymmetric SignGD kernel, SignGD with signgd, SGD with sgd;
+ * the sgd kernel when the matching one was not run. */
+static const cJSON *kernel_partner(const cJSON *ft, const cJSON *jobs, const cJSON *results) {
+    const cJSON *o = cJSON_GetObjectItem(ft, "optimizer");
+    const char *want = "kernel:sgd";
+    if (cJSON_IsString(o) && !strcmp(o->valuestring, "adam")) want = "kernel:asymmetric_signgd";
+    if (cJSON_IsString(o) && !strcmp(o->valuestring, "signgd")) want = "kernel:signgd";
+    const cJSON *fm = cJSON_GetObjectItem(ft, "model");
+    const cJSON *exact = NULL, *fallback = NULL;
+    int n = cJSON_GetArraySize(jobs);
+    for (int k = 0; k < n; k++) {
+        const cJSON *job = cJSON_GetArrayItem(jobs, k), *res = cJSON_GetArrayItem(results, k);
+        const cJSON *jm = cJSON_GetObjectItem(res, "model");
+        if (num(job, "seed", NULL) != num(ft, "seed", NULL)) continue;
+        if ((fm || jm) && (!fm || !jm || strcmp(fm->valuestring, jm->valuestring))) continue;
+        const char *method = cJSON_GetObjectItem(job, "method")->valuestring;
+        if (!strcmp(method, want)) exact = res;
+        if (!strcmp(method, "kernel:sgd")) fallback = res;
+    }
+    return exact ? exact : fallback;
+}
+
+static void set_num(cJSON *o, const char *key, double v) {
+    cJSON_DeleteItemFromObject(o, key);
+    if (isnan(v)) cJSON_AddNullToObject(o, key);
+    else cJSON_AddNumberToObject(o, key, v);
+}
+
+static void set_verdict(cJSON *o, const char *key, int v) {
+    cJSON_DeleteItemFromObject(o, key);
+    if (v < 0) cJSON_AddNullToObject(o, key);
+    else cJSON_AddBoolToObject(o, key, v);
+}
+
+/* Agreement of the kernel solver and the fine-tuned model on test, the
+ * kernel's metric over FT's, and the verdict that needs them. */
+static void complete_diagnostics(cJSON *ft, const cJSON *kernel) {
+    cJSON *d = cJSON_GetObjectItem(ft, "diagnostics");
+    if (!d || !kernel) return;
+    const cJSON *kp = cJSON_GetObjectItem(kernel, "test_predictions");
+    const cJSON *fp = cJSON_GetObjectItem(ft, "test_predictions");
+    int n = cJSON_GetArraySize(kp), same = 0;
+    if (!kp || !fp || n != cJSON_GetArraySize(fp) || n == 0) return;
+    for (int i = 0; i < n; i++)
+        same += cJSON_GetArrayItem(kp, i)->valuedouble == cJSON_GetArrayItem(fp, i)->valuedouble;
+    double km = num(kernel, "selected", "test"), fm = num(ft, "selected", "test");
+    double ratio = fm > 0 ? km / fm : NAN;
+    cJSON *ag = cJSON_GetObjectItem(d, "agreement");
+    if (!ag) ag = cJSON_AddObjectToObject(d, "agreement");
+    cJSON_DeleteItemFromObject(ag, "kernel_method");
+    cJSON_AddStringToObject(ag, "kernel_method", cJSON_GetObjectItem(kernel, "method")->valuestring);
+    set_num(ag, "kernel_metric", km);
+    set_num(ag, "kernel_ft_ratio", ratio);
+    set_num(ag, "prediction_agreement", (double)same / n);
+    cJSON *v = cJSON_GetObjectItem(d, "verdict");
+    const cJSON *th = v ? cJSON_GetObjectItem(v, "thresholds") : NULL;
+    double min_ratio = th ? num(th, "min_kernel_ft_ratio", NULL) : NAN;
+    if (v && !isnan(ratio) && !isnan(min_ratio)) set_verdict(v, "kernel_solves_task", ratio >= min_ratio);
 }
 
 int lm_run_aggregate(const char *spec_json, const cJSON *jobs, const cJSON *job_results,
@@ -230,7 +295,23 @@ int lm_run_aggregate(const char *spec_json, const cJSON *jobs, const cJSON *job_
     for (int j = 0; j < nj; j++) {
         const cJSON *r = cJSON_GetArrayItem(job_results, j);
         total_s += num(r, "seconds", NULL);
-        cJSON_AddItemToArray(jr, cJSON_Duplicate(r, 1));
+        cJSON *copy = cJSON_Duplicate(r, 1);
+        if (cJSON_GetObjectItem(copy, "diagnostics")) complete_diagnostics(copy, kernel_partner(copy, jobs, job_results));
+        cJSON_AddItemToArray(jr, copy);
+    }
+    /* the diagnostics of each fine-tuning method, per seed, in the summary's terms */
+    cJSON *diag = NULL;
+    for (int j = 0; j < nj; j++) {
+        const cJSON *r = cJSON_GetArrayItem(jr, j), *d = cJSON_GetObjectItem(r, "diagnostics");
+        if (!d) continue;
+        if (!diag) diag = cJSON_AddArrayToObject(out, "diagnostics");
+        cJSON *e = cJSON_CreateObject();
+        cJSON_AddStringToObject(e, "method", cJSON_GetObjectItem(r, "method")->valuestring);
+        cJSON_AddNumberToObject(e, "seed", num(r, "seed", NULL));
+        const cJSON *m = cJSON_GetObjectItem(r, "model");
+        if (m) cJSON_AddStringToObject(e, "model", m->valuestring);
+        cJSON_AddItemToObject(e, "diagnostics", cJSON_Duplicate(d, 1));
+        cJSON_AddItemToArray(diag, e);
     }
     cJSON_AddNumberToObject(out, "compute_seconds", total_s);
     free(per_seed);

@@ -20,6 +20,7 @@ typedef struct lm_job_setup {
     lm_encoded_split split[3];  /* train, dev, test */
     int32_t *label_words;       /* [C] prompt mode */
     const char *metric;         /* "acc", "f1", "mnli/acc" */
+    int head_ready;             /* no prompt: the classifier has its linear-probe init */
 } lm_job_setup;
 
 /* The folder of a model named by a spec (NULL: the built-in default), under

@@ -111,6 +111,8 @@ static void fill_lora(const cJSON *o, lm_spec_lora *l) {
     l->alpha = num_or(o, "alpha", 16);
     l->init = (lm_spec_lora_init)lookup(lora_init_n, str_of(o, "init"), LM_SPEC_LORA_INIT_KAIMING);
     l->seed = (uint32_t)num_or(o, "seed", 0);
+    const char *b_init = str_of(o, "b_init");
+    l->b_gaussian = b_init && strcmp(b_init, "gaussian") == 0;
     const cJSON *t = get(o, "targets");
     if (!t) {
         l->targets = LM_SPEC_LORA_QUERY | LM_SPEC_LORA_VALUE;

@@ -77,6 +77,7 @@ typedef struct lm_spec_lora {
     double alpha;           /* default 16 */
     unsigned targets;       /* LM_SPEC_LORA_* bits; default QUERY|VALUE */
     lm_spec_lora_init init; /* default KAIMING */
+    int b_gaussian;         /* b_init "gaussian" (default "zero") */
     uint32_t seed;          /* default 0 */
 } lm_spec_lora;
 

@@ -27,6 +27,7 @@ static cJSON *lora_json(const lm_spec_lora *l) {
     for (unsigned bit = 1; lm_spec_lora_target_name(bit); bit <<= 1)
         if (l->targets & bit) cJSON_AddItemToArray(t, cJSON_CreateString(lm_spec_lora_target_name(bit)));
     cJSON_AddStringToObject(o, "init", lm_spec_lora_init_name(l->init));
+    cJSON_AddStringToObject(o, "b_init", l->b_gaussian ? "gaussian" : "zero");
     cJSON_AddNumberToObject(o, "seed", l->seed);
     return o;
 }

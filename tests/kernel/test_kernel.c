@@ -10,6 +10,7 @@
 
 #include "../check.h"
 #include "kernel/kernel.h"
+#include "util/rng.h"
 #include "util/file.h"
 
 typedef struct fixture {
@@ -240,6 +241,76 @@ static void check_projection(fixture *fx, lm_kernel_formula f) {
     lm_kernel_result_free(&b);
 }
 
+/* The LoRA subspace: dA = s B^T G_W, dB = s G_W A^T for the query and value
+ * weights of every layer, plus the heads; B nonzero so both blocks count. */
+static void check_lora(fixture *fx, lm_kernel_formula f) {
+    lm_error err;
+    lm_model *m = &fx->m;
+    int tens[16], n = 0, r = 3;
+    for (int i = 0; i < m->n_tensors && n < 16; i++)
+        if (m->tensors[i].role == LM_R_Q_W || m->tensors[i].role == LM_R_V_W) tens[n++] = i;
+    float *A[16], *B[16], scale = 2.0f / r;
+    lm_rng rng;
+    lm_rng_seed(&rng, 5);
+    for (int j = 0; j < n; j++) {
+        const lm_param_tensor *t = &m->tensors[tens[j]];
+        A[j] = lm_xmalloc((size_t)r * t->cols * sizeof(float));
+        B[j] = lm_xmalloc((size_t)t->rows * r * sizeof(float));
+        for (int i = 0; i < r * t->cols; i++) A[j][i] = (float)lm_rng_normal(&rng) * 0.3f;
+        for (int i = 0; i < t->rows * r; i++) B[j][i] = (float)lm_rng_normal(&rng) * 0.3f;
+    }
+    lm_kernel_lora L = {.n = n, .r = r, .scale = scale, .tensor = tens, .A = (const float *const *)A,
+                        .B = (const float *const *)B};
+    lm_output_spec os = out_spec(fx);
+    lm_kernel_options opt = {.formula = f, .params = LM_PS_LORA, .lora = &L};
+    lm_example_set train = {fx->n, fx->ex};
+    lm_kernel_result res;
+    int rc = lm_kernel_compute(m, &os, &opt, &train, &train, 1, &res, &err);
+    CHECK_MSG(rc == 0, "%s", err.msg);
+    if (rc) return;
+    /* the reference: project the autograd gradients */
+    int C = fx->K, N = fx->n * C;
+    size_t width = 0;
+    for (int j = 0; j < n; j++) width += (size_t)r * (m->tensors[tens[j]].rows + m->tensors[tens[j]].cols);
+    double *F = lm_xcalloc((size_t)N * width, sizeof(double));
+    for (int a = 0; a < N; a++) {
+        double *row = F + (size_t)a * width;
+        for (int j = 0; j < n; j++) {
+            const lm_param_tensor *t = &m->tensors[tens[j]];
+            const float *G = ref_grad(fx, a / C, a % C, tens[j]);
+            int out = t->rows, in = t->cols;
+            for (int i = 0; i < r; i++)          /* dA[i, c] = s sum_o B[o, i] G[o, c] */
+                for (int c = 0; c < in; c++) {
+                    double v = 0;
+                    for (int o = 0; o < out; o++) v += (double)B[j][o * r + i] * G[o * in + c];
+                    *row++ = scale * v;
+                }
+            for (int o = 0; o < out; o++)        /* dB[o, i] = s sum_c G[o, c] A[i, c] */
+                for (int i = 0; i < r; i++) {
+                    double v = 0;
+                    for (int c = 0; c < in; c++) v += (double)G[o * in + c] * A[j][i * in + c];
+                    *row++ = scale * v;
+                }
+        }
+    }
+    for (int a = 0; a < N; a++)
+        for (int b = 0; b < N; b++) {
+            double want = ref_entry(fx, LM_PS_LORA, f, a / C, a % C, b / C, b % C, 0), got;
+            const double *x = F + (size_t)a * width, *y = F + (size_t)b * width;
+            for (size_t i = 0; i < width; i++)
+                want += f == LM_KF_SGD ? x[i] * y[i] : f == LM_KF_SIGNGD ? sgnd(x[i]) * sgnd(y[i]) : sgnd(x[i]) * y[i];
+            got = res.K[0][(size_t)a * N + b];
+            if (f == LM_KF_SIGNGD) CHECK_MSG(got == want, "lora signgd [%d,%d] %.1f vs %.1f", a, b, got, want);
+            else CHECK_MSG(fabs(got - want) <= 1e-5 * fmax(fabs(want), 1.0), "lora [%d,%d] %.9g vs %.9g", a, b, got, want);
+        }
+    free(F);
+    for (int j = 0; j < n; j++) {
+        free(A[j]);
+        free(B[j]);
+    }
+    lm_kernel_result_free(&res);
+}
+
 int main(int argc, char **argv) {
     for (int i = 1; i < argc; i++) {
         fixture fx;
@@ -261,6 +332,8 @@ int main(int argc, char **argv) {
         check_formula(&fx, LM_PS_NO_HEAD, LM_KF_SGD, 200000);
         check_diagonals(&fx);
         check_projection(&fx, LM_KF_SGD);
+        check_lora(&fx, LM_KF_SGD);
+        check_lora(&fx, LM_KF_SIGNGD);
         check_projection(&fx, LM_KF_SIGNGD);
         unload(&fx);
     }

@@ -13,14 +13,14 @@ fail() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
 tmp=$(mktemp -d /tmp/lmntk-test-cli.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 
-# a small split: 4 examples per label in train and dev, 12 in test
+# a small split: 6 examples per label in train and dev, 12 in test
 src=$shared/data/k-shot-1k-test/SST-2/16-42
 for seed in 42 13; do
-  d=$tmp/data/SST-2/4-$seed
+  d=$tmp/data/SST-2/6-$seed
   mkdir -p "$d"
   s=$shared/data/k-shot-1k-test/SST-2/16-$seed
   for f in train dev; do
-    { sed -n 1p "$s/$f.tsv"; sed -n 2,5p "$s/$f.tsv"; sed -n 18,21p "$s/$f.tsv"; } > "$d/$f.tsv"
+    { sed -n 1p "$s/$f.tsv"; sed -n 2,7p "$s/$f.tsv"; sed -n 18,23p "$s/$f.tsv"; } > "$d/$f.tsv"
   done
   head -n 13 "$s/test.tsv" > "$d/test.tsv"
 done
@@ -30,7 +30,7 @@ cat > "$tmp/spec.json" <<JSON
   "model": "$model",
   "task": "SST-2",
   "data": "$tmp/data/SST-2",
-  "k": 4,
+  "k": 6,
   "seeds": [13, 42],
   "prompt": true,
   "kernel": {"formula": "sgd"},
@@ -53,14 +53,14 @@ grep -q '"hits":	3' "$tmp/r2/result.json" || fail "second run should hit the cac
 cmp -s "$tmp/r1/seed42-sgd-kernel-test.npy" "$tmp/r2/seed42-sgd-kernel-test.npy" || fail "cached kernel differs"
 
 # lmntk kernel on the same split gives the runner's numbers
-"$lmntk" kernel --model "$model" --task SST-2 --data "$tmp/data/SST-2/4-42" --formula sgd \
+"$lmntk" kernel --model "$model" --task SST-2 --data "$tmp/data/SST-2/6-42" --formula sgd \
   --out "$tmp/k" --no-cache >"$tmp/kout" 2>&1 || fail "lmntk kernel: $(cat "$tmp/kout")"
 grep -q "cache: 0 hits, 3 misses" "$tmp/kout" || fail "lmntk kernel did not report the cache"
 for s in train dev test; do
   cmp -s "$tmp/k/kernel-$s.npy" "$tmp/r1/seed42-sgd-kernel-$s.npy" || fail "kernel-$s.npy differs from the runner's"
 done
 grep -q '"content":' "$tmp/k/manifest.json" || fail "manifest lacks files"
-"$lmntk" kernel --model "$model" --task SST-2 --data "$tmp/data/SST-2/4-42" --formula asymmetric_signgd \
+"$lmntk" kernel --model "$model" --task SST-2 --data "$tmp/data/SST-2/6-42" --formula asymmetric_signgd \
   --out "$tmp/k2" --no-cache >/dev/null 2>"$tmp/kerr" && fail "asymmetric_signgd without --binary accepted"
 grep -q "needs --binary" "$tmp/kerr" || fail "asymmetric without --binary: unclear error"
 
@@ -75,11 +75,33 @@ bad() {
   fi
   [ ! -e "$tmp/rb/result.json" ] || fail "bad spec wrote a result"
 }
-bad "{\"model\": \"$model\", \"task\": \"SST-2\", \"data\": \"$tmp/data/SST-2\", \"k\": 4, \"seeds\": [42], \"solver\": {\"name\": \"lstsq\", \"regularization\": [-1]}, \"kernel\": {\"formula\": \"sgd\"}}" "solver.regularization\[0\]"
-bad "{\"model\": \"$model\", \"task\": \"SST-2\", \"data\": \"$tmp/data/SST-2\", \"k\": 4, \"seeds\": [42], \"kernel\": {\"formula\": \"sgdd\"}}" "kernel.formula"
-bad "{\"model\": \"$model\", \"task\": \"SST-2\", \"data\": \"$tmp/data/SST-2\", \"k\": 4, \"seeds\": [7], \"kernel\": {\"formula\": \"sgd\"}}" "4-7"
-bad "{\"model\": \"$tmp/nomodel\", \"task\": \"SST-2\", \"data\": \"$tmp/data/SST-2\", \"k\": 4, \"seeds\": [42]}" "model"
+bad "{\"model\": \"$model\", \"task\": \"SST-2\", \"data\": \"$tmp/data/SST-2\", \"k\": 6, \"seeds\": [42], \"solver\": {\"name\": \"lstsq\", \"regularization\": [-1]}, \"kernel\": {\"formula\": \"sgd\"}}" "solver.regularization\[0\]"
+bad "{\"model\": \"$model\", \"task\": \"SST-2\", \"data\": \"$tmp/data/SST-2\", \"k\": 6, \"seeds\": [42], \"kernel\": {\"formula\": \"sgdd\"}}" "kernel.formula"
+bad "{\"model\": \"$model\", \"task\": \"SST-2\", \"data\": \"$tmp/data/SST-2\", \"k\": 6, \"seeds\": [7], \"kernel\": {\"formula\": \"sgd\"}}" "6-7"
+bad "{\"model\": \"$tmp/nomodel\", \"task\": \"SST-2\", \"data\": \"$tmp/data/SST-2\", \"k\": 6, \"seeds\": [42]}" "model"
 bad "{\"task\": \"SST-2\", \"bogus\": 1}" "bogus"
+
+# fine-tuning with diagnostics, and a no-prompt kernel, through the runner
+cat > "$tmp/ft.json" <<JSON
+{
+  "model": "$model", "task": "SST-2", "data": "$tmp/data/SST-2", "k": 6, "seeds": [42],
+  "kernel": {"formula": "sgd"}, "solver": {"name": "lstsq", "regularization": [0, 0.01]},
+  "finetune": [{"optimizer": "sgd", "lr": [1e-3], "batch_size": [4], "steps": 10, "eval_every": 5}],
+  "diagnostics": {}
+}
+JSON
+"$lmntk" run "$tmp/ft.json" --out "$tmp/rf" --no-cache >"$tmp/fout" 2>&1 || fail "finetune run: $(tail -3 "$tmp/fout")"
+grep -q 'finetune:0' "$tmp/fout" || fail "no finetune row in the table"
+grep -q '"prediction_agreement":' "$tmp/rf/result.json" || fail "diagnostics lack the kernel/FT agreement"
+grep -q '"kernel_distance":' "$tmp/rf/result.json" || fail "diagnostics lack the kernel distance"
+grep -q '"effective_rank_participation"' "$tmp/rf/result.json" || fail "diagnostics lack the spectrum"
+cat > "$tmp/np.json" <<JSON
+{"model": "$model", "task": "SST-2", "data": "$tmp/data/SST-2", "k": 6, "seeds": [42], "prompt": false,
+ "kernel": {"formula": ["sgd", "signgd"]}, "solver": {"name": ["lstsq", "svc"]}}
+JSON
+"$lmntk" run "$tmp/np.json" --out "$tmp/rn" --no-cache >"$tmp/nout" 2>&1 || fail "no-prompt run: $(tail -3 "$tmp/nout")"
+grep -q 'kernel:signgd' "$tmp/nout" || fail "no-prompt run lacks the signgd row"
+grep -q '^kernel ' "$tmp/nout" || fail "no row selecting over formulas"
 
 # lmntk logits
 "$lmntk" logits --model "$model" --text "It was <mask>." --top 3 >"$tmp/lg" 2>&1 || fail "lmntk logits: $(cat "$tmp/lg")"
