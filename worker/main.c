@@ -19,13 +19,15 @@ static void on_signal(int sig) {
 
 static int usage(FILE *to) {
     fprintf(to,
-        "usage: lmntk-worker --server URL --token T [--once] [--cache DIR] [--models DIR]\n"
+        "usage: lmntk-worker --server URL --token T [--once] [--cache DIR] [--models DIR] [--data-root DIR]\n"
         "                    [--work DIR] [--name NAME] [--poll SECONDS] [--threads N] [--mem 6G]\n"
         "                    [--log-level debug|info|warn|error]\n"
         "  --server, --token default to $LMNTK_SERVER, $LMNTK_TOKEN (a worker token).\n"
         "  --once: run one job, then exit (0 if it succeeded).\n"
         "  --cache: the content-addressed cache; workers here and elsewhere may share it.\n"
         "  --models: where the model names of specs are found.\n"
+        "  --data-root: spec \"data\" paths are looked up under DIR and may not leave it\n"
+        "    (without it they are paths on this host, as for `lmntk run`).\n"
         "  --work: where a job's files are made before upload (default $TMPDIR or /tmp).\n");
     return to == stdout ? 0 : 2;
 }
@@ -50,6 +52,7 @@ int main(int argc, char **argv) {
         else if ((v = cli_value(&a, "--token"))) cfg.token = v;
         else if ((v = cli_value(&a, "--cache"))) cfg.cache_dir = v;
         else if ((v = cli_value(&a, "--models"))) cfg.models_dir = v;
+        else if ((v = cli_value(&a, "--data-root"))) cfg.data_root = v;
         else if ((v = cli_value(&a, "--work"))) cfg.work_dir = v;
         else if ((v = cli_value(&a, "--name"))) cfg.name = v;
         else if ((v = cli_value(&a, "--poll"))) {

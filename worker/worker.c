@@ -230,7 +230,7 @@ static int run_job(const lmw_config *cfg, lmw_job_runner runner, lmw_http *http,
     if (!have_thread) lm_warn("job: no heartbeat thread; the lease may expire");
 
     lm_run_options opt = {.cache_dir = cfg->cache_dir, .models_dir = cfg->models_dir,
-                          .mem_budget = cfg->mem_budget, .threads = cfg->threads};
+                          .data_root = cfg->data_root, .mem_budget = cfg->mem_budget, .threads = cfg->threads};
     lm_run_hooks hooks = {.progress = on_progress, .ctx = &hb};
     cJSON *result = NULL;
     lm_error err;

@@ -24,6 +24,7 @@ typedef struct lmw_config {
     const char *name;          /* shown in the job's "worker"; NULL: host:pid */
     const char *cache_dir;     /* shared cache; NULL: none */
     const char *models_dir;    /* where spec model names are found */
+    const char *data_root;     /* where spec "data" paths are found; NULL: as given */
     const char *work_dir;      /* where job folders are made; NULL: $TMPDIR or /tmp */
     int once;                  /* stop after one job */
     double poll_seconds;       /* wait between empty lease calls */
