@@ -397,6 +397,47 @@ static void test_end_to_end(void) {
     lm_model_free(&m);
 }
 
+/* no prompt: the classifier on <s>, initialised by the linear probe */
+static void test_no_prompt(void) {
+    lm_model m;
+    lm_error err;
+    char *d = lm_path_join(g_model_dir, "roberta-tiny");
+    lm_load_options lo = {.n_classes = 3};
+    CHECK_MSG(lm_model_load(d, &lo, &m, &err) == 0, "%s", err.msg);
+    free(d);
+    lm_output_spec os = {.head = LM_HEAD_CLASSIFIER, .n_out = 3};
+    lm_encoded_split tr, dv, te;
+    make_split(&tr, 15, 3, 1);
+    make_split(&dv, 6, 3, 2);
+    make_split(&te, 9, 3, 3);
+    CHECK_MSG(lm_linear_head_init(&m, &os, &tr, 1, NULL, &err) == 0, "%s", err.msg);
+    lm_spec_finetune fs = {.optimizer = LM_SPEC_OPT_ADAM, .steps = 4, .eval_every = 2, .max_grad_norm = 1.0};
+    lm_finetune_result ft;
+    CHECK_MSG(lm_finetune(&m, &os, &fs, 1e-3, 5, 1, &tr, &dv, &te, "acc", NULL, NULL, &ft, &err) == 0,
+              "%s", err.msg);
+    /* the MLM head is not used: untouched */
+    for (int t = 0; t < m.n_tensors; t++)
+        if (m.tensors[t].role == LM_R_HEAD_W)
+            CHECK(memcmp(ft.best_params + m.tensors[t].offset, m.params + m.tensors[t].offset,
+                         (size_t)m.tensors[t].rows * m.tensors[t].cols * 4) == 0);
+    lm_diag_input in = {.m0 = &m, .os = &os, .ft = &ft, .train = &tr, .test = &te, .metric = "acc",
+                        .kernel_test_metric = NAN,
+                        .thresholds = {.min_linearization_gain = 0.5, .max_kernel_distance = 0.1,
+                                       .min_kernel_ft_ratio = 0.9}};
+    lm_diag_result r;
+    CHECK_MSG(lm_diagnostics(&in, &r, &err) == 0, "%s", err.msg);
+    CHECK(r.dim == 3 && r.spec0.n == 45 && isnan(r.agreement) && r.kernel_solves == -1);
+    CHECK(r.kernel_distance > 0 && r.grad_change_mean > 0);
+    fprintf(stderr, "no prompt: pt %.2f ft %.2f lin %.2f; distance %.4f; change %.4f\n", r.metric_pt,
+            r.metric_ft, r.metric_lin, r.kernel_distance, r.grad_change_mean);
+    lm_diag_result_free(&r);
+    lm_finetune_result_free(&ft);
+    free_split(&tr);
+    free_split(&dv);
+    free_split(&te);
+    lm_model_free(&m);
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) {
         fprintf(stderr, "usage: test_diag MODEL_FIXTURES\n");
@@ -409,5 +450,6 @@ int main(int argc, char **argv) {
     test_train_kernels(1);
     test_lora_kernel();
     test_end_to_end();
+    test_no_prompt();
     return check_exit("test_diag");
 }

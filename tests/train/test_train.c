@@ -632,6 +632,26 @@ static void test_head_init(void) {
     fprintf(stderr, "head init: C=%g, train accuracy %.2f\n", cv.C, hit / 20.0);
     CHECK(hit >= 14);
     lm_logreg_cv_free(&cv);
+
+    /* prompt mode: the label words' decoder rows and biases, nothing else */
+    lm_model m2;
+    if (load("roberta-tiny", 0, &m2) == 0) {
+        lm_model before;
+        lm_model_clone(&m2, NULL, &before);
+        int32_t vocab[2] = {10, 20};
+        lm_output_spec om = {.head = LM_HEAD_MLM, .n_out = 2, .vocab = vocab};
+        CHECK_MSG(lm_linear_head_init(&m2, &om, &tr, 3, &cv, &err) == 0, "%s", err.msg);
+        for (int j = 0; j < H; j++) {
+            CHECK_CLOSE(m2.w.decoder_w[(size_t)20 * H + j], cv.W[H + j] / 2, 1e-6, 1e-9);
+            CHECK_CLOSE(m2.w.decoder_w[(size_t)10 * H + j], -cv.W[H + j] / 2, 1e-6, 1e-9);
+        }
+        size_t changed = 0;
+        for (size_t i = 0; i < m2.n_params; i++) changed += m2.params[i] != before.params[i];
+        CHECK(changed <= (size_t)2 * H + 2);
+        lm_logreg_cv_free(&cv);
+        lm_model_free(&before);
+        lm_model_free(&m2);
+    }
     free_split(&tr);
     lm_model_free(&m);
 }
