@@ -647,10 +647,13 @@ int lm_kernel_compute(const lm_model *m, const lm_output_spec *os, const lm_kern
     size_t side_tokens = budget / 4 / bpt;
     if (side_tokens < 1) side_tokens = 1;
     size_t train_tokens = tokens_of(tex, train->n);
+    /* evaluation chunks of at most 4096 tokens: the products stay large
+     * GEMMs and progress is reported often */
+    size_t x_tokens = side_tokens < 4096 ? side_tokens : 4096;
     int train_kept = train_tokens <= side_tokens;
     int max_nx = 1, max_nt = train->n;
     for (int x0 = 0, x1; x0 < n_all; x0 = x1) {
-        x1 = chunk_end(xex, x0, n_all, side_tokens);
+        x1 = chunk_end(xex, x0, n_all, x_tokens);
         if (x1 - x0 > max_nx) max_nx = x1 - x0;
     }
     if (!train_kept) {
@@ -723,7 +726,7 @@ int lm_kernel_compute(const lm_model *m, const lm_output_spec *os, const lm_kern
     double *acc = NULL, *accf = NULL;
     size_t n_x_done = 0;
     for (int x0 = 0; x0 < n_all && rc == 0;) {
-        int x1 = chunk_end(xex, x0, n_all, side_tokens), nx = x1 - x0;
+        int x1 = chunk_end(xex, x0, n_all, x_tokens), nx = x1 - x0;
         if (fill_side(&xs, m, os, xex + x0, nx, err)) { rc = -1; break; }
         extract_sparse(&xs, &pl, R);
         for (int i = 0; i < nx; i++)
