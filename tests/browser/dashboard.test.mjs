@@ -1,0 +1,425 @@
+// dashboard.test.mjs - the dashboard in headless Chromium (Debian's
+// chromium, driven by playwright-core), against a live lmntkd and a real
+// lmntk-worker started by test_dashboard.sh / here.  TAP-style output.
+//
+// Environment: BASE (the daemon's URL), UTOK (a user token), CHROMIUM,
+// SHOT_DIR, DATA_DIR (the tiny SST-2 split's root under the worker's --data-root), MODEL_NAME,
+// WORKER_BIN, WORKER_ARGS, WTOK, WORKER_PIDFILE, WORKER_LOG.
+
+import { spawn, execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+const env = (k) => { const v = process.env[k]; if (!v) { console.error(`missing $${k}`); process.exit(2); } return v; };
+const BASE = env('BASE'), UTOK = env('UTOK'), SHOT_DIR = env('SHOT_DIR'), DATA_DIR = env('DATA_DIR');
+const MODEL = env('MODEL_NAME');
+const T0 = Date.now();
+
+let n = 0, failed = 0;
+function ok(cond, msg, extra) {
+  n += 1;
+  if (cond) console.log(`ok ${n} - ${msg}`);
+  else { failed += 1; console.log(`not ok ${n} - ${msg}${extra !== undefined ? `\n  # ${String(extra).replace(/\n/g, '\n  # ')}` : ''}`); }
+  return cond;
+}
+const note = (m) => console.log(`# ${m} (${((Date.now() - T0) / 1000).toFixed(1)} s)`);
+
+async function api(method, p, body) {
+  const res = await fetch(BASE + p, {
+    method, headers: { Authorization: `Bearer ${UTOK}`, 'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : (typeof body === 'string' ? body : JSON.stringify(body)),
+  });
+  const text = await res.text();
+  let json = null;
+  try { json = JSON.parse(text); } catch { json = text; }
+  return { status: res.status, json };
+}
+const pct = (x) => (100 * x).toFixed(1);
+const summaryRows = (result) => result.summary.flatMap((r) => (Array.isArray(r.summary) ? r.summary : [r]));
+
+// An independent .npy reader (v1 header, '<f8'), for checking the page.
+function readNpy(buf) {
+  const hlen = buf.readUInt16LE(8);
+  const header = buf.subarray(10, 10 + hlen).toString('latin1');
+  const shape = /'shape': \(([^)]*)\)/.exec(header)[1].split(',').map((s) => s.trim()).filter(Boolean).map(Number);
+  const count = shape.reduce((a, b) => a * b, 1);
+  const data = new Float64Array(count);
+  for (let i = 0; i < count; i++) data[i] = buf.readDoubleLE(10 + hlen + 8 * i);
+  return { shape, data };
+}
+// Largest eigenvalue of a symmetric PSD matrix by power iteration.
+function lambdaMax(a, m) {
+  let v = new Float64Array(m).fill(1 / Math.sqrt(m)), lam = 0;
+  for (let it = 0; it < 5000; it++) {
+    const w = new Float64Array(m);
+    for (let i = 0; i < m; i++) { let t = 0; for (let j = 0; j < m; j++) t += a[i * m + j] * v[j]; w[i] = t; }
+    const norm = Math.hypot(...w);
+    const next = norm;
+    v = w.map((x) => x / norm);
+    if (Math.abs(next - lam) <= 1e-13 * next) { lam = next; break; }
+    lam = next;
+  }
+  return lam;
+}
+
+let worker = null;
+function startWorker() {
+  const args = [...env('WORKER_ARGS').split(' ').filter(Boolean), '--server', BASE, '--token', env('WTOK')];
+  const log = fs.openSync(env('WORKER_LOG'), 'a');
+  worker = spawn(env('WORKER_BIN'), args, { stdio: ['ignore', log, log] });
+  fs.writeFileSync(env('WORKER_PIDFILE'), String(worker.pid));
+  note(`worker started (pid ${worker.pid})`);
+}
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu'],
+});
+note('chromium up');
+const pageErrors = [];
+async function newPage(width, height = 900) {
+  const context = await browser.newContext({ viewport: { width, height } });
+  const page = await context.newPage();
+  page.setDefaultTimeout(20000);
+  page.on('pageerror', (e) => pageErrors.push(`${width}px: ${e.message}`));
+  page.on('console', (m) => {
+    // The browser logs refused requests (the 400 the form provokes) itself.
+    if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) pageErrors.push(`${width}px console: ${m.text()}`);
+  });
+  return page;
+}
+async function shot(page, name, full = true) {
+  const file = path.join(SHOT_DIR, `${name}.png`);
+  await page.screenshot({ path: file, fullPage: full });
+  return file;
+}
+async function noHorizontalOverflow(page, what) {
+  const w = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+  ok(w[0] <= w[1] + 1, `${what}: no horizontal page scroll at ${w[1]} px`, `scrollWidth ${w[0]}`);
+}
+
+let id = null;
+try {
+  const page = await newPage(1280);
+
+  // ---- the list, empty ----
+  await page.goto(`${BASE}/`);
+  await page.locator('h1', { hasText: 'Experiments' }).waitFor();
+  await page.locator('p.empty:not([hidden])').waitFor();
+  ok(/No experiments yet/.test(await page.locator('p.empty').textContent()), 'the empty list says so');
+  ok((await page.title()).includes('Experiments'), 'the list has a title');
+
+  note('list loaded');
+  // ---- the token, through its panel ----
+  await page.click('#token-button');
+  await page.fill('#token-input', UTOK);
+  await page.press('#token-input', 'Enter');
+  ok((await page.textContent('#token-button')).includes('✓'), 'the token is saved');
+
+  // ---- submit form: catalogs and presets ----
+  await page.click('nav a[href="#/submit"]');
+  await page.locator(`select[name="model"] option[value="${MODEL}"]`).waitFor({ state: 'attached' });
+  const taskOptions = await page.$$eval('select[name="task"] option', (os) => os.map((o) => o.value));
+  const tasks = (await api('GET', '/v1/tasks')).json.tasks.map((t) => t.name);
+  ok(JSON.stringify(taskOptions) === JSON.stringify(tasks), 'the task list is GET /v1/tasks', taskOptions.join(','));
+  await page.selectOption('select[name="task"]', 'MNLI');
+  const words = async () => page.$$eval('[data-path="label_words"] input', (is) => is.map((i) => i.value));
+  ok(JSON.stringify(await words()) === '["No","Yes","Maybe"]', 'MNLI preset fills three label words', await words());
+  ok(await page.inputValue('input[name="template"]') === '*cls**sent-_0*?*mask*,*+sentl_1**sep+*', 'MNLI preset fills the template');
+  await page.selectOption('select[name="task"]', 'SST-2');
+  ok(JSON.stringify(await words()) === '["terrible","great"]', 'SST-2 preset fills its label words', await words());
+  ok(await page.inputValue('input[name="template"]') === '*cls**sent_0*_It_was*mask*.*sep+*', 'SST-2 preset fills the template');
+
+  note('presets checked');
+  // every control has a label
+  const unlabelled = await page.$$eval('#submit-form input, #submit-form select, #submit-form textarea', (els) =>
+    els.filter((e) => e.offsetParent !== null && !(e.labels && e.labels.length) && !e.getAttribute('aria-label') &&
+      !e.getAttribute('aria-labelledby')).map((e) => e.name || e.outerHTML.slice(0, 60)));
+  ok(unlabelled.length === 0, 'every visible form control has a label', unlabelled.join(', '));
+
+  // fill the experiment
+  await page.selectOption('select[name="model"]', MODEL);
+  await page.fill('input[name="name"]', 'browser-test');
+  ok(await page.inputValue('input[name="data"]') === DATA_DIR, 'the data folder defaults to the task\'s under the data root',
+    await page.inputValue('input[name="data"]'));
+  await page.fill('input[name="k"]', '4');
+  await page.fill('input[name="seeds"]', '13, 42');
+  // one fine-tuning method (a few SGD steps) with diagnostics
+  await page.click('#add-ft');
+  await page.selectOption('select[name="finetune[0].optimizer"]', 'sgd');
+  await page.fill('input[name="finetune[0].lr"]', '2');
+  await page.fill('input[name="finetune[0].batch_size"]', '4');
+  await page.fill('input[name="finetune[0].steps"]', '10');
+  await page.check('input[name="diagnostics.enabled"]');
+  await page.uncheck('input[name="solver"][value="logistic"]');
+  await page.check('input[name="solver"][value="lstsq"]');
+  await page.fill('input[name="solver.regularization"]', '0, -1');
+
+  // keyboard: Tab walks every control of the form in order, to the submit button
+  note('tabbing through the form');
+  await page.focus('input[name="name"]');
+  const stops = [];
+  for (let i = 0; i < 80; i++) {
+    await page.keyboard.press('Tab');
+    const a = await page.evaluate(() => { const e = document.activeElement; return e ? (e.id === 'submit-button' ? '#submit' : e.name || e.id || e.tagName) : ''; });
+    stops.push(a);
+    if (a === '#submit') break;
+  }
+  ok(stops[stops.length - 1] === '#submit', `Tab reaches the submit button (${stops.length} stops)`, stops.join(' '));
+  ok(['model', 'task', 'data', 'k', 'seeds', 'template', 'label_words[0]', 'solver.regularization', 'add-ft'].every((x) => stops.includes(x)),
+    'Tab passes the main controls', stops.join(' '));
+
+  // ---- a validation error from the API, next to its field ----
+  const badSpec = JSON.parse(await page.textContent('#spec-preview'));
+  const direct = await api('POST', '/v1/experiments', badSpec);
+  ok(direct.status === 400 && direct.json.field === 'solver.regularization[1]', 'the API refuses regularization -1, naming the field',
+    JSON.stringify(direct.json));
+  note('submitting a bad spec');
+  await page.keyboard.press('Enter'); // the focused submit button
+  const errLoc = page.locator('[data-path="solver.regularization"] .field-error');
+  await errLoc.waitFor();
+  ok((await errLoc.textContent()).includes(direct.json.detail), 'the API\'s detail is shown in the regularization field',
+    await errLoc.textContent());
+  ok(await errLoc.getAttribute('data-error-for') === 'solver.regularization[1]', 'the error names the API\'s field path');
+  ok(await page.getAttribute('input[name="solver.regularization"]', 'aria-invalid') === 'true', 'the field is marked aria-invalid');
+  const describedBy = await page.getAttribute('input[name="solver.regularization"]', 'aria-describedby');
+  ok(describedBy && describedBy.includes(await errLoc.getAttribute('id')), 'the error describes the input (aria-describedby)');
+  const ib = await page.locator('input[name="solver.regularization"]').boundingBox();
+  const eb = await errLoc.boundingBox();
+  ok(eb && ib && Math.abs(eb.y - ib.y) < 60 && Math.abs(eb.x - ib.x) < 40, 'the error sits next to the input',
+    JSON.stringify({ ib, eb }));
+  ok(await page.evaluate(() => document.activeElement && document.activeElement.name) === 'solver.regularization',
+    'focus moves to the offending field');
+  ok((await page.textContent('#form-errors')).includes('solver.regularization[1]'), 'the summary names the field');
+  ok((await api('GET', '/v1/experiments')).json.experiments.length === 0, 'nothing was queued');
+  await shot(page, 'submit-error-1280');
+
+  // a nested path: finetune[0].lr[0] lands on the first method's learning rates
+  await page.fill('input[name="solver.regularization"]', '0, 0.01');
+  await page.click('#submit-button');
+  const lrErr = page.locator('[data-path="finetune[0].lr"] .field-error');
+  await lrErr.waitFor();
+  ok(/must be <= 1/.test(await lrErr.textContent()) && (await lrErr.getAttribute('data-error-for')).startsWith('finetune[0].lr'),
+    'a bad learning rate is shown in fine-tuning method 1', `${await lrErr.getAttribute('data-error-for')}: ${await lrErr.textContent()}`);
+  await page.fill('input[name="finetune[0].lr"]', '1e-3');
+
+  // a per-item error: an empty label word lands on that word's input
+  await page.fill('input[name="label_words[1]"]', '');
+  await page.click('#submit-button');
+  const wordErr = page.locator('[data-path^="label_words"] .field-error');
+  await wordErr.waitFor();
+  const wordField = await wordErr.getAttribute('data-error-for');
+  ok(wordField && wordField.startsWith('label_words'), 'an empty label word is refused with its field', wordField);
+  ok(await page.locator('[data-path="solver.regularization"] .field-error').count() === 0, 'the old error is gone');
+  await page.fill('input[name="label_words[1]"]', 'great');
+
+  // ---- submit for real ----
+  const specText = await page.textContent('#spec-preview');
+  await page.click('#submit-button');
+  await page.waitForURL(/#\/experiments\/[0-9a-f-]{36}$/);
+  id = /#\/experiments\/([0-9a-f-]{36})$/.exec(page.url())[1];
+  note(`submitted ${id}`);
+  const exp0 = (await api('GET', `/v1/experiments/${id}`)).json;
+  ok(JSON.stringify(exp0.spec) === JSON.stringify(JSON.parse(specText)), 'the daemon stored the spec the form showed');
+  ok(exp0.n_jobs === 4, 'two seeds x (a kernel and a fine-tuning method) = 4 jobs', exp0.n_jobs);
+  await page.locator('main[data-state="queued"]').waitFor();
+  ok(true, 'the experiment page shows it queued (no worker yet)');
+
+  // ---- the list, live: queued -> succeeded without a reload ----
+  await page.click('nav a[href="#/experiments"]');
+  const row = page.locator(`#experiments-table tr[data-id="${id}"]`);
+  await row.waitFor();
+  ok(await row.getAttribute('data-state') === 'queued', 'the list shows it queued');
+  await shot(page, 'list-queued-1280');
+  startWorker();
+  await page.locator(`#experiments-table tr[data-id="${id}"][data-state="succeeded"]`).waitFor({ timeout: 90000 });
+  note('the list saw it succeed');
+  ok((await row.locator('.progress-text').textContent()).trim() === '100%', 'its progress reads 100%');
+  ok(await row.locator('.badge').textContent() === 'succeeded', 'its badge reads succeeded');
+
+  // filters
+  await page.selectOption('#f-state', 'failed');
+  await page.locator('p.empty:not([hidden])').waitFor();
+  ok(await page.locator(`tr[data-id="${id}"]`).count() === 0, 'state=failed hides it');
+  ok(page.url().includes('state=failed'), 'the filter is in the URL');
+  await page.selectOption('#f-state', 'succeeded');
+  await page.selectOption('#f-task', 'SST-2');
+  await page.locator(`tr[data-id="${id}"]`).waitFor();
+  ok(true, 'state=succeeded, task=SST-2 shows it');
+  await page.selectOption('#f-model', MODEL);
+  await page.locator(`tr[data-id="${id}"]`).waitFor();
+  await page.selectOption('#f-task', 'MNLI');
+  await page.locator('p.empty:not([hidden])').waitFor();
+  ok(await page.locator(`tr[data-id="${id}"]`).count() === 0, 'task=MNLI hides it');
+  await page.click('button:has-text("Clear filters")');
+  await page.locator(`tr[data-id="${id}"]`).waitFor();
+  await shot(page, 'list-1280');
+
+  // ---- open it ----
+  await page.click(`tr[data-id="${id}"] a[href="#/experiments/${id}"]`);
+  await page.locator('#results-table').waitFor();
+  const exp = (await api('GET', `/v1/experiments/${id}`)).json;
+  ok(exp.state === 'succeeded' && exp.result, 'the API has the result');
+
+  // the table's numbers are the API's
+  const rows = summaryRows(exp.result);
+  ok(rows.map((r) => r.method).sort().join(',') === 'finetune:0,kernel:sgd', 'two summary rows: the kernel and fine-tuning',
+    rows.map((r) => r.method).join(','));
+  let cells = 0, bad = [];
+  for (const r of rows) {
+    for (const col of ['dev', 'test']) {
+      const td = page.locator(`#results-table td[data-method="${r.method}"][data-col="${col}"]`);
+      const text = (await td.textContent()).trim();
+      const want = `${pct(r[col].mean)} ± ${pct(r[col].std)}`;
+      cells += 1;
+      if (text !== want || Number(await td.getAttribute('data-value')) !== r[col].mean) bad.push(`${r.method} ${col}: ${text} vs ${want}`);
+    }
+    for (const sr of r.seeds) {
+      for (const col of ['dev', 'test']) {
+        const td = page.locator(`#results-table td[data-method="${r.method}"][data-col="${col}-${sr.seed}"]`);
+        const text = (await td.textContent()).trim();
+        cells += 1;
+        if (text !== pct(sr[col]) || Number(await td.getAttribute('data-value')) !== sr[col]) bad.push(`${r.method} seed ${sr.seed} ${col}: ${text} vs ${pct(sr[col])}`);
+      }
+    }
+  }
+  const zs = rows[0].zero_shot_test;
+  const zsText = (await page.textContent('#results-table td[data-method="zero-shot"][data-col="test"]')).trim();
+  cells += 1;
+  if (zsText !== `${pct(zs.mean)} ± ${pct(zs.std)}`) bad.push(`zero-shot test: ${zsText}`);
+  ok(bad.length === 0 && cells === rows.length * 6 + 1, `the results table equals the API (${cells} cells)`, bad.join('\n'));
+  ok((await page.textContent('#results-table tr[data-method="finetune:0"] th')).includes('SGD-FT'), 'fine-tuning is named from the spec (SGD-FT)');
+  ok(await page.locator('#results-table tbody tr').count() === rows.length + 1, 'one row per method plus zero-shot');
+
+  // bars
+  const barMethods = await page.$$eval('#bars-plot g.bar-row', (gs) => gs.map((g) => g.getAttribute('data-method')));
+  ok(JSON.stringify(barMethods.slice().sort()) === JSON.stringify(rows.map((r) => r.method).sort()), 'a bar per method', barMethods.join(','));
+  ok(await page.locator('#bars-plot g.bar-row[data-method="finetune:0"] rect[fill="#d9731a"]').count() === 2, 'fine-tuning bars are orange (test and dev)');
+
+  // heatmap from the .npy artifact
+  await page.locator('#kernel-canvas[data-ready="1"]').waitFor();
+  const firstArt = exp.jobs.flatMap((j) => j.artifacts).find((a) => /kernel-train\.npy$/.test(a));
+  ok(await page.getAttribute('#kernel-info', 'data-shape') === '8,2,8,2', 'the heatmap reads the [N, C, N, C] kernel',
+    await page.getAttribute('#kernel-info', 'data-shape'));
+  ok(await page.getAttribute('#kernel-canvas', 'data-n') === '8', 'the heatmap is 8 x 8 examples');
+  const painted = await page.evaluate(() => {
+    const c = document.getElementById('kernel-canvas');
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    const colours = new Set();
+    for (let i = 0; i < d.length; i += 4 * 97) colours.add(`${d[i]},${d[i + 1]},${d[i + 2]}`);
+    return colours.size;
+  });
+  ok(painted > 4, 'the heatmap is painted', `${painted} colours`);
+  ok(/classes/.test(await page.textContent('.class-legend')), 'the heatmap has a class legend');
+  // keyboard on the map
+  await page.focus('#kernel-canvas');
+  await page.keyboard.press('ArrowRight');
+  ok(/row 0 .* col 1/.test(await page.textContent('#kernel-tip')), 'arrow keys read cells of the map', await page.textContent('#kernel-tip'));
+
+  // spectrum, against an independent reading of the same .npy
+  await page.locator('#spectrum[data-ready="1"]').waitFor();
+  const st = await page.$eval('#spectrum-stats', (e) => ({ ...e.dataset }));
+  const npyRes = await fetch(`${BASE}/v1/experiments/${id}/artifacts/${firstArt}`);
+  const npy = readNpy(Buffer.from(await npyRes.arrayBuffer()));
+  const m = npy.shape[0] * npy.shape[1];
+  let trace = 0;
+  for (let i = 0; i < m; i++) trace += npy.data[i * m + i];
+  ok(Number(st.n) === m, `the spectrum has N*C = ${m} eigenvalues`, st.n);
+  ok(Math.abs(Number(st.trace) - trace) <= 1e-9 * Math.abs(trace), 'the page\'s trace equals the file\'s', `${st.trace} vs ${trace}`);
+  ok(Math.abs(Number(st.eigSum) - trace) <= 1e-8 * Math.abs(trace), 'the eigenvalues sum to the trace', `${st.eigSum} vs ${trace}`);
+  const lmax = lambdaMax(npy.data, m);
+  ok(Math.abs(Number(st.lmax) - lmax) <= 1e-6 * lmax, 'lambda max equals power iteration\'s', `${st.lmax} vs ${lmax}`);
+
+  // diagnostics: the API's numbers, per seed
+  ok(await page.getAttribute('#diag-status', 'data-status') === 'run', 'the diagnostics panel shows a run');
+  const diags = exp.diagnostics || [];
+  ok(diags.length === 2 && diags.every((d) => d.method === 'finetune:0'), 'the API has diagnostics for both seeds', diags.length);
+  const dBad = [];
+  for (const d of diags) {
+    const tr = page.locator(`#diagnostics .diag-card[data-method="finetune:0"] tr[data-seed="${d.seed}"]`);
+    const dist = d.diagnostics.fixed_features.kernel_distance, agree = d.diagnostics.agreement.prediction_agreement;
+    const tdD = tr.locator('td[data-col="distance"]'), tdA = tr.locator('td[data-col="agreement"]');
+    if ((await tdD.textContent()).trim() !== dist.toFixed(4) || Number(await tdD.getAttribute('data-value')) !== dist) dBad.push(`distance ${d.seed}`);
+    if ((await tdA.textContent()).trim() !== pct(agree)) dBad.push(`agreement ${d.seed}`);
+    const v = d.diagnostics.verdict.kernel_behavior;
+    if (await tr.locator('td[data-col="verdict"] .flag').getAttribute('data-flag') !== String(v)) dBad.push(`verdict ${d.seed}`);
+  }
+  ok(dBad.length === 0, 'the diagnostics table equals the API (kernel distance, agreement, verdict)', dBad.join(', '));
+  ok(/Verdict/.test(await page.textContent('#diagnostics .verdict')), 'the diagnostics give a verdict');
+  ok(await page.locator('#diagnostics svg.spectrum polyline').count() === 2, 'the diagnostics plot the spectra of K(θ0) and K(θFT)');
+
+  // artifacts
+  const links = await page.$$eval('#artifacts a[href*="/artifacts/"]', (as) => as.map((a) => a.getAttribute('href')));
+  const want = exp.artifacts.length + exp.jobs.reduce((a, j) => a + j.artifacts.length, 0);
+  ok(links.length === want && want > 4, `a download link per artifact (${want})`, links.length);
+  const dl = await fetch(BASE + links.find((l) => l.endsWith('.npy')));
+  ok(dl.status === 200, 'an artifact link downloads');
+
+  // the spec and a curl command that resubmits it
+  ok(JSON.stringify(JSON.parse(await page.textContent('#spec-json'))) === JSON.stringify(exp.spec), 'the spec JSON is the API\'s');
+  const curl = await page.textContent('#curl-command');
+  const out = execFileSync('bash', ['-c', curl], { env: { ...process.env, LMNTK_TOKEN: UTOK }, encoding: 'utf8', timeout: 20000 });
+  const re = JSON.parse(out);
+  ok(/^[0-9a-f-]{36}$/.test(re.id) && re.n_jobs === exp.n_jobs, 'the curl command resubmits the spec', out);
+  if (re.id) {
+    const copy = (await api('GET', `/v1/experiments/${re.id}`)).json;
+    ok(JSON.stringify(copy.spec) === JSON.stringify(exp.spec), 'the resubmitted spec is identical');
+    await api('DELETE', `/v1/experiments/${re.id}`);
+  }
+  await shot(page, 'experiment-1280');
+
+  // ---- compare ----
+  await page.goto(`${BASE}/#/compare?ids=${id}`);
+  await page.locator('#compare-table').waitFor();
+  let cmpBad = [];
+  for (const r of rows) {
+    const td = page.locator(`#compare-table td[data-exp="${id}"][data-method="${r.method}"]`);
+    const text = (await td.textContent()).trim();
+    if (text !== `${pct(r.test.mean)} (${pct(r.test.std)})`) cmpBad.push(`${r.method}: ${text}`);
+  }
+  ok(cmpBad.length === 0, 'the compare table shows the API\'s test means (std)', cmpBad.join('; '));
+  ok((await page.textContent('#compare-table thead')).includes('SST-2'), 'the compare columns are tasks');
+  await page.click('#split-dev');
+  const devText = (await page.textContent(`#compare-table td[data-exp="${id}"][data-method="kernel:sgd"]`)).trim();
+  ok(devText === `${pct(rows[0].dev.mean)} (${pct(rows[0].dev.std)})`, 'the dev split switch works', devText);
+  await shot(page, 'compare-1280');
+
+  // ---- 390 px ----
+  const phone = page;
+  await phone.setViewportSize({ width: 390, height: 844 });
+  await phone.goto(`${BASE}/#/experiments`);
+  await phone.locator(`tr[data-id="${id}"]`).waitFor();
+  await noHorizontalOverflow(phone, 'list');
+  ok(await phone.locator('nav a[href="#/submit"]').isVisible(), 'the navigation is visible at 390 px');
+  await shot(phone, 'list-390');
+  await phone.goto(`${BASE}/#/submit`);
+  await phone.locator(`select[name="model"] option[value="${MODEL}"]`).waitFor({ state: 'attached' });
+  await noHorizontalOverflow(phone, 'submit');
+  await shot(phone, 'submit-390', false);
+  await phone.goto(`${BASE}/#/experiments/${id}`);
+  await phone.locator('#spectrum[data-ready="1"]').waitFor();
+  await noHorizontalOverflow(phone, 'experiment');
+  const canvasBox = await phone.locator('#kernel-canvas').boundingBox();
+  ok(canvasBox && canvasBox.x >= 0 && canvasBox.x + canvasBox.width <= 390, 'the heatmap fits the phone screen', JSON.stringify(canvasBox));
+  await shot(phone, 'experiment-390');
+  await phone.goto(`${BASE}/#/compare?ids=${id}`);
+  await phone.locator('#compare-table').waitFor();
+  await noHorizontalOverflow(phone, 'compare');
+  await shot(phone, 'compare-390', false);
+
+  ok(pageErrors.length === 0, 'no script errors in the pages', pageErrors.join('\n'));
+} catch (e) {
+  ok(false, `the run stopped: ${e.message.split('\n')[0]}`, e.stack);
+  try {
+    const pages = browser.contexts().flatMap((c) => c.pages());
+    if (pages.length) await shot(pages[pages.length - 1], 'failure');
+  } catch { /* nothing more to save */ }
+  if (pageErrors.length) console.log(`# page errors:\n# ${pageErrors.join('\n# ')}`);
+} finally {
+  await browser.close();
+  if (worker) worker.kill('SIGTERM');
+}
+console.log(`1..${n}`);
+note(`${n - failed} of ${n} passed; screenshots in ${SHOT_DIR}`);
+process.exit(failed ? 1 : 0);
