@@ -42,7 +42,7 @@ export function render(root, ctx) {
   put(root, 
     h('p', { class: 'crumbs' }, h('a', { href: '#/experiments' }, 'Experiments'), ' / ', h('code', {}, id.slice(0, 8))),
     h('div', { class: 'page-head' }, title, actions), meta, errorBox,
-    resultsSec, barsSec, kernelSec, diagSec, jobsSec, artSec, specSec);
+    jobsSec, resultsSec, barsSec, kernelSec, diagSec, artSec, specSec);
 
   // ---- header and jobs (every poll) ----
   function drawHeader() {
