@@ -96,9 +96,9 @@ function methodCard(key, entries, spec) {
       c ? h('div', { class: 'diag-check' }, `${hint}: ${countText(c)}`) : h('div', { class: 'diag-check muted' }, hint));
   };
   const behaviour = count(entries, 'verdict.kernel_behavior');
-  const all = behaviour.n === 1 ? 'the seed' : `all ${behaviour.n} seeds`;
+  const all = behaviour.n === 1 ? 'the seed' : behaviour.n === 2 ? 'both seeds' : `all ${behaviour.n} seeds`;
   const verdictText = behaviour.yes === behaviour.n ? `kernel behaviour in ${all}: the linearized model recovers fine-tuning's gain and the kernel barely moves`
-    : behaviour.no === behaviour.n ? `no kernel behaviour in ${all}`
+    : behaviour.no === behaviour.n ? `no kernel behaviour in ${behaviour.n === 1 ? 'the seed' : `any of the ${behaviour.n} seeds`}`
       : behaviour.undecided === behaviour.n ? `undecided in ${all} (fine-tuning did not beat zero-shot, so there is no gain for the linearized model to recover)`
         : `kernel behaviour ${countText(behaviour)}`;
 
