@@ -5,6 +5,7 @@
  * tests/fixtures; run from the repository root).  Prints load time and
  * sentences/s, tokens/s and MB/s for RoBERTa BPE and for WordPiece (the
  * test vocabulary bert-mini, uncased). */
+#include "util/clock.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,17 +14,11 @@
 #include "tokenize/tokenizer.h"
 #include "util/file.h"
 
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 static void run(const char *name, const char *dir, const tok_strings *data) {
     lm_error err;
-    double t0 = now();
+    double t0 = lm_now();
     lm_tokenizer *t = lm_tokenizer_load(dir, &err);
-    double load = now() - t0;
+    double load = lm_now() - t0;
     if (!t) {
         fprintf(stderr, "%s\n", err.msg);
         return;
@@ -35,7 +30,7 @@ static void run(const char *name, const char *dir, const tok_strings *data) {
     double best = 1e30;
     for (int rep = 0; rep < 3; rep++) {
         tokens = 0;
-        t0 = now();
+        t0 = lm_now();
         for (size_t i = 0; i < data->n; i++) {
             size_t n = 0;
             if (lm_tokenize(t, data->s[i], data->len[i], &ids, &n, &cap, &err)) {
@@ -44,7 +39,7 @@ static void run(const char *name, const char *dir, const tok_strings *data) {
             }
             tokens += n;
         }
-        double dt = now() - t0;
+        double dt = lm_now() - t0;
         if (dt < best) best = dt;
     }
     printf("%-10s load %6.1f ms | %zu sentences, %zu tokens, %.1f MB in %.3f s: "

@@ -15,7 +15,7 @@
 #include <microhttpd.h>
 #include "db.h"
 #include "json_input.h"
-#include "prompt/utf8.h"
+#include "util/utf8.h"
 #include "spec/json_strict.h"
 #include "util/log.h"
 

@@ -3,7 +3,7 @@
 
 #include <stdio.h>
 #include <string.h>
-#include "prompt/utf8.h"
+#include "util/utf8.h"
 
 int lmd_utf8_ok(const char *s, size_t len) {
     return lm_utf8_invalid_at(s, len) == len && memchr(s, '\0', len) == NULL;

@@ -1,4 +1,5 @@
 /* worker.c - lease, run, heartbeat, upload, report. */
+#include "util/clock.h"
 #include "worker.h"
 
 #include <dirent.h>
@@ -33,12 +34,6 @@ static void nap(double seconds, volatile sig_atomic_t *stop) {
         sleep_seconds(step);
         seconds -= step;
     }
-}
-
-static double monotonic(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
 /* ---- the heartbeat thread ------------------------------------------------- */
@@ -158,7 +153,7 @@ static int send_call(lmw_http *http, const call *c, lmw_response *r, lm_error *e
  * Returns the HTTP status (0 when none came); why describes the reply. */
 static long with_retries(const lmw_config *cfg, lmw_http *http, const call *c, char *why,
                          size_t why_len) {
-    double give_up = monotonic() + cfg->report_seconds, wait = 0.2;
+    double give_up = lm_now() + cfg->report_seconds, wait = 0.2;
     for (;;) {
         lmw_response r;
         lm_error err;
@@ -168,7 +163,7 @@ static long with_retries(const lmw_config *cfg, lmw_http *http, const call *c, c
         long status = sent ? r.status : 0;
         lmw_response_free(&r);
         if (sent && status < 500) return status;
-        if (monotonic() + wait > give_up) return 0;
+        if (lm_now() + wait > give_up) return 0;
         lm_warn("%s %s: %s; retrying in %.1f s", c->method, c->path, why, wait);
         sleep_seconds(wait);
         wait = wait * 2 > 10 ? 10 : wait * 2;
@@ -235,7 +230,7 @@ static int run_job(const lmw_config *cfg, lmw_job_runner runner, lmw_http *http,
     cJSON *result = NULL;
     lm_error err;
     lm_error_clear(&err);
-    double t0 = monotonic();
+    double t0 = lm_now();
     lm_info("job %d of experiment %s: started (lease %s)", lj->job_index, lj->experiment, lj->lease);
     int rc = runner(lj->spec, lj->job, &opt, &hooks, out_dir, &result, &err);
 
@@ -276,7 +271,7 @@ static int run_job(const lmw_config *cfg, lmw_job_runner runner, lmw_http *http,
             rc = -1;
         } else if (rc == 0) {
             lm_info("job %d of experiment %s: done in %.1f s", lj->job_index, lj->experiment,
-                    monotonic() - t0);
+                    lm_now() - t0);
         }
     }
     cJSON_Delete(body);

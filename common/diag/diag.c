@@ -1,4 +1,5 @@
 /* diag.c - the diagnostics of one fine-tuning run, the verdict, JSON. */
+#include "util/clock.h"
 #include "diag/diag.h"
 
 #include <math.h>
@@ -9,12 +10,6 @@
 #include "solve/solve.h"
 
 #define TOP_EIGS 20
-
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 static int progress(const lm_train_hooks *h, double f, const char *stage, lm_error *err) {
     if (h && h->progress && h->progress(h->ctx, f, stage)) return lm_fail(err, "cancelled");
@@ -48,7 +43,7 @@ static const char *params_name(const lm_finetune_result *ft) {
 
 int lm_diagnostics(const lm_diag_input *in, lm_diag_result *out, lm_error *err) {
     memset(out, 0, sizeof *out);
-    double t0 = now_s();
+    double t0 = lm_now();
     const lm_finetune_result *ft = in->ft;
     const lm_encoded_split *test = in->test;
     if (!ft || !ft->best_params || !ft->tangent) return lm_fail(err, "diagnostics need a fine-tuning result");
@@ -130,7 +125,7 @@ int lm_diagnostics(const lm_diag_input *in, lm_diag_result *out, lm_error *err) 
         return -1;
     }
     lm_diag_verdict(out);
-    out->seconds = now_s() - t0;
+    out->seconds = lm_now() - t0;
     progress(in->hooks, 1.0, "diagnostics", NULL);
     return 0;
 }

@@ -11,7 +11,7 @@
 #include <cjson/cJSON.h>
 #include "prompt/dataset_read.h"
 #include "prompt/rows.h"
-#include "prompt/utf8.h"
+#include "util/utf8.h"
 #include "util/file.h"
 
 static int check_label(const lm_task *t, const char *path, int line, const char *label,

@@ -3,7 +3,7 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include "prompt/utf8.h"
+#include "util/utf8.h"
 
 void lm_rows_builder_init(lm_rows_builder *b, const char *path) {
     memset(b, 0, sizeof *b);

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "prompt/casemap.h"
-#include "prompt/utf8.h"
+#include "util/utf8.h"
 
 /* The sentence forms in the order the reference tests them. */
 static const struct { const char *prefix; int flags; } sent_forms[] = {

@@ -2,10 +2,9 @@
 #ifndef LM_RUN_JOBS_H
 #define LM_RUN_JOBS_H
 
+#include "util/clock.h"
 #include "kernel/kernel.h"
 #include "run/setup.h"
-
-double lm_run_now(void);
 
 lm_param_set lm_run_param_set(lm_spec_params p, lm_error *err);
 

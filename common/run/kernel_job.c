@@ -1,5 +1,6 @@
 /* kernel_job.c - one kernel job: kernels of a seed's splits (through the
  * cache), the solver grid on them, metrics, selection on dev. */
+#include "util/clock.h"
 #include "run/jobs.h"
 
 #include <math.h>
@@ -183,7 +184,7 @@ int lm_run_kernel_job(const lm_spec *spec, lm_job_setup *js, lm_spec_formula sf,
     if (opt && opt->cache_dir && !(cache = lm_cache_open(opt->cache_dir, err))) return -1;
     lm_kernel_result kr;
     lm_kernel_cache_stats cs;
-    double t0 = lm_run_now();
+    double t0 = lm_now();
     int rc = lm_kernels_cached(cache, &rq, &kr, &cs, err);
     if (cache) lm_cache_close(cache);
     size_t lora_params = lora.n_params;
@@ -192,7 +193,7 @@ int lm_run_kernel_job(const lm_spec *spec, lm_job_setup *js, lm_spec_formula sf,
     free(ft);
     lm_lora_free(&lora);
     if (rc) return -1;
-    double t_kernel = lm_run_now() - t0;
+    double t_kernel = lm_now() - t0;
 
     /* artifacts */
     char prefix[64];
@@ -229,7 +230,7 @@ int lm_run_kernel_job(const lm_spec *spec, lm_job_setup *js, lm_spec_formula sf,
     cJSON *points = cJSON_AddArrayToObject(res, "grid");
     double best_dev = -1;
     int best = -1;
-    double t1 = lm_run_now();
+    double t1 = lm_now();
     for (int g = 0; g < n_grid && rc == 0; g++) {
         lm_solve_result sr;
         lm_kernel_problem p = prob;
@@ -272,7 +273,7 @@ int lm_run_kernel_job(const lm_spec *spec, lm_job_setup *js, lm_spec_formula sf,
         free(yt);
         cJSON *tm = cJSON_AddObjectToObject(res, "timings");
         cJSON_AddNumberToObject(tm, "kernel_s", t_kernel);
-        cJSON_AddNumberToObject(tm, "solve_s", lm_run_now() - t1);
+        cJSON_AddNumberToObject(tm, "solve_s", lm_now() - t1);
         cJSON_AddNumberToObject(tm, "kernel_gflop", kr.flops / 1e9);
         if (spec->kernel.projection_dim > 0) {
             cJSON *pj = cJSON_AddObjectToObject(res, "projection");

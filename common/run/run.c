@@ -1,4 +1,5 @@
 /* run.c - experiments: spec -> jobs -> job results -> result.json. */
+#include "util/clock.h"
 #include "run/run.h"
 
 #include <math.h>
@@ -10,12 +11,6 @@
 #include "run/jobs.h"
 #include "solve/solve.h"
 #include "util/file.h"
-
-double lm_run_now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 static int parse_spec(const char *spec_json, lm_spec *spec, lm_error *err) {
     char field[256] = "";
@@ -75,7 +70,7 @@ int lm_run_job(const char *spec_json, const cJSON *job, const lm_run_options *op
     cJSON_AddNumberToObject(res, "seed", seed);
     cJSON_AddStringToObject(res, "method", method);
     if (model) cJSON_AddStringToObject(res, "model", model);
-    double t0 = lm_run_now();
+    double t0 = lm_now();
     if (hooks && hooks->progress && hooks->progress(hooks->ctx, 0.0, "load")) {
         cJSON_Delete(res);
         lm_spec_free(&spec);
@@ -103,7 +98,7 @@ int lm_run_job(const char *spec_json, const cJSON *job, const lm_run_options *op
         cJSON_Delete(res);
         return -1;
     }
-    cJSON_AddNumberToObject(res, "seconds", lm_run_now() - t0);
+    cJSON_AddNumberToObject(res, "seconds", lm_now() - t0);
     *job_result = res;
     return 0;
 }

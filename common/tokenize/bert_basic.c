@@ -78,7 +78,7 @@ static void emit_cps(const uint32_t *w, size_t n, char **buf, size_t *cap, lm_wo
         *buf = lm_xrealloc(*buf, *cap);
     }
     size_t len = 0;
-    for (size_t i = 0; i < n; i++) len += lm_utf8_put(w[i], *buf + len);
+    for (size_t i = 0; i < n; i++) len += lm_utf8_encode(w[i], *buf + len);
     emit(*buf, len, ctx);
 }
 

@@ -43,7 +43,7 @@ static void bpe_bytes(lm_tokenizer *t) {
     byte_chars(cp);
     for (int b = 0; b < 256; b++) {
         char u[4];
-        size_t n = lm_utf8_put(cp[b], u);
+        size_t n = lm_utf8_encode(cp[b], u);
         t->byte_sym[b] = lm_vocab_symbol(&t->vocab, u, n);
     }
 }
@@ -81,7 +81,7 @@ int lm_bpe_load_files(lm_tokenizer *t, const char *vocab_path, const char *merge
 
     buf = lm_read_file(merges_path, &len, err);
     if (!buf) return -1;
-    size_t bad = lm_utf8_check(buf, len);
+    size_t bad = lm_utf8_invalid_at(buf, len);
     if (bad != len) {
         lm_fail(err, "%s:%d: invalid UTF-8 at byte offset %zu", merges_path,
                 lm_line_of(buf, bad), bad);
@@ -220,7 +220,7 @@ static char *utf8_replace(const char *s, size_t n) {
     sbuf b = {0};
     size_t i = 0;
     while (i < n) {
-        size_t ok = lm_utf8_check(s + i, n - i);
+        size_t ok = lm_utf8_invalid_at(s + i, n - i);
         sb_put(&b, s + i, ok);
         i += ok;
         if (i >= n) break;

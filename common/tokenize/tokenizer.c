@@ -235,7 +235,7 @@ static void encode_segment(const lm_tokenizer *t, const char *s, size_t len, lm_
 
 int lm_tokenize(const lm_tokenizer *t, const char *text, size_t len, int32_t **ids, size_t *n,
                 size_t *cap, lm_error *err) {
-    size_t bad = lm_utf8_check(text, len);
+    size_t bad = lm_utf8_invalid_at(text, len);
     if (bad != len)
         return lm_fail(err, "invalid UTF-8 in text at byte offset %zu (byte 0x%02x)", bad,
                        (unsigned char)text[bad]);

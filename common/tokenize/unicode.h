@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "util/utf8.h"
 #include "tokenize/unicode_tables.h"
 
 /* Classes of the GPT-2 pre-tokenization regex: \p{L}, \p{N}, \s, other. */
@@ -24,27 +25,6 @@ enum { LM_BC_OTHER = 0, LM_BC_CONTROL = 1, LM_BC_SPACE = 2, LM_BC_SPLIT = 3,
 /* Final_Sigma context of str.lower() (bits 4-5). */
 enum { LM_SC_NONE = 0, LM_SC_CASED = 1, LM_SC_IGNORABLE = 2 };
 #define LM_BC_SIGMA(c) (((c) >> 4) & 3)
-
-/* Offset of the first byte that is not valid UTF-8 (overlong forms,
- * surrogates and code points above U+10FFFF are invalid), or len. */
-size_t lm_utf8_check(const char *s, size_t len);
-
-/* Decodes the code point at s[*pos] of valid UTF-8 and advances *pos. */
-static inline uint32_t lm_utf8_next(const char *s, size_t *pos) {
-    const unsigned char *u = (const unsigned char *)s + *pos;
-    if (u[0] < 0x80) { *pos += 1; return u[0]; }
-    if (u[0] < 0xE0) { *pos += 2; return ((uint32_t)(u[0] & 0x1F) << 6) | (u[1] & 0x3F); }
-    if (u[0] < 0xF0) {
-        *pos += 3;
-        return ((uint32_t)(u[0] & 0x0F) << 12) | ((uint32_t)(u[1] & 0x3F) << 6) | (u[2] & 0x3F);
-    }
-    *pos += 4;
-    return ((uint32_t)(u[0] & 0x07) << 18) | ((uint32_t)(u[1] & 0x3F) << 12) |
-           ((uint32_t)(u[2] & 0x3F) << 6) | (u[3] & 0x3F);
-}
-
-/* Writes cp as UTF-8 into out (4 bytes room); returns the byte count. */
-size_t lm_utf8_put(uint32_t cp, char *out);
 
 int lm_uc_bpe_class(uint32_t cp);
 int lm_uc_bert_class(uint32_t cp);

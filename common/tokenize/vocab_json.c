@@ -85,13 +85,13 @@ static int parse_string(parser *p, char **out, size_t *outlen) {
                 free(s);
                 return fail_at(p, "unpaired surrogate in \\u escape");
             }
-            n += lm_utf8_put(cp, s + n);
+            n += lm_utf8_encode(cp, s + n);
             break;
         }
         default: free(s); return fail_at(p, "bad escape in string");
         }
     }
-    if (lm_utf8_check(s, n) != n) { free(s); return fail_at(p, "invalid UTF-8 in string"); }
+    if (lm_utf8_invalid_at(s, n) != n) { free(s); return fail_at(p, "invalid UTF-8 in string"); }
     s[n] = '\0';
     *out = s;
     *outlen = n;

@@ -42,7 +42,7 @@ int lm_wordpiece_load_txt(lm_tokenizer *t, const char *dir, const char *vocab_pa
     size_t len;
     char *buf = lm_read_file(vocab_path, &len, err);
     if (!buf) return -1;
-    size_t bad = lm_utf8_check(buf, len);
+    size_t bad = lm_utf8_invalid_at(buf, len);
     if (bad != len) {
         lm_fail(err, "%s:%d: invalid UTF-8 at byte offset %zu", vocab_path,
                 lm_line_of(buf, bad), bad);

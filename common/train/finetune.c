@@ -1,5 +1,6 @@
 /* finetune.c - the fine-tuning loop: epochs of shuffled batches, dev
  * evaluation, best-dev checkpoint in memory, test evaluation. */
+#include "util/clock.h"
 #include "train/train.h"
 
 #include <math.h>
@@ -9,12 +10,6 @@
 
 #include "solve/solve.h"
 #include "util/rng.h"
-
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 void lm_finetune_default_grid(lm_spec_finetune *ft) {
     ft->n_lr = 3;
@@ -115,7 +110,7 @@ int lm_finetune(const lm_model *m0, const lm_output_spec *os, const lm_spec_fine
     memset(out, 0, sizeof *out);
     lm_finetune_options dflt = {0};
     if (!opt) opt = &dflt;
-    double t_start = now_s();
+    double t_start = lm_now();
     if (!train || train->n < 1) return lm_fail(err, "fine-tuning needs at least one training example");
     if (batch_size < 1) return lm_fail(err, "batch_size: %d must be >= 1", batch_size);
     if (!(lr > 0)) return lm_fail(err, "lr: %g must be > 0", lr);
@@ -259,7 +254,7 @@ int lm_finetune(const lm_model *m0, const lm_output_spec *os, const lm_spec_fine
     eval_set_free(&ed);
     eval_set_free(&et);
     lm_trainer_free(&t);
-    out->seconds = now_s() - t_start;
+    out->seconds = lm_now() - t_start;
     if (rc) {
         lm_finetune_result_free(out);
         return -1;

@@ -10,7 +10,7 @@
 #include "prompt/casemap.h"
 #include "prompt/task.h"
 #include "prompt/template.h"
-#include "prompt/utf8.h"
+#include "util/utf8.h"
 #include "util/file.h"
 
 static const lm_tokenizer *tok;

@@ -35,18 +35,18 @@ static void check_utf8(void) {
     for (uint32_t cp = 0; cp < 0x110000; cp++) {
         if (cp >= 0xD800 && cp <= 0xDFFF) continue;
         char buf[4];
-        size_t n = lm_utf8_put(cp, buf), pos = 0;
+        size_t n = lm_utf8_encode(cp, buf), pos = 0;
         uint32_t back = lm_utf8_next(buf, &pos);
-        if (back != cp || pos != n || lm_utf8_check(buf, n) != n) bad++;
+        if (back != cp || pos != n || lm_utf8_invalid_at(buf, n) != n) bad++;
     }
     CHECK_MSG(bad == 0, "%d code points do not round-trip through UTF-8", bad);
-    CHECK(lm_utf8_check("\xed\x9f\xbf", 3) == 3);     /* U+D7FF */
-    CHECK(lm_utf8_check("\xed\xa0\x80", 3) == 0);     /* U+D800 */
-    CHECK(lm_utf8_check("\xe0\x9f\xbf", 3) == 0);     /* overlong */
-    CHECK(lm_utf8_check("\xf0\x8f\xbf\xbf", 4) == 0); /* overlong */
-    CHECK(lm_utf8_check("\xf4\x8f\xbf\xbf", 4) == 4); /* U+10FFFF */
-    CHECK(lm_utf8_check("a\xc3", 2) == 1);            /* truncated */
-    CHECK(lm_utf8_check("", 0) == 0);
+    CHECK(lm_utf8_invalid_at("\xed\x9f\xbf", 3) == 3);     /* U+D7FF */
+    CHECK(lm_utf8_invalid_at("\xed\xa0\x80", 3) == 0);     /* U+D800 */
+    CHECK(lm_utf8_invalid_at("\xe0\x9f\xbf", 3) == 0);     /* overlong */
+    CHECK(lm_utf8_invalid_at("\xf0\x8f\xbf\xbf", 4) == 0); /* overlong */
+    CHECK(lm_utf8_invalid_at("\xf4\x8f\xbf\xbf", 4) == 4); /* U+10FFFF */
+    CHECK(lm_utf8_invalid_at("a\xc3", 2) == 1);            /* truncated */
+    CHECK(lm_utf8_invalid_at("", 0) == 0);
 }
 
 int main(int argc, char **argv) {
@@ -77,7 +77,7 @@ int main(int argc, char **argv) {
                                     (unsigned char)lm_uc_bert_class(cp)};
             hc = fnv(hc, cls, 2);
             char u[4];
-            size_t n = lm_utf8_put(cp, u);
+            size_t n = lm_utf8_encode(cp, u);
             dl.words = 0;
             lm_bert_basic(u, n, 1, 1, 1, word_fn, &dl);
             dl.h = fnv(dl.h, "", 1);

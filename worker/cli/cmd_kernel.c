@@ -1,6 +1,7 @@
 /* cmd_kernel.c - `lmntk kernel --model DIR --task SST-2 --data SPLIT_DIR
  * --formula sgd --out OUT`: eNTK kernels and f0 of a split's train, dev and
  * test sets as .npy files with a JSON manifest, through the cache. */
+#include "util/clock.h"
 #include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,14 +106,14 @@ int cmd_kernel(int argc, char **argv) {
     }
     lm_kernel_result kr;
     lm_kernel_cache_stats cs;
-    double t0 = lm_run_now();
+    double t0 = lm_now();
     if (lm_kernels_cached(cache, &rq, &kr, &cs, &err)) {
         cli_progress_done(&pr);
         cli_fail("kernel", err.msg);
         goto done;
     }
     cli_progress_done(&pr);
-    double secs = lm_run_now() - t0;
+    double secs = lm_now() - t0;
     cJSON *man = cJSON_CreateObject();
     cJSON_AddStringToObject(man, "model", model);
     cJSON_AddStringToObject(man, "model_sha256", js.model_digest);

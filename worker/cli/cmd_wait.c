@@ -1,6 +1,7 @@
 /* cmd_wait.c - `lmntk wait ID`: polls an experiment until it finishes,
  * showing its progress on stderr (the progress bar of `lmntk run`).  Exit 0
  * when it succeeded, 1 when it failed or was cancelled, 3 on --timeout. */
+#include "util/clock.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,12 +15,6 @@ static int usage(FILE *to) {
     fprintf(to, "usage: lmntk wait ID [--timeout SECONDS] [--interval SECONDS] [--quiet]\n"
                 "                 [--server URL] [--token T]\n");
     return to == stdout ? 0 : 2;
-}
-
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
 /* Draws the experiment's progress; returns its state. */
@@ -57,7 +52,7 @@ int cmd_wait(int argc, char **argv) {
     if (cli_client_open(&c, "wait")) return 1;
     cli_progress pr;
     cli_progress_init(&pr, "wait");
-    double deadline = timeout > 0 ? now() + timeout : 0;
+    double deadline = timeout > 0 ? lm_now() + timeout : 0;
     int rc = -1, misses = 0;
     char why[1024] = "";
     while (rc < 0) {
@@ -77,7 +72,7 @@ int cmd_wait(int argc, char **argv) {
             }
             cJSON_Delete(e);
         }
-        if (rc < 0 && deadline > 0 && now() + interval > deadline) {
+        if (rc < 0 && deadline > 0 && lm_now() + interval > deadline) {
             snprintf(why, sizeof why, "timed out after %.0f s", timeout);
             rc = 3;
         }

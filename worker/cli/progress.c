@@ -1,4 +1,5 @@
 /* progress.c - terminal progress bar with ETA. */
+#include "util/clock.h"
 #include "progress.h"
 
 #include <stdio.h>
@@ -6,22 +7,16 @@
 #include <time.h>
 #include <unistd.h>
 
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 void cli_progress_init(cli_progress *p, const char *label) {
     memset(p, 0, sizeof *p);
-    p->start = now();
+    p->start = lm_now();
     p->tty = isatty(STDERR_FILENO);
     snprintf(p->label, sizeof p->label, "%s", label);
 }
 
 int cli_progress_update(void *ctx, double f, const char *stage) {
     cli_progress *p = ctx;
-    double t = now();
+    double t = lm_now();
     /* redraw at most 10 times a second on a terminal, every 10 s otherwise */
     if (t - p->last_draw < (p->tty ? 0.1 : 10.0) && f < 1.0) return 0;
     p->last_draw = t;

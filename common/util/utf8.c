@@ -1,5 +1,5 @@
 /* utf8.c - UTF-8 validation and code-point steps. */
-#include "prompt/utf8.h"
+#include "util/utf8.h"
 
 size_t lm_utf8_invalid_at(const char *s, size_t len) {
     const unsigned char *p = (const unsigned char *)s;
