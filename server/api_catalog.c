@@ -4,6 +4,7 @@
 
 #include <string.h>
 #include "models.h"
+#include "prompt/task.h"
 #include "spec/spec.h"
 
 void lmd_api_models(lmd_request *req, lmd_reply *rep) {
@@ -30,6 +31,21 @@ void lmd_api_tasks(lmd_request *req, lmd_reply *rep) {
         int classes = lm_spec_task_classes(n->valuestring);
         if (classes > 0) cJSON_AddNumberToObject(t, "classes", classes);
         else cJSON_AddNullToObject(t, "classes"); /* "custom": the spec's labels decide */
+        /* the built-in settings (spec §2.1), so that clients need no copy */
+        lm_error err;
+        lm_task *bt = classes > 0 ? lm_task_builtin(n->valuestring, &err) : NULL;
+        if (bt) {
+            cJSON *labels = cJSON_AddArrayToObject(t, "labels");
+            cJSON *words = cJSON_AddArrayToObject(t, "label_words");
+            for (int i = 0; i < bt->n_labels; i++) {
+                cJSON_AddItemToArray(labels, cJSON_CreateString(bt->labels[i]));
+                if (bt->label_words) cJSON_AddItemToArray(words, cJSON_CreateString(bt->label_words[i]));
+            }
+            if (bt->tmpl) cJSON_AddStringToObject(t, "template", bt->tmpl);
+            cJSON_AddNumberToObject(t, "max_length", bt->max_len);
+            cJSON_AddStringToObject(t, "metric", bt->metric);
+            lm_task_free(bt);
+        }
         cJSON_AddItemToArray(list, t);
     }
     cJSON_Delete(schema);

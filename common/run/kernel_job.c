@@ -270,6 +270,8 @@ int lm_run_kernel_job(const lm_spec *spec, lm_job_setup *js, lm_spec_formula sf,
         cJSON_AddNumberToObject(sel, "test", cJSON_GetObjectItem(pt, "test")->valuedouble);
         int *yt = labels_of(&js->split[2]);
         cJSON_AddItemToObject(res, "test_labels", int_array(yt, js->split[2].n));
+        /* the kernel's row order: what a heatmap sorts by class */
+        cJSON_AddItemToObject(res, "train_labels", int_array(y, N));
         free(yt);
         cJSON *tm = cJSON_AddObjectToObject(res, "timings");
         cJSON_AddNumberToObject(tm, "kernel_s", t_kernel);
