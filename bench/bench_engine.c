@@ -25,14 +25,8 @@ int main(int argc, char **argv) {
         else if (!strcmp(argv[i], "--batches")) batches = atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "--seed")) seed = strtoull(argv[i + 1], NULL, 10);
     }
-    lm_config cfg = {.arch = LM_ARCH_ROBERTA, .vocab_size = 50265, .hidden = 768,
-                     .n_layers = layers, .n_heads = 12, .intermediate = 3072,
-                     .max_positions = 514, .type_vocab_size = 1, .pad_token_id = 1,
-                     .ln_eps = 1e-5f, .act = LM_ACT_GELU, .tie_word_embeddings = 0};
     lm_model m;
-    lm_load_options lo = {.decoder = LM_DECODER_SEPARATE};
-    lm_model_init_empty(&m, &cfg, &lo);
-    lm_model_init_random(&m, seed, 0.02f);
+    bench_roberta_base(&m, layers, seed);
     /* loading a roberta-base-shaped checkpoint (issue target: under 2 s):
      * saved once, then loaded as any HuggingFace folder is */
     lm_error err;
@@ -41,6 +35,7 @@ int main(int argc, char **argv) {
     if (mkdtemp(tmpl) && lm_model_save(&m, tmpl, &err) == 0) {
         lm_model m2;
         double t0 = bench_now();
+        lm_load_options lo = {.decoder = LM_DECODER_SEPARATE};
         if (lm_model_load(tmpl, &lo, &m2, &err) == 0) {
             load_s = bench_now() - t0;
             lm_model_free(&m2);

@@ -70,14 +70,8 @@ int main(int argc, char **argv) {
         else if (i + 1 < argc && !strcmp(argv[i], "--mem")) mem_gb = atof(argv[++i]);
     }
     size_t mem = (size_t)(mem_gb * (1 << 30));
-    lm_config cfg = {.arch = LM_ARCH_ROBERTA, .vocab_size = 50265, .hidden = 768,
-                     .n_layers = layers, .n_heads = 12, .intermediate = 3072,
-                     .max_positions = 514, .type_vocab_size = 1, .pad_token_id = 1,
-                     .ln_eps = 1e-5f, .act = LM_ACT_GELU, .tie_word_embeddings = 0};
     lm_model m;
-    lm_load_options lo = {.decoder = LM_DECODER_SEPARATE};
-    lm_model_init_empty(&m, &cfg, &lo);
-    lm_model_init_random(&m, 1, 0.02f);
+    bench_roberta_base(&m, layers, 1);
     double sg = bench_sgemm_gflops(64, 88, 1 << 20 >> 4) ; /* the kernel products' shape */
     double sg_sq = bench_sgemm_gflops(2048, 2048, 2048);
     printf("{\"bench\": \"sgemm\", \"gflops_kernel_shape\": %.2f, \"gflops_2048\": %.2f}\n", sg, sg_sq);

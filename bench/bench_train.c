@@ -28,14 +28,8 @@ int main(int argc, char **argv) {
         else if (!strcmp(argv[i], "--mode")) mode = argv[i + 1];
         else if (!strcmp(argv[i], "--optimizer")) optname = argv[i + 1];
     }
-    lm_config cfg = {.arch = LM_ARCH_ROBERTA, .vocab_size = 50265, .hidden = 768,
-                     .n_layers = layers, .n_heads = 12, .intermediate = 3072,
-                     .max_positions = 514, .type_vocab_size = 1, .pad_token_id = 1,
-                     .ln_eps = 1e-5f, .act = LM_ACT_GELU, .tie_word_embeddings = 0};
     lm_model m;
-    lm_load_options lo = {.decoder = LM_DECODER_SEPARATE};
-    lm_model_init_empty(&m, &cfg, &lo);
-    lm_model_init_random(&m, 1, 0.02f);
+    bench_roberta_base(&m, layers, 1);
     int32_t vocab[2] = {6587, 372};
     lm_output_spec os = {.head = LM_HEAD_MLM, .n_out = 2, .vocab = vocab};
     lm_train_config tc = {.optimizer = strcmp(optname, "sgd") ? LM_OPT_ADAMW : LM_OPT_SGD,

@@ -5,6 +5,7 @@
 
 #include <cblas.h>
 #undef I
+#include "model/model.h"
 #include <stdlib.h>
 #include <sys/resource.h>
 #include <time.h>
@@ -37,6 +38,18 @@ static inline double bench_sgemm_gflops(int m, int n, int k) {
     free(b);
     free(c);
     return 2.0 * m * n * k / best / 1e9;
+}
+
+/* A roberta-base-shaped masked LM with random weights (normal 0.02; the
+ * decoder a block of its own, as the paper's code has it). */
+static inline void bench_roberta_base(lm_model *m, int layers, uint64_t seed) {
+    lm_config cfg = {.arch = LM_ARCH_ROBERTA, .vocab_size = 50265, .hidden = 768,
+                     .n_layers = layers, .n_heads = 12, .intermediate = 3072,
+                     .max_positions = 514, .type_vocab_size = 1, .pad_token_id = 1,
+                     .ln_eps = 1e-5f, .act = LM_ACT_GELU, .tie_word_embeddings = 0};
+    lm_load_options lo = {.decoder = LM_DECODER_SEPARATE};
+    lm_model_init_empty(m, &cfg, &lo);
+    lm_model_init_random(m, seed, 0.02f);
 }
 
 #endif
