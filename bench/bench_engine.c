@@ -70,7 +70,7 @@ int main(int argc, char **argv) {
             ids[L - 1] = 2;
             head_pos[s] = L - 3;
             ids[head_pos[s]] = 50264;
-            lm_batch_add(&ws.b, &cfg, ids, NULL, L, &err);
+            lm_batch_add(&ws.b, &m.cfg, ids, NULL, L, &err);
             attn += 4.0 * layers * L * L * H;
         }
         int T = ws.b.n_tokens;
