@@ -15,7 +15,7 @@ PACKAGES=(
   libmicrohttpd-dev libcurl4-openssl-dev libsvm-dev liblinear-dev zlib1g-dev
   # tests: the integration tests drive the daemon with curl; the browser
   # tests use Debian's Chromium through playwright-core (npm)
-  curl sqlite3 chromium nodejs
+  curl jq sqlite3 chromium nodejs
   # benchmarks and fixture scripts (never needed by the product or the tests at run time)
   wrk python3-torch python3-numpy python3-sklearn python3-regex
 )

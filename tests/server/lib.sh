@@ -4,11 +4,12 @@
 # read back from --port-file), in one temporary folder, and every process a
 # test starts is recorded and killed by its pid at exit.
 #
-# Environment from meson: LMNTKD, WORKER (binaries to run), LMNTK (the CLI).
+# Environment from meson: LMNTKD, WORKER (binaries to run), LMNTK (the CLI),
+# HOSTILE_CLIENT (it_hostile.sh's request storm).  JSON is read with jq; no
+# interpreter is needed.
 
 set -u
-# The system interpreter: a version manager's shim costs a second a call.
-PYTHON=$(command -v /usr/bin/python3 || command -v python3)
+command -v jq >/dev/null || { echo "FAIL: jq is needed (deploy/install-deps.sh)" >&2; exit 1; }
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/lmntk-it.XXXXXX")
 PIDS=()
 FAILED=0
@@ -78,16 +79,18 @@ api() {
 }
 status() { cat "$TMP/status"; }
 
-# jq-like: json EXPR reads JSON on stdin, prints the Python expression of d.
-json() { "$PYTHON" -c 'import json,sys; d=json.load(sys.stdin); v=eval(sys.argv[1]); print(json.dumps(v) if isinstance(v,(dict,list)) else v)' "$1"; }
+# json FILTER: the jq FILTER of the JSON on stdin; strings print raw,
+# arrays and objects compact (["a","b"]), null as null.  A key that is not
+# there reads as null: where null is the expected answer, test has("key").
+json() { jq -rc "$1"; }
 
-submit() {  # submit SPEC_JSON -> prints the experiment id
+submit() {  # submit SPEC_JSON -> prints the experiment id (nothing when refused)
   api POST /v1/experiments -H "Authorization: Bearer $UTOK" -H 'Content-Type: application/json' \
-    --data-binary "$1" | json 'd["id"]'
+    --data-binary "$1" | json '.id | strings'
 }
 
 experiment() { local id=$1; shift; api GET "/v1/experiments/$id" "$@"; }
-state_of() { experiment "$1" | json 'd["state"]'; }
+state_of() { experiment "$1" | json '.state'; }
 is_state() { [ "$(state_of "$1")" = "$2" ]; }
 
 SPEC_4='{"task":"SST-2","data":"data/k-shot/SST-2","model":"tiny","seeds":[13,21,42,87]}'

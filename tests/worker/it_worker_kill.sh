@@ -10,7 +10,7 @@ SPEC='{"task":"SST-2","data":"d","model":"tiny","seeds":[42]}'
 ID=$(submit "$SPEC")
 start_worker A LMNTK_TEST_JOB_MS=20000
 A=$LAST_WORKER_PID
-job0() { experiment "$ID" | json "d['jobs'][0]['$1']"; }
+job0() { experiment "$ID" | json ".jobs[0].$1"; }
 running_on_a() { [ "$(job0 state)" = running ] && [ "$(job0 worker)" = A ]; }
 wait_until 10 running_on_a || fail "worker A took the job"
 sleep 0.5
@@ -26,9 +26,9 @@ grep -q 'lease expired' "$TMP/daemon.log" || fail "the daemon logged the expiry"
 # The same spec, undisturbed, for comparison.
 ID2=$(submit "$SPEC")
 wait_until 20 is_state "$ID2" succeeded || fail "reference run"
-R1=$(experiment "$ID" | json 'd["result"]')
-R2=$(experiment "$ID2" | json 'd["result"]')
+R1=$(experiment "$ID" | json '.result')
+R2=$(experiment "$ID2" | json '.result')
 [ "$R1" = "$R2" ] || fail "results differ: $R1 vs $R2"
-[ "$(experiment "$ID" | json 'd["jobs"][0]["result"]')" = \
-  "$(experiment "$ID2" | json 'd["jobs"][0]["result"]')" ] || fail "job results differ"
+[ "$(experiment "$ID" | json '.jobs[0].result')" = \
+  "$(experiment "$ID2" | json '.jobs[0].result')" ] || fail "job results differ"
 note "ok: $R1"
