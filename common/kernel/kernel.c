@@ -165,6 +165,12 @@ typedef struct side {
     float *f;             /* [n, R] outputs */
     int n;                /* examples */
     sparse_vec *sp;       /* [n_sparse][n * R] */
+    /* one grow-only arena for the rows of every sparse vector of the side:
+     * per-vector allocations of ~100 KB were mmap'ed and unmapped per chunk */
+    int32_t *sp_ids;
+    float *sp_vals;
+    size_t sp_cap;        /* rows */
+    size_t sp_vecs;       /* capacity of sp */
 } side;
 
 static int fill_side(side *sd, const lm_model *m, const lm_output_spec *os,
@@ -191,28 +197,33 @@ static int fill_side(side *sd, const lm_model *m, const lm_output_spec *os,
     return 0;
 }
 
-static void free_sparse(side *sd, int n_sparse, int n_vec) {
-    if (!sd->sp) return;
-    for (int i = 0; i < n_sparse * n_vec; i++) {
-        free(sd->sp[i].ids);
-        free(sd->sp[i].vals);
-    }
-    free(sd->sp);
-    sd->sp = NULL;
-}
-
 static void extract_sparse(side *sd, const plan *pl, int R) {
-    int nv = sd->n * R;
-    sd->sp = lm_xcalloc((size_t)pl->n_sparse * nv + 1, sizeof *sd->sp);
+    size_t nv = (size_t)sd->n * R, rows = 0;
     int H = sd->pass.m->cfg.hidden;
+    for (int s = 0; s < sd->n; s++) rows += (size_t)lm_grad_sparse_max_rows(&sd->pass, s) * R;
+    rows *= (size_t)pl->n_sparse;
+    if (rows > sd->sp_cap) {
+        sd->sp_cap = rows + rows / 4;
+        free(sd->sp_ids);
+        free(sd->sp_vals);
+        sd->sp_ids = lm_xmalloc(sd->sp_cap * sizeof(int32_t));
+        sd->sp_vals = lm_xalloc_aligned(sd->sp_cap * H * sizeof(float));
+    }
+    if (nv * pl->n_sparse + 1 > sd->sp_vecs) {
+        sd->sp_vecs = nv * pl->n_sparse + 1;
+        free(sd->sp);
+        sd->sp = lm_xmalloc(sd->sp_vecs * sizeof *sd->sp);
+    }
+    size_t at = 0;
     for (int k = 0; k < pl->n_sparse; k++)
         for (int s = 0; s < sd->n; s++) {
             int maxr = lm_grad_sparse_max_rows(&sd->pass, s);
             for (int r = 0; r < R; r++) {
-                sparse_vec *v = &sd->sp[(size_t)k * nv + s * R + r];
-                v->ids = lm_xmalloc((size_t)maxr * sizeof(int32_t));
-                v->vals = lm_xmalloc((size_t)maxr * H * sizeof(float));
+                sparse_vec *v = &sd->sp[(size_t)k * nv + (size_t)s * R + r];
+                v->ids = sd->sp_ids + at;
+                v->vals = sd->sp_vals + at * H;
                 v->n = lm_grad_sparse_rows(&sd->pass, pl->sparse[k], s, r, v->ids, v->vals);
+                at += (size_t)maxr;
             }
         }
 }
@@ -220,6 +231,9 @@ static void extract_sparse(side *sd, const plan *pl, int R) {
 static void free_side(side *sd) {
     lm_outputs_ws_free(&sd->ws);
     free(sd->f);
+    free(sd->sp);
+    free(sd->sp_ids);
+    free(sd->sp_vals);
     memset(sd, 0, sizeof *sd);
 }
 
@@ -528,7 +542,6 @@ static int sketch_examples(const lm_model *m, const lm_output_spec *os, const pl
                 }
             }
         }
-        free_sparse(&sd, pl->n_sparse, ne * R);
         e0 = e1;
     }
     free_side(&sd);
@@ -737,7 +750,6 @@ int lm_kernel_compute(const lm_model *m, const lm_output_spec *os, const lm_kern
             int t1 = train_kept ? train->n : chunk_end(tex, t0, train->n, side_tokens);
             int nt = t1 - t0, Mt = nt * R;
             if (tr_loaded_from != t0 || !train_kept) {
-                free_sparse(&tr, pl.n_sparse, tr.n * R);
                 if (fill_side(&tr, m, os, tex + t0, nt, err)) { rc = -1; break; }
                 extract_sparse(&tr, &pl, R);
                 memcpy(out->f0_train + (size_t)t0 * R, tr.f, (size_t)Mt * sizeof(float));
@@ -811,7 +823,6 @@ int lm_kernel_compute(const lm_model *m, const lm_output_spec *os, const lm_kern
                 }
             }
         }
-        free_sparse(&xs, pl.n_sparse, nx * R);
         n_x_done += (size_t)nx;
         x0 = x1;
     }
@@ -825,7 +836,6 @@ int lm_kernel_compute(const lm_model *m, const lm_output_spec *os, const lm_kern
      * output propagates input gradients only (2 more), weight gradients
      * being what the products above take instead */
     out->flops += toks * dense * 2.0 * (1 + R);
-    free_sparse(&tr, pl.n_sparse, tr.n * R);
     free_side(&tr);
     free_side(&xs);
     free(Gt); free(Gx); free(St); free(Sx); free(tmp); free(acc); free(accf);
