@@ -89,7 +89,9 @@ int lm_st_open(const char *path, lm_st_file *f, lm_error *err) {
         close(fd);
         return lm_fail(err, "%s: %zu bytes is too short for a safetensors header", path, len);
     }
-    void *map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
+    /* MAP_POPULATE: the pages are read in one go rather than faulted one
+     * by one while the tensors are copied out */
+    void *map = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
     close(fd);
     if (map == MAP_FAILED) return lm_fail(err, "%s: cannot mmap: %s", path, strerror(errno));
     f->path = lm_xstrdup(path);
