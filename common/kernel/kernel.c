@@ -680,7 +680,15 @@ int lm_kernel_compute(const lm_model *m, const lm_output_spec *os, const lm_kern
     if (max_w > ((size_t)1 << 24)) max_w = (size_t)1 << 24;
     if (max_w < (size_t)(4 * H)) max_w = (size_t)4 * H;
     plan pl;
-    int gram = opt->formula == LM_KF_SGD;
+    /* sgd: token Gram matrices cost ~(R^2 out + in) Lt Lx per example pair
+     * and weight, forming gradients ~R^2 in out plus the memory-bound
+     * formation (about 3 R L in out per example, shared by N_train pairs):
+     * Grams win for short sequences (single-sentence prompts), gradients
+     * for long ones (pairs of sentences) */
+    double lt = (double)train_tokens / train->n, lx = (double)tokens_of(xex, n_all) / (n_all ? n_all : 1);
+    int gram = opt->formula == LM_KF_SGD &&
+               (opt->sgd_method == 1 ||
+                (opt->sgd_method == 0 && lt * lx * (R * R + 1.0) < (R * R + 3.0 * R * lx / train->n) * H));
     make_plan(m, os, opt->params, max_w, gram, opt->lora, &pl);
     gram_ws gw = {0};
 

@@ -60,6 +60,9 @@ typedef struct lm_kernel_options {
     int projection_dim;
     uint64_t projection_seed;
     const lm_kernel_lora *lora;   /* required with LM_PS_LORA */
+    /* sgd only: how linear weights are taken (DESIGN.md): 0 = by the cost
+     * model, 1 = token Gram matrices, 2 = formed gradients */
+    int sgd_method;
 } lm_kernel_options;
 
 /* The examples of one set, with the row the head reads in each. */

@@ -115,10 +115,11 @@ static double ref_entry(const fixture *fx, lm_param_set ps, lm_kernel_formula f,
     return s;
 }
 
-static void check_formula(fixture *fx, lm_param_set ps, lm_kernel_formula f, size_t budget) {
+static void check_formula_by(fixture *fx, lm_param_set ps, lm_kernel_formula f, size_t budget,
+                             int sgd_method) {
     lm_error err;
     lm_output_spec os = out_spec(fx);
-    lm_kernel_options opt = {.formula = f, .params = ps, .mem_budget = budget};
+    lm_kernel_options opt = {.formula = f, .params = ps, .mem_budget = budget, .sgd_method = sgd_method};
     lm_example_set train = {fx->n, fx->ex};
     lm_example_set sets[2] = {{fx->n, fx->ex}, {1, fx->ex + 1}};
     lm_kernel_result res;
@@ -175,9 +176,15 @@ static void check_formula(fixture *fx, lm_param_set ps, lm_kernel_formula f, siz
         }
     /* f0 = the label-word logits */
     CHECK(res.f0_train && fabsf(res.f0_train[0] - res.f0[0][0]) < 1e-6f);
-    fprintf(stderr, "formula %d params %d budget %zu: worst rel err %.3g, %.3g MFLOP\n", f, ps,
-            budget, worst, res.flops / 1e6);
+    fprintf(stderr, "formula %d params %d budget %zu sgd method %d: worst rel err %.3g, %.3g MFLOP\n",
+            f, ps, budget, sgd_method, worst, res.flops / 1e6);
     lm_kernel_result_free(&res);
+}
+
+/* sgd both ways (token Grams and formed gradients); the others once */
+static void check_formula(fixture *fx, lm_param_set ps, lm_kernel_formula f, size_t budget) {
+    check_formula_by(fx, ps, f, budget, f == LM_KF_SGD ? 1 : 0);
+    if (f == LM_KF_SGD) check_formula_by(fx, ps, f, budget, 2);
 }
 
 static void check_diagonals(fixture *fx) {
