@@ -64,7 +64,7 @@ export LMNTK_SERVER="$URL" LMNTK_TOKEN="$UTOK"
 ID=$("$LMNTK" submit "$DIR/spec.json")
 echo "demo: submitted experiment $ID to $URL"
 "$LMNTK" wait "$ID"
-"$LMNTK" results "$ID" --out "$DIR/results"
+"$LMNTK" results "$ID" --out "$DIR/results" --table
 echo
 echo "dashboard:  $URL/#/experiments/$ID"
 echo "result:     $DIR/results/result.json   (curl $URL/v1/experiments/$ID)"

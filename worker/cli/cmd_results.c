@@ -5,10 +5,13 @@
 #include <string.h>
 #include "client.h"
 #include "commands.h"
+#include "summary.h"
 #include "util/file.h"
 
 static int usage(FILE *to) {
-    fprintf(to, "usage: lmntk results ID [--out DIR] [--server URL] [--token T]\n");
+    fprintf(to, "usage: lmntk results ID [--out DIR] [--table] [--server URL] [--token T]\n"
+                "  Prints result.json, or with --table the result table (method, dev and test\n"
+                "  mean (std) over seeds); --out DIR also downloads every artifact.\n");
     return to == stdout ? 0 : 2;
 }
 
@@ -49,11 +52,13 @@ int cmd_results(int argc, char **argv) {
     cli_client c;
     cli_client_defaults(&c);
     const char *id = NULL, *out = NULL, *v;
+    int table = 0;
     cli_args a = {argc, argv, 1};
     while (cli_next(&a)) {
         if (cli_flag(&a, "--help")) return usage(stdout);
         if (cli_client_flag(&c, &a)) continue;
         if ((v = cli_value(&a, "--out"))) out = v;
+        else if (cli_flag(&a, "--table")) table = 1;
         else if (!id && (v = cli_positional(&a))) id = v;
         else return cli_unknown("results", &a);
     }
@@ -69,9 +74,13 @@ int cmd_results(int argc, char **argv) {
         fprintf(stderr, "lmntk results: experiment %s is %s: no results yet\n", id,
                 cJSON_IsString(state) ? state->valuestring : "?");
     } else {
-        char *text = cJSON_Print(result);
-        printf("%s\n", text);
-        free(text);
+        if (table) {
+            cli_print_summary(result, out);
+        } else {
+            char *text = cJSON_Print(result);
+            printf("%s\n", text);
+            free(text);
+        }
         rc = 0;
         lm_error err;
         if (out && (lm_mkdirs(out, &err) || download_all(&c, id, e, out))) rc = 1;

@@ -8,6 +8,7 @@
 #include "cli_args.h"
 #include "commands.h"
 #include "progress.h"
+#include "summary.h"
 #include "run/run.h"
 #include "util/file.h"
 
@@ -54,37 +55,7 @@ int cmd_run(int argc, char **argv) {
     cli_progress_done(&pr);
     free(spec);
     if (rc) return cli_fail("run", err.msg);
-    /* the table: method, dev and test mean ± std */
-    const cJSON *summary = cJSON_GetObjectItem(result, "summary");
-    const cJSON *metric = cJSON_GetObjectItem(result, "metric");
-    printf("%-28s %16s %16s\n", "method", "dev", "test");
-    const cJSON *row;
-    cJSON_ArrayForEach(row, summary) {
-        const cJSON *rows = cJSON_GetObjectItem(row, "summary");
-        const cJSON *one;
-        if (!rows) rows = NULL;
-        cJSON *single = NULL;
-        if (!rows) {
-            single = cJSON_CreateArray();
-            cJSON_AddItemReferenceToArray(single, (cJSON *)row);
-            rows = single;
-        } else {
-            printf("model %s\n", cJSON_GetObjectItem(row, "model")->valuestring);
-        }
-        cJSON_ArrayForEach(one, rows) {
-            const cJSON *d = cJSON_GetObjectItem(one, "dev"), *t = cJSON_GetObjectItem(one, "test");
-            printf("%-28s %7.1f (%5.1f) %9.1f (%5.1f)\n", cJSON_GetObjectItem(one, "method")->valuestring,
-                   100 * cJSON_GetObjectItem(d, "mean")->valuedouble, 100 * cJSON_GetObjectItem(d, "std")->valuedouble,
-                   100 * cJSON_GetObjectItem(t, "mean")->valuedouble, 100 * cJSON_GetObjectItem(t, "std")->valuedouble);
-            const cJSON *z = cJSON_GetObjectItem(one, "zero_shot_test");
-            if (z)
-                printf("%-28s %16s %9.1f (%5.1f)\n", "  zero-shot f0", "",
-                       100 * cJSON_GetObjectItem(z, "mean")->valuedouble, 100 * cJSON_GetObjectItem(z, "std")->valuedouble);
-        }
-        cJSON_Delete(single);
-    }
-    printf("metric: %s x 100, mean (population std) over seeds; result: %s/result.json\n",
-           cJSON_IsString(metric) ? metric->valuestring : "acc", out);
+    cli_print_summary(result, out);
     cJSON_Delete(result);
     return 0;
 }
