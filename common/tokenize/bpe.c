@@ -144,14 +144,8 @@ int lm_bpe_load_json(lm_tokenizer *t, const cJSON *root, const char *path, lm_er
         return lm_fail(err, "%s: normalizer: byte-level BPE with a normalizer is not supported",
                        path);
 
+    if (lm_vocab_add_json(&t->vocab, vocab, path, err)) return -1;
     const cJSON *it;
-    cJSON_ArrayForEach(it, vocab) {
-        double d = cJSON_IsNumber(it) ? it->valuedouble : -1;
-        if (d < 0 || d > LM_VOCAB_MAX_ID || d != (double)(int32_t)d)
-            return lm_fail(err, "%s: model.vocab[\"%.40s\"]: expected an integer id in "
-                           "[0, %d]", path, it->string, LM_VOCAB_MAX_ID);
-        lm_vocab_add(&t->vocab, it->string, strlen(it->string), (int32_t)d);
-    }
     const cJSON *added = cJSON_GetObjectItemCaseSensitive(root, "added_tokens");
     cJSON_ArrayForEach(it, added) {
         const char *content = json_str(it, "content");

@@ -25,6 +25,10 @@ void lm_vocab_init(lm_vocab *v);
 void lm_vocab_free(lm_vocab *v);
 /* Adds token -> id (a later id for the same string wins, as a Python dict). */
 void lm_vocab_add(lm_vocab *v, const char *s, size_t len, int32_t id);
+/* Adds every entry of tokenizer.json's model.vocab object (token -> id);
+ * an id that is not an integer in [0, LM_VOCAB_MAX_ID] is an error naming
+ * the token. */
+int lm_vocab_add_json(lm_vocab *v, const cJSON *vocab, const char *path, lm_error *err);
 /* After the vocabulary is read: fixes size; extra symbols start there. */
 void lm_vocab_seal(lm_vocab *v);
 /* The symbol of s, adding an extra (non-vocabulary) one if absent. */

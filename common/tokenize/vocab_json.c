@@ -144,3 +144,15 @@ done:
     if (count == 0) return fail_at(&p, "empty vocabulary");
     return 0;
 }
+
+int lm_vocab_add_json(lm_vocab *v, const cJSON *vocab, const char *path, lm_error *err) {
+    const cJSON *it;
+    cJSON_ArrayForEach(it, vocab) {
+        double d = cJSON_IsNumber(it) ? it->valuedouble : -1;
+        if (d < 0 || d > LM_VOCAB_MAX_ID || d != (double)(int32_t)d)
+            return lm_fail(err, "%s: model.vocab[\"%.40s\"]: expected an integer id in "
+                           "[0, %d]", path, it->string, LM_VOCAB_MAX_ID);
+        lm_vocab_add(v, it->string, strlen(it->string), (int32_t)d);
+    }
+    return 0;
+}

@@ -98,14 +98,8 @@ int lm_wordpiece_load_json(lm_tokenizer *t, const cJSON *root, const char *path,
     const cJSON *model = cJSON_GetObjectItemCaseSensitive(root, "model");
     const cJSON *vocab = cJSON_GetObjectItemCaseSensitive(model, "vocab");
     if (!cJSON_IsObject(vocab)) return lm_fail(err, "%s: model.vocab: expected an object", path);
+    if (lm_vocab_add_json(&t->vocab, vocab, path, err)) return -1;
     const cJSON *it;
-    cJSON_ArrayForEach(it, vocab) {
-        double d = cJSON_IsNumber(it) ? it->valuedouble : -1;
-        if (d < 0 || d > LM_VOCAB_MAX_ID || d != (double)(int32_t)d)
-            return lm_fail(err, "%s: model.vocab[\"%.40s\"]: expected an integer id in "
-                           "[0, %d]", path, it->string, LM_VOCAB_MAX_ID);
-        lm_vocab_add(&t->vocab, it->string, strlen(it->string), (int32_t)d);
-    }
     const cJSON *added = cJSON_GetObjectItemCaseSensitive(root, "added_tokens");
     cJSON_ArrayForEach(it, added) {
         const cJSON *c = cJSON_GetObjectItemCaseSensitive(it, "content");
