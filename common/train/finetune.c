@@ -102,6 +102,26 @@ static void push_eval(lm_finetune_result *r, int step, double dev, double test, 
     r->n_evals++;
 }
 
+/* One evaluation on dev (and test for the curve); the parameters are kept
+ * when dev is strictly better than before (the first best wins). */
+static int evaluate_and_keep(lm_trainer *t, eval_set *ed, eval_set *et, const char *metric,
+                             int test_curve, int step, lm_finetune_result *out, int *eval_cap,
+                             int *have_best, float *best_lora, lm_error *err) {
+    double dv, tv = NAN;
+    if (evaluate(t, ed, metric, &dv, err) ||
+        (test_curve && et->s && evaluate(t, et, metric, &tv, err)))
+        return -1;
+    push_eval(out, step, dv, tv, eval_cap);
+    if (!*have_best || dv > out->best_dev) {
+        *have_best = 1;
+        out->best_dev = dv;
+        out->best_step = step;
+        memcpy(out->best_params, t->m.params, t->m.n_params * sizeof(float));
+        if (best_lora) memcpy(best_lora, t->lora.params, t->lora.n_params * sizeof(float));
+    }
+    return 0;
+}
+
 int lm_finetune(const lm_model *m0, const lm_output_spec *os, const lm_spec_finetune *ft,
                 double lr, int batch_size, uint32_t seed, const lm_encoded_split *train,
                 const lm_encoded_split *dev, const lm_encoded_split *test, const char *metric,
@@ -180,39 +200,19 @@ int lm_finetune(const lm_model *m0, const lm_output_spec *os, const lm_spec_fine
             int last = step == steps;
             if (last && b0 + batch_size < N) full_epoch = 0;
             int due = opt->eval_per_epoch ? 0 : (step % ft->eval_every == 0 || last);
-            if (due && ed.s) {
-                double dv, tv = NAN;
-                if (evaluate(&t, &ed, metric, &dv, err) ||
-                    (opt->test_curve && et.s && evaluate(&t, &et, metric, &tv, err))) {
-                    rc = -1;
-                    break;
-                }
-                push_eval(out, step, dv, tv, &eval_cap);
-                if (!have_best || dv > out->best_dev) {
-                    have_best = 1;
-                    out->best_dev = dv;
-                    out->best_step = step;
-                    memcpy(out->best_params, t.m.params, m0->n_params * sizeof(float));
-                    if (best_lora) memcpy(best_lora, t.lora.params, t.lora.n_params * sizeof(float));
-                }
-            }
-            if (last) break;
-        }
-        if (rc == 0 && opt->eval_per_epoch && full_epoch && ed.s) {
-            double dv, tv = NAN;
-            if (evaluate(&t, &ed, metric, &dv, err) ||
-                (opt->test_curve && et.s && evaluate(&t, &et, metric, &tv, err))) {
+            if (due && ed.s &&
+                evaluate_and_keep(&t, &ed, &et, metric, opt->test_curve, step, out, &eval_cap,
+                                  &have_best, best_lora, err)) {
                 rc = -1;
                 break;
             }
-            push_eval(out, step, dv, tv, &eval_cap);
-            if (!have_best || dv > out->best_dev) {
-                have_best = 1;
-                out->best_dev = dv;
-                out->best_step = step;
-                memcpy(out->best_params, t.m.params, m0->n_params * sizeof(float));
-                if (best_lora) memcpy(best_lora, t.lora.params, t.lora.n_params * sizeof(float));
-            }
+            if (last) break;
+        }
+        if (rc == 0 && opt->eval_per_epoch && full_epoch && ed.s &&
+            evaluate_and_keep(&t, &ed, &et, metric, opt->test_curve, step, out, &eval_cap,
+                              &have_best, best_lora, err)) {
+            rc = -1;
+            break;
         }
     }
     out->n_steps = step;
