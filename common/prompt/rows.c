@@ -81,3 +81,8 @@ void lm_rows_free(lm_rows *r) {
     free(r->buf);
     memset(r, 0, sizeof *r);
 }
+
+size_t lm_rows_bom_len(const char *s, size_t len) {
+    const unsigned char *u = (const unsigned char *)s;
+    return len >= 3 && u[0] == 0xEF && u[1] == 0xBB && u[2] == 0xBF ? 3 : 0;
+}

@@ -57,4 +57,8 @@ void lm_rows_end_row(lm_rows_builder *b);
 void lm_rows_finish(lm_rows_builder *b, lm_rows *out);
 void lm_rows_builder_free(lm_rows_builder *b);
 
+/* 3 if s starts with the UTF-8 byte-order mark (Python's utf-8-sig and
+ * pandas skip it), else 0. */
+size_t lm_rows_bom_len(const char *s, size_t len);
+
 #endif

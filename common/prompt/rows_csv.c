@@ -37,10 +37,7 @@ int lm_rows_read_csv(const char *path, lm_rows *out, lm_error *err) {
     if (!s) return -1;
     lm_rows_builder b;
     lm_rows_builder_init(&b, path);
-    size_t i = 0;
-    if (len >= 3 && (unsigned char)s[0] == 0xEF && (unsigned char)s[1] == 0xBB &&
-        (unsigned char)s[2] == 0xBF)
-        i = 3;
+    size_t i = lm_rows_bom_len(s, len);
     int line = 1, width = -1;
     while (i < len) {
         if (blank_line(s, len, i)) {
