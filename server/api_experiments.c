@@ -15,6 +15,7 @@
 #include "queue.h"
 #include "spec/json_strict.h"
 #include "spec/spec.h"
+#include "util/file.h"
 
 int lmd_uuid_ok(const char *s) {
     if (strlen(s) != 36) return 0;
@@ -52,8 +53,33 @@ int lmd_query_only(lmd_request *req, const char *const *allowed, lmd_reply *rep)
 
 /* Model names of a spec ("model", each of "checkpoints") must be folders
  * of the models directory. */
+static int check_pretrain(const char *dir, const cJSON *p, lmd_reply *rep) {
+    const char *tok = cJSON_GetObjectItemCaseSensitive(p, "tokenizer")->valuestring;
+    const char *out = cJSON_GetObjectItemCaseSensitive(p, "out")->valuestring;
+    char *tdir = dir && lm_model_name_ok(tok) ? lm_path_join(dir, tok) : NULL;
+    char *vocab = tdir ? lm_path_join(tdir, "vocab.json") : NULL;
+    int tok_ok = vocab && lm_file_exists(vocab);
+    free(vocab);
+    free(tdir);
+    if (!tok_ok) {
+        lmd_reply_error(rep, 400, "invalid_spec", "pretrain.tokenizer",
+                        "'%.200s' is not a registered model or tokenizer folder with a vocab.json "
+                        "(GET /v1/models lists the models)", tok);
+        return -1;
+    }
+    /* a run folder may be continued; a model folder is never overwritten */
+    if (lmd_model_registered(dir, out)) {
+        lmd_reply_error(rep, 409, "conflict", "pretrain.out",
+                        "'%.200s' is a registered model; name the run something else", out);
+        return -1;
+    }
+    return 0;
+}
+
 static int check_models(lmd_request *req, const cJSON *spec, lmd_reply *rep) {
     const char *dir = req->srv->cfg.models_dir;
+    const cJSON *pre = cJSON_GetObjectItemCaseSensitive(spec, "pretrain");
+    if (pre) return check_pretrain(dir, pre, rep);
     const cJSON *model = cJSON_GetObjectItemCaseSensitive(spec, "model");
     if (model && !lmd_model_registered(dir, model->valuestring)) {
         lmd_reply_error(rep, 400, "invalid_spec", "model",
@@ -77,6 +103,8 @@ static int check_models(lmd_request *req, const cJSON *spec, lmd_reply *rep) {
 
 /* What the filters of GET /v1/experiments see as the experiment's model. */
 static const char *model_label(const cJSON *spec) {
+    const cJSON *pre = cJSON_GetObjectItemCaseSensitive(spec, "pretrain");
+    if (pre) return cJSON_GetObjectItemCaseSensitive(pre, "out")->valuestring;
     const cJSON *model = cJSON_GetObjectItemCaseSensitive(spec, "model");
     if (cJSON_IsString(model)) return model->valuestring;
     const cJSON *cps = cJSON_GetObjectItemCaseSensitive(spec, "checkpoints");

@@ -11,17 +11,7 @@
 #include "dirlist.h"
 #include "util/file.h"
 
-int lmd_artifact_file_ok(const char *s) {
-    size_t n = strlen(s);
-    if (n == 0 || n > LMD_ARTIFACT_NAME_MAX || s[0] == '.') return 0;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                 c == '.' || c == '_' || c == '-';
-        if (!ok) return 0;
-    }
-    return 1;
-}
+int lmd_artifact_file_ok(const char *s) { return lm_plain_name_ok(s); }
 
 int lmd_artifact_parse(const char *name, int *job_idx, const char **file) {
     const char *slash = strchr(name, '/');

@@ -10,8 +10,8 @@
 #include "util/file.h"
 
 int lmd_model_registered(const char *models_dir, const char *name) {
-    /* The same alphabet as artifact names: no '/', no '..', no dot files. */
-    if (!models_dir || !lmd_artifact_file_ok(name)) return 0;
+    /* A name or run/checkpoint: plain names, no '..', no dot files. */
+    if (!models_dir || !lm_model_name_ok(name)) return 0;
     char *dir = lm_path_join(models_dir, name);
     char *config = lm_path_join(dir, "config.json");
     int ok = lm_file_exists(config);
@@ -54,11 +54,53 @@ static int is_model(const char *models_dir, const char *name) {
     return lmd_model_registered(models_dir, name);
 }
 
+static int is_folder(const char *dir, const char *name) {
+    if (!lm_plain_name_ok(name)) return 0;
+    char *p = lm_path_join(dir, name);
+    int ok = lm_dir_exists(p);
+    free(p);
+    return ok;
+}
+
+/* The step of a "checkpoint-N" name, for ordering; -1 for other names. */
+static long checkpoint_step(const char *name) {
+    if (strncmp(name, "checkpoint-", 11) || !name[11]) return -1;
+    char *end;
+    long v = strtol(name + 11, &end, 10);
+    return *end ? -1 : v;
+}
+
+static int by_step(const void *a, const void *b) {
+    long x = checkpoint_step(*(char *const *)a), y = checkpoint_step(*(char *const *)b);
+    if (x != y) return x < y ? -1 : 1;
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Every model: the folders of models_dir that hold one, then the models one
+ * level down ("run/checkpoint-N", a pre-training run's), in step order. */
 cJSON *lmd_model_list(const char *models_dir) {
     cJSON *out = cJSON_CreateArray();
     size_t n;
     char **names = lmd_dir_names(models_dir, is_model, &n);
     for (size_t i = 0; i < n; i++) cJSON_AddItemToArray(out, describe(models_dir, names[i]));
+    lmd_dir_names_free(names, n);
+    names = lmd_dir_names(models_dir, is_folder, &n);
+    for (size_t i = 0; i < n; i++) {
+        char *run = lm_path_join(models_dir, names[i]);
+        size_t nc;
+        char **cps = lmd_dir_names(run, is_model, &nc);
+        if (nc > 1) qsort(cps, nc, sizeof *cps, by_step);
+        for (size_t k = 0; k < nc; k++) {
+            char *name = lm_path_join(names[i], cps[k]);
+            cJSON *m = describe(models_dir, name);
+            long step = checkpoint_step(cps[k]);
+            if (step >= 0) cJSON_AddNumberToObject(m, "pretrain_step", (double)step);
+            cJSON_AddItemToArray(out, m);
+            free(name);
+        }
+        lmd_dir_names_free(cps, nc);
+        free(run);
+    }
     lmd_dir_names_free(names, n);
     return out;
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
 #include "util/file.h"
 
 static int copy_file(const char *from_dir, const char *to_dir, const char *name, lm_error *err) {
@@ -31,6 +32,63 @@ int lm_checkpoint_save_model(const lm_model *m, const char *tok_dir, int max_len
     int rc = lm_write_file_atomic(p, js, (size_t)n, err);
     free(p);
     return rc;
+}
+
+int lm_checkpoint_save_trainer_state(const char *dir, const lm_trainer_state *t, lm_error *err) {
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "global_step", t->step);
+    cJSON_AddNumberToObject(o, "max_steps", t->max_steps);
+    cJSON_AddNumberToObject(o, "num_input_tokens_seen", t->tokens);
+    cJSON_AddNumberToObject(o, "train_batch_size", t->batch);
+    cJSON_AddNumberToObject(o, "block_size", t->block);
+    cJSON *h = cJSON_AddArrayToObject(o, "log_history");
+    for (int i = 0; i < t->n_log; i++) {
+        const double *r = t->log + 4 * (size_t)i;
+        cJSON *e = cJSON_CreateObject();
+        cJSON_AddNumberToObject(e, "step", r[0]);
+        cJSON_AddNumberToObject(e, "loss", r[1]);
+        cJSON_AddNumberToObject(e, "learning_rate", r[2]);
+        cJSON_AddNumberToObject(e, "num_input_tokens_seen", r[3]);
+        cJSON_AddItemToArray(h, e);
+    }
+    char *text = cJSON_Print(o);
+    cJSON_Delete(o);
+    char *p = lm_path_join(dir, "trainer_state.json");
+    int rc = lm_write_file_atomic(p, text, strlen(text), err);
+    free(p);
+    free(text);
+    return rc;
+}
+
+int lm_checkpoint_step(const char *dir, double *tokens) {
+    if (tokens) *tokens = -1;
+    char *p = lm_path_join(dir, "trainer_state.json");
+    size_t len;
+    lm_error ignore;
+    char *text = lm_file_exists(p) ? lm_read_file(p, &len, &ignore) : NULL;
+    free(p);
+    cJSON *o = text ? cJSON_ParseWithLength(text, len) : NULL;
+    free(text);
+    const cJSON *g = cJSON_GetObjectItemCaseSensitive(o, "global_step");
+    const cJSON *n = cJSON_GetObjectItemCaseSensitive(o, "num_input_tokens_seen");
+    int step = cJSON_IsNumber(g) && g->valuedouble >= 0 ? (int)g->valuedouble : -1;
+    if (tokens && cJSON_IsNumber(n)) *tokens = n->valuedouble;
+    cJSON_Delete(o);
+    if (step >= 0) return step;
+    /* the folder's name: .../checkpoint-N[/] */
+    size_t e = strlen(dir);
+    while (e > 1 && dir[e - 1] == '/') e--;
+    size_t b = e;
+    while (b > 0 && dir[b - 1] != '/') b--;
+    static const char pre[] = "checkpoint-";
+    size_t np = sizeof pre - 1;
+    if (e - b <= np || strncmp(dir + b, pre, np)) return -1;
+    long v = 0;
+    for (size_t i = b + np; i < e; i++) {
+        if (dir[i] < '0' || dir[i] > '9' || v > 100000000) return -1;
+        v = 10 * v + (dir[i] - '0');
+    }
+    return (int)v;
 }
 
 /* ---- the state file: a magic line, then fixed-width native fields ------- */

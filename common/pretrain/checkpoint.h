@@ -27,6 +27,22 @@ typedef struct lm_pretrain_state {
 int lm_checkpoint_save_model(const lm_model *m, const char *tok_dir, int max_len, const char *dir,
                              lm_error *err);
 
+/* DIR/trainer_state.json, in the fields of HuggingFace Trainer's file of the
+ * same name: global_step, max_steps, num_input_tokens_seen,
+ * train_batch_size, and the loss-curve points so far (log_history). */
+typedef struct lm_trainer_state {
+    int step, max_steps, batch, block;
+    double tokens;
+    const double *log;      /* [n_log][4]: step, loss, lr, tokens */
+    int n_log;
+} lm_trainer_state;
+int lm_checkpoint_save_trainer_state(const char *dir, const lm_trainer_state *t, lm_error *err);
+
+/* The pre-training step a model folder was saved at: DIR/trainer_state.json's
+ * global_step, else N of a folder named checkpoint-N; -1 if neither.
+ * *tokens (may be NULL): num_input_tokens_seen, or -1. */
+int lm_checkpoint_step(const char *dir, double *tokens);
+
 /* DIR.state (atomic write; a torn file is never seen). */
 int lm_checkpoint_save_state(const char *dir, const lm_pretrain_state *s, lm_error *err);
 /* Reads DIR.state; arrays allocated (lm_pretrain_state_free). */

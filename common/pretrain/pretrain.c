@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <cjson/cJSON.h>
 #include "model/model.h"
 #include "pretrain/checkpoint.h"
 #include "pretrain/mask.h"
@@ -56,7 +57,43 @@ typedef struct run {
     lm_rng rng;
     double tokens;
     int32_t *ids, *labels;
+    double *log;            /* loss-curve points [n_log][4]: step, loss, lr, tokens */
+    int n_log, cap_log;
 } run;
+
+static void log_point(run *r, double step, double loss, double lr, double tokens) {
+    if (r->n_log == r->cap_log) {
+        r->cap_log = r->cap_log ? 2 * r->cap_log : 256;
+        r->log = lm_xrealloc(r->log, (size_t)r->cap_log * 4 * sizeof(double));
+    }
+    double *p = r->log + 4 * (size_t)r->n_log++;
+    p[0] = step;
+    p[1] = loss;
+    p[2] = lr;
+    p[3] = tokens;
+}
+
+/* The loss curve up to a resumed checkpoint, from its trainer_state.json
+ * (a checkpoint without one starts an empty curve). */
+static void load_log(run *r, const char *dir, int upto) {
+    char *p = lm_path_join(dir, "trainer_state.json");
+    size_t len;
+    lm_error ignore;
+    char *text = lm_file_exists(p) ? lm_read_file(p, &len, &ignore) : NULL;
+    free(p);
+    cJSON *o = text ? cJSON_ParseWithLength(text, len) : NULL;
+    free(text);
+    const cJSON *h = cJSON_GetObjectItemCaseSensitive(o, "log_history");
+    for (const cJSON *e = h ? h->child : NULL; e; e = e->next) {
+        const cJSON *st = cJSON_GetObjectItem(e, "step"), *lo = cJSON_GetObjectItem(e, "loss");
+        const cJSON *lr = cJSON_GetObjectItem(e, "learning_rate");
+        const cJSON *tk = cJSON_GetObjectItem(e, "num_input_tokens_seen");
+        if (cJSON_IsNumber(st) && cJSON_IsNumber(lo) && st->valuedouble <= upto)
+            log_point(r, st->valuedouble, lo->valuedouble, cJSON_IsNumber(lr) ? lr->valuedouble : 0,
+                      cJSON_IsNumber(tk) ? tk->valuedouble : 0);
+    }
+    cJSON_Delete(o);
+}
 
 static int check_vocab(const lm_tokenizer *tok, const char *dir, lm_error *err) {
     lm_special_ids sp = lm_tokenizer_special(tok);
@@ -87,6 +124,11 @@ static int save(run *r, int step, char **written, lm_error *err) {
             .carry = r->pk.buf + r->pk.pos, .n_carry = r->pk.n - r->pk.pos,
             .n_moments = r->opt.n, .m = r->opt.m, .v = r->opt.v, .tokens = r->tokens};
         rc = lm_checkpoint_save_state(dir, &s, err);
+    }
+    if (!rc) {
+        lm_trainer_state t = {.step = step, .max_steps = c->steps, .batch = c->batch, .block = c->block,
+                              .tokens = r->tokens, .log = r->log, .n_log = r->n_log};
+        rc = lm_checkpoint_save_trainer_state(dir, &t, err);
     }
     if (rc) {
         lm_fail_prefix(err, "checkpoint %s", dir);
@@ -163,6 +205,7 @@ static int setup(run *r, int *start, lm_error *err) {
             r->rng = st.rng;
             r->tokens = st.tokens;
             *start = (int)st.step;
+            load_log(r, c->resume, *start);
         }
         lm_pretrain_state_free(&st);
         if (bad) return -1;
@@ -183,6 +226,7 @@ static void teardown(run *r) {
     if (r->tok) lm_tokenizer_free(r->tok);
     free(r->ids);
     free(r->labels);
+    free(r->log);
 }
 
 /* One optimizer step: the next batch, masked, its loss and an AdamW update. */
@@ -236,9 +280,8 @@ int lm_pretrain_run(const lm_pretrain_config *cfg, const lm_pretrain_hooks *hook
         sum += loss;
         n_sum++;
         written = NULL;
-        int last = step == cfg->steps;
-        if (is_save_step(cfg, step) && save(&r, step, &written, err)) { rc = -1; break; }
-        if (step % cfg->log_every == 0 || last || written) {
+        int last = step == cfg->steps, save_now = is_save_step(cfg, step);
+        if (step % cfg->log_every == 0 || last || save_now) {
             double el = now_s() - t0;
             rep.step = step;
             rep.loss = sum / n_sum;
@@ -248,12 +291,15 @@ int lm_pretrain_run(const lm_pretrain_config *cfg, const lm_pretrain_hooks *hook
             rep.tokens_per_s = (double)(step - start) * cfg->batch * cfg->block / (el > 0 ? el : 1e-9);
             rep.elapsed_s = el;
             rep.eta_s = (double)(cfg->steps - step) * el / (step - start);
-            rep.checkpoint = written;
+            log_point(&r, step, rep.loss, rep.lr, r.tokens);
             fprintf(log, "%d\t%.0f\t%.5f\t%.6g\t%.4f\t%.0f\t%.1f\n", step, r.tokens, rep.loss,
                     rep.lr, rep.grad_norm, rep.tokens_per_s, el);
             fflush(log);
             sum = 0;
             n_sum = 0;
+            /* saved after the point is logged, so its trainer_state.json ends at this step */
+            if (save_now && save(&r, step, &written, err)) { rc = -1; break; }
+            rep.checkpoint = written;
             if (hooks && hooks->report && hooks->report(hooks->ctx, &rep)) {
                 stop = 1;
                 if (!written && !last && save(&r, step, &written, err)) rc = -1;

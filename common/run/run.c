@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "pretrain/checkpoint.h"
 #include "run/jobs.h"
 #include "solve/solve.h"
 #include "util/file.h"
@@ -29,7 +30,13 @@ int lm_run_list_jobs(const char *spec_json, cJSON **jobs, lm_error *err) {
         return -1;
     }
     cJSON *arr = cJSON_CreateArray();
-    int n_models = spec.n_checkpoints ? spec.n_checkpoints : 1;
+    if (spec.is_pretrain) {
+        cJSON *j = cJSON_CreateObject();
+        cJSON_AddNumberToObject(j, "seed", spec.pretrain.seed);
+        cJSON_AddStringToObject(j, "method", "pretrain");
+        cJSON_AddItemToArray(arr, j);
+    }
+    int n_models = spec.is_pretrain ? 0 : spec.n_checkpoints ? spec.n_checkpoints : 1;
     for (int m = 0; m < n_models; m++)
         for (int s = 0; s < spec.n_seeds; s++) {
             char method[64];
@@ -76,9 +83,28 @@ int lm_run_job(const char *spec_json, const cJSON *job, const lm_run_options *op
         lm_spec_free(&spec);
         return lm_fail(err, "cancelled");
     }
+    if (spec.is_pretrain || !strcmp(method, "pretrain")) {
+        int rc = spec.is_pretrain && !strcmp(method, "pretrain")
+                     ? lm_run_pretrain_job(&spec, opt, hooks, res, err)
+                     : lm_fail(err, "job: method \"%s\" does not fit the spec", method);
+        lm_spec_free(&spec);
+        if (rc) {
+            cJSON_Delete(res);
+            return -1;
+        }
+        cJSON_AddNumberToObject(res, "seconds", lm_now() - t0);
+        *job_result = res;
+        return 0;
+    }
     lm_job_setup js;
     int rc = lm_job_setup_load(&spec, model, seed, opt, &js, err);
-    if (rc == 0) cJSON_AddStringToObject(res, "metric", js.metric);
+    if (rc == 0) {
+        cJSON_AddStringToObject(res, "metric", js.metric);
+        double tokens;
+        int step = lm_checkpoint_step(js.model_dir, &tokens);
+        if (step >= 0) cJSON_AddNumberToObject(res, "pretrain_step", step);
+        if (tokens >= 0) cJSON_AddNumberToObject(res, "pretrain_tokens", tokens);
+    }
     if (rc == 0 && strncmp(method, "kernel:", 7) == 0) {
         int f = -1;
         for (int i = 0; i < spec.kernel.n_formulas; i++)
@@ -233,6 +259,17 @@ int lm_run_aggregate(const char *spec_json, const cJSON *jobs, const cJSON *job_
     }
     cJSON *out = cJSON_CreateObject();
     cJSON_AddItemToObject(out, "spec", lm_spec_to_json(&spec));
+    if (spec.is_pretrain) {
+        const cJSON *r = cJSON_GetArrayItem(job_results, 0);
+        cJSON_AddStringToObject(out, "kind", "pretrain");
+        cJSON_AddItemToObject(out, "pretrain", cJSON_Duplicate(cJSON_GetObjectItem(r, "pretrain"), 1));
+        cJSON_AddItemToObject(out, "jobs", cJSON_Duplicate(job_results, 1));
+        cJSON_AddNumberToObject(out, "compute_seconds", num(r, "seconds", NULL));
+        lm_spec_free(&spec);
+        *result = out;
+        return 0;
+    }
+    cJSON_AddStringToObject(out, "kind", "experiment");
     cJSON_AddStringToObject(out, "task", spec.task);
     const cJSON *first = cJSON_GetArrayItem(job_results, 0);
     const cJSON *metric = cJSON_GetObjectItem(first, "metric");
@@ -308,6 +345,8 @@ int lm_run_aggregate(const char *spec_json, const cJSON *jobs, const cJSON *job_
         cJSON_AddItemToObject(e, "diagnostics", cJSON_Duplicate(d, 1));
         cJSON_AddItemToArray(diag, e);
     }
+    if (spec.n_checkpoints)
+        cJSON_AddItemToObject(out, "pretraining_curve", lm_run_pretraining_curve(&spec, summary, jr));
     cJSON_AddNumberToObject(out, "compute_seconds", total_s);
     free(per_seed);
     free(best);

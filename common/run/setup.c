@@ -13,11 +13,6 @@
 #define LMNTK_DEFAULT_MODEL "models/default"
 #endif
 
-/* A name a client may give: no path separators, no "..", not hidden. */
-static int plain_name(const char *s) {
-    return s[0] && s[0] != '.' && !strchr(s, '/') && !strchr(s, '\\') && strlen(s) < 200;
-}
-
 char *lm_run_model_dir(const char *name, const lm_run_options *opt, lm_error *err) {
     char *dir;
     if (!name) {
@@ -32,8 +27,9 @@ char *lm_run_model_dir(const char *name, const lm_run_options *opt, lm_error *er
         return dir;
     }
     if (opt && opt->models_dir) {
-        if (!plain_name(name)) {
-            lm_fail(err, "model: \"%s\" is not a registered model name (no paths)", name);
+        if (!lm_model_name_ok(name)) {
+            lm_fail(err, "model: \"%s\" is not a registered model name (a name or "
+                         "run/checkpoint-N; no paths)", name);
             return NULL;
         }
         dir = lm_path_join(opt->models_dir, name);

@@ -231,9 +231,76 @@ static int fill_labels(const cJSON *doc, lm_spec *s, char *field, size_t field_l
     return 0;
 }
 
+/* A run name: it becomes a folder of the models directory. */
+static int run_name_ok(const char *s) {
+    if (!s[0] || s[0] == '.') return 0;
+    for (const char *c = s; *c; c++)
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+              *c == '.' || *c == '_' || *c == '-'))
+            return 0;
+    return 1;
+}
+
+static int fill_pretrain(const cJSON *doc, lm_spec *s, char *field, size_t field_len, lm_error *err) {
+    for (const cJSON *x = doc->child; x; x = x->next)
+        if (strcmp(x->string, "pretrain") && strcmp(x->string, "name") && strcmp(x->string, "description"))
+            return fail_field(field, field_len, err, x->string,
+                              "cannot be combined with \"pretrain\" (a pre-training experiment takes "
+                              "only \"name\" and \"description\" besides)");
+    const cJSON *o = get(doc, "pretrain");
+    lm_spec_pretrain *p = &s->pretrain;
+    s->is_pretrain = 1;
+    p->tokenizer = dup_str(o, "tokenizer");
+    for (const cJSON *x = get(o, "corpus")->child; x && p->n_corpus < LM_SPEC_MAX_CORPUS; x = x->next)
+        p->corpus[p->n_corpus++] = lm_xstrdup(x->valuestring);
+    p->out = dup_str(o, "out");
+    p->resume = dup_str(o, "resume");
+    p->layers = (int)num_or(o, "layers", 4);
+    p->hidden = (int)num_or(o, "hidden", 256);
+    p->heads = (int)num_or(o, "heads", 4);
+    p->ffn = (int)num_or(o, "ffn", 1024);
+    p->block = (int)num_or(o, "block", 128);
+    p->batch = (int)num_or(o, "batch", 16);
+    p->steps = (int)num_or(o, "steps", 1000);
+    p->warmup = (int)num_or(o, "warmup", (int)(0.06 * p->steps));
+    p->lr = num_or(o, "lr", 1e-3);
+    p->weight_decay = num_or(o, "weight_decay", 0.01);
+    p->mask_prob = num_or(o, "mask_prob", 0.15);
+    p->seed = (uint32_t)num_or(o, "seed", 42);
+    p->log_every = (int)num_or(o, "log_every", 10);
+    const cJSON *ss = get(o, "save_steps");
+    for (const cJSON *x = ss ? ss->child : NULL; x && p->n_save_steps < LM_SPEC_MAX_SAVE_STEPS; x = x->next) {
+        if ((int)x->valuedouble > p->steps) {
+            char path[64];
+            snprintf(path, sizeof path, "pretrain.save_steps[%d]", p->n_save_steps);
+            return fail_field(field, field_len, err, path, "must be <= steps (%d)", p->steps);
+        }
+        p->save_steps[p->n_save_steps++] = (int)x->valuedouble;
+    }
+    if (!run_name_ok(p->out))
+        return fail_field(field, field_len, err, "pretrain.out",
+                          "must be a plain name (letters, digits, '.', '_', '-'; not starting with '.')");
+    if (p->hidden % p->heads)
+        return fail_field(field, field_len, err, "pretrain.heads", "must divide hidden (%d)", p->hidden);
+    if (p->warmup > p->steps)
+        return fail_field(field, field_len, err, "pretrain.warmup", "must be <= steps (%d)", p->steps);
+    if (p->resume) {
+        size_t n = strlen(p->out);
+        if (strncmp(p->resume, p->out, n) || strncmp(p->resume + n, "/checkpoint-", 12))
+            return fail_field(field, field_len, err, "pretrain.resume",
+                              "must be a checkpoint of this run (\"%s/checkpoint-<step>\")", p->out);
+    }
+    return 0;
+}
+
 static int fill(const cJSON *doc, lm_spec *s, char *field, size_t field_len, lm_error *err) {
     s->name = dup_str(doc, "name");
     s->description = dup_str(doc, "description");
+    if (get(doc, "pretrain")) return fill_pretrain(doc, s, field, field_len, err);
+    if (!get(doc, "task"))
+        return fail_field(field, field_len, err, "task", "is required (or give \"pretrain\")");
+    if (!get(doc, "data"))
+        return fail_field(field, field_len, err, "data", "is required");
     s->model = dup_str(doc, "model");
     s->checkpoints = dup_str_array(doc, "checkpoints", &s->n_checkpoints);
     if (s->model && s->n_checkpoints)
@@ -332,5 +399,10 @@ void lm_spec_free(lm_spec *s) {
     free_str_array(s->label_words, s->n_label_words);
     free_str_array(s->labels, s->n_labels);
     free(s->finetune);
+    lm_spec_pretrain *p = &s->pretrain;
+    free(p->tokenizer);
+    for (int i = 0; i < p->n_corpus; i++) free(p->corpus[i]);
+    free(p->out);
+    free(p->resume);
     memset(s, 0, sizeof *s);
 }

@@ -129,9 +129,30 @@ typedef struct lm_spec_diagnostics {
     double min_kernel_ft_ratio;    /* default 0.9 */
 } lm_spec_diagnostics;
 
+/* A pre-training experiment (spec "pretrain"): one job, common/pretrain. */
+#define LM_SPEC_MAX_CORPUS 16
+#define LM_SPEC_MAX_SAVE_STEPS 256
+typedef struct lm_spec_pretrain {
+    char *tokenizer;                      /* model name or folder */
+    int n_corpus;
+    char *corpus[LM_SPEC_MAX_CORPUS];     /* under the data root */
+    char *out;                            /* run name: models <out>/checkpoint-<step> */
+    char *resume;                         /* NULL: the newest checkpoint of out, if any */
+    int layers, hidden, heads, ffn, block, batch; /* defaults 4, 256, 4, 1024, 128, 16 */
+    int steps;                            /* default 1000 */
+    int warmup;                           /* default 6% of steps */
+    double lr, weight_decay, mask_prob;   /* defaults 1e-3, 0.01, 0.15 */
+    uint32_t seed;                        /* default 42 */
+    int n_save_steps;
+    int save_steps[LM_SPEC_MAX_SAVE_STEPS];
+    int log_every;                        /* default 10 */
+} lm_spec_pretrain;
+
 typedef struct lm_spec {
     char *name;        /* NULL if absent */
     char *description; /* NULL if absent */
+    int is_pretrain;   /* a pre-training experiment: only `pretrain` below is set */
+    lm_spec_pretrain pretrain;
     char *model;       /* NULL: the built-in default model (or see checkpoints) */
     int n_checkpoints; /* 0: no sweep */
     char **checkpoints;

@@ -81,10 +81,38 @@ static cJSON *finetune_json(const lm_spec_finetune *f) {
     return o;
 }
 
+static cJSON *pretrain_json(const lm_spec_pretrain *p) {
+    cJSON *o = cJSON_CreateObject();
+    add_str(o, "tokenizer", p->tokenizer);
+    cJSON_AddItemToObject(o, "corpus", str_array(p->corpus, p->n_corpus));
+    add_str(o, "out", p->out);
+    add_str(o, "resume", p->resume);
+    cJSON_AddNumberToObject(o, "layers", p->layers);
+    cJSON_AddNumberToObject(o, "hidden", p->hidden);
+    cJSON_AddNumberToObject(o, "heads", p->heads);
+    cJSON_AddNumberToObject(o, "ffn", p->ffn);
+    cJSON_AddNumberToObject(o, "block", p->block);
+    cJSON_AddNumberToObject(o, "batch", p->batch);
+    cJSON_AddNumberToObject(o, "steps", p->steps);
+    cJSON_AddNumberToObject(o, "warmup", p->warmup);
+    cJSON_AddNumberToObject(o, "lr", p->lr);
+    cJSON_AddNumberToObject(o, "weight_decay", p->weight_decay);
+    cJSON_AddNumberToObject(o, "mask_prob", p->mask_prob);
+    cJSON_AddNumberToObject(o, "seed", p->seed);
+    cJSON *ss = cJSON_AddArrayToObject(o, "save_steps");
+    for (int i = 0; i < p->n_save_steps; i++) cJSON_AddItemToArray(ss, cJSON_CreateNumber(p->save_steps[i]));
+    cJSON_AddNumberToObject(o, "log_every", p->log_every);
+    return o;
+}
+
 cJSON *lm_spec_to_json(const lm_spec *s) {
     cJSON *o = cJSON_CreateObject();
     add_str(o, "name", s->name);
     add_str(o, "description", s->description);
+    if (s->is_pretrain) {
+        cJSON_AddItemToObject(o, "pretrain", pretrain_json(&s->pretrain));
+        return o;
+    }
     add_str(o, "model", s->model);
     if (s->n_checkpoints) cJSON_AddItemToObject(o, "checkpoints", str_array(s->checkpoints, s->n_checkpoints));
     add_str(o, "task", s->task);

@@ -117,3 +117,22 @@ char *lm_path_join(const char *dir, const char *name) {
     memcpy(p + a + 1, name, b + 1);
     return p;
 }
+
+static int plain_span(const char *s, size_t n) {
+    if (n == 0 || n > 128 || s[0] == '.') return 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '_' || c == '-'))
+            return 0;
+    }
+    return 1;
+}
+
+int lm_plain_name_ok(const char *s) { return plain_span(s, strlen(s)); }
+
+int lm_model_name_ok(const char *s) {
+    const char *slash = strchr(s, '/');
+    if (!slash) return lm_plain_name_ok(s);
+    return plain_span(s, (size_t)(slash - s)) && lm_plain_name_ok(slash + 1);
+}

@@ -19,6 +19,13 @@ int lm_mkdirs(const char *path, lm_error *err);
 int lm_file_exists(const char *path);
 int lm_dir_exists(const char *path);
 
+/* A name a client may give for a file or folder: 1-128 of [A-Za-z0-9._-],
+ * not starting with '.' (so no "..", no hidden files, no separators). */
+int lm_plain_name_ok(const char *s);
+/* A model name: a plain name, or "run/checkpoint" (two plain names), the
+ * checkpoints a pre-training run keeps in its folder. */
+int lm_model_name_ok(const char *s);
+
 /* Joins a directory and a name with one '/'; returns a new string. */
 char *lm_path_join(const char *dir, const char *name);
 

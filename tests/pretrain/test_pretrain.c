@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include <cjson/cJSON.h>
 #include "../check.h"
 #include "model/model.h"
 #include "pretrain/bpe_train.h"
@@ -187,6 +188,20 @@ static int same_params(const char *a, const char *b) {
     return same;
 }
 
+/* The log_history of a checkpoint's trainer_state.json, printed compactly. */
+static char *log_history(const char *dir) {
+    char path[512];
+    snprintf(path, sizeof path, "%s/trainer_state.json", dir);
+    size_t len;
+    lm_error err;
+    char *text = lm_read_file(path, &len, &err);
+    cJSON *o = text ? cJSON_Parse(text) : NULL;
+    free(text);
+    char *h = o ? cJSON_PrintUnformatted(cJSON_GetObjectItem(o, "log_history")) : NULL;
+    cJSON_Delete(o);
+    return h;
+}
+
 static void test_run_and_resume(void) {
     char out_a[300], out_b[300], ck[400], ck2[400], path[400];
     snprintf(out_a, sizeof out_a, "%s/run_a", tmp);
@@ -232,8 +247,23 @@ static void test_run_and_resume(void) {
     snprintf(ck, sizeof ck, "%s/checkpoint-40", out_a);
     snprintf(ck2, sizeof ck2, "%s/checkpoint-40", out_b);
     CHECK_MSG(same_params(ck, ck2), "resumed run differs from the uninterrupted one");
+    /* trainer_state.json: the step, the tokens, and the whole loss curve,
+     * the resumed run's taken up from checkpoint-20's */
+    double tokens;
+    CHECK(lm_checkpoint_step(ck, &tokens) == 40 && tokens == 40.0 * c.batch * c.block);
+    CHECK(lm_checkpoint_step(ck2, &tokens) == 40 && tokens == 40.0 * c.batch * c.block);
+    char *ha = log_history(ck), *hb = log_history(ck2);
+    CHECK_MSG(ha && hb && strcmp(ha, hb) == 0, "\n%s\n%s", ha ? ha : "(none)", hb ? hb : "(none)");
+    CHECK(ha && strstr(ha, "{\"step\":5,") == ha + 1 && strstr(ha, "{\"step\":40,"));
+    free(ha);
+    free(hb);
     snprintf(ck2, sizeof ck2, "%s/checkpoint-20", out_a);
     CHECK(!same_params(ck, ck2));
+    CHECK(lm_checkpoint_step(ck2, NULL) == 20);
+    snprintf(path, sizeof path, "%s/copy", tmp);
+    CHECK(lm_checkpoint_step(path, &tokens) == -1 && tokens == -1);
+    CHECK(lm_checkpoint_step("/nonexistent/checkpoint-12/", NULL) == 12);
+    CHECK(lm_checkpoint_step("/nonexistent/checkpoint-1x", NULL) == -1);
 
     /* a resume with another shape is refused with a message */
     small_config(&c, out_b, 40);

@@ -255,6 +255,22 @@ static const bad_case bad[] = {
     {"{" B "'name': 'a\\u0000'}", "name", "NUL"},
     {"{" B "'\xff': 1}", "", "invalid UTF-8 in a key"},
     {"{" B "'kernel': {'\xfe': 1}}", "kernel", "invalid UTF-8 in a key"},
+    /* pre-training experiments */
+    {"{'pretrain': {'tokenizer': 't', 'corpus': ['c'], 'out': 'r'}, 'task': 'SST-2'}", "task", "cannot be combined with \"pretrain\""},
+    {"{'pretrain': {'tokenizer': 't', 'corpus': ['c'], 'out': 'r'}, 'model': 'm'}", "model", "cannot be combined"},
+    {"{'pretrain': {'tokenizer': 't', 'corpus': ['c']}}", "pretrain.out", "is required"},
+    {"{'pretrain': {'tokenizer': 't', 'corpus': [], 'out': 'r'}}", "pretrain.corpus", "must not be empty"},
+    {"{'pretrain': {'tokenizer': 't', 'corpus': ['c'], 'out': 'a/b'}}", "pretrain.out", "plain name"},
+    {"{'pretrain': {'tokenizer': 't', 'corpus': ['c'], 'out': '.r'}}", "pretrain.out", "plain name"},
+    {"{'pretrain': {'tokenizer': 't', 'corpus': ['c'], 'out': 'r', 'hidden': 100, 'heads': 3}}", "pretrain.heads", "divide"},
+    {"{'pretrain': {'tokenizer': 't', 'corpus': ['c'], 'out': 'r', 'steps': 10, 'warmup': 11}}", "pretrain.warmup", "<= steps"},
+    {"{'pretrain': {'tokenizer': 't', 'corpus': ['c'], 'out': 'r', 'steps': 10, 'save_steps': [5, 11]}}", "pretrain.save_steps[1]", "<= steps"},
+    {"{'pretrain': {'tokenizer': 't', 'corpus': ['c'], 'out': 'r', 'resume': 'other/checkpoint-5'}}", "pretrain.resume", "checkpoint of this run"},
+    {"{'pretrain': {'tokenizer': 't', 'corpus': ['c'], 'out': 'r', 'mask_prob': 1}}", "pretrain.mask_prob", ""},
+    {"{'pretrain': {'tokenizer': 't', 'corpus': ['c'], 'out': 'r', 'lr': 0}}", "pretrain.lr", ""},
+    {"{'pretrain': {'tokenizer': 't', 'corpus': ['c'], 'out': 'r', 'depth': 3}}", "pretrain.depth", ""},
+    {"{'data': 'd'}", "task", "is required (or give \"pretrain\")"},
+    {"{'task': 'SST-2'}", "data", "is required"},
 };
 
 static void test_bad_specs(void) {
@@ -352,6 +368,26 @@ static void check_round_trip(const char *spec_json) {
 
 static void test_round_trips(void) {
     check_round_trip(brief_spec);
+    check_round_trip("{'name': 'p', 'pretrain': {'tokenizer': 'default', 'corpus': ['a.txt', 'b.txt.gz'], 'out': 'r'}}");
+    check_round_trip("{'pretrain': {'tokenizer': 't', 'corpus': ['c'], 'out': 'r', 'resume': 'r/checkpoint-5',"
+                     " 'layers': 2, 'hidden': 64, 'heads': 2, 'ffn': 128, 'block': 64, 'batch': 8, 'steps': 50,"
+                     " 'warmup': 0, 'lr': 0.003, 'weight_decay': 0, 'mask_prob': 0.3, 'seed': 7,"
+                     " 'save_steps': [0, 25], 'log_every': 5}}");
+    {
+        /* a pre-training spec's defaults: those of `lmntk pretrain`, warmup 6% */
+        char *pj = dq("{'pretrain': {'tokenizer': 't', 'corpus': ['c'], 'out': 'r', 'steps': 500}}");
+        lm_spec ps;
+        char pf[256];
+        lm_error pe;
+        CHECK(lm_spec_parse(pj, strlen(pj), &ps, pf, sizeof pf, &pe) == 0);
+        CHECK(ps.is_pretrain && ps.pretrain.layers == 4 && ps.pretrain.hidden == 256 && ps.pretrain.heads == 4 &&
+              ps.pretrain.ffn == 1024 && ps.pretrain.block == 128 && ps.pretrain.batch == 16 &&
+              ps.pretrain.warmup == 30 && ps.pretrain.lr == 1e-3 && ps.pretrain.mask_prob == 0.15 &&
+              ps.pretrain.seed == 42 && ps.pretrain.n_save_steps == 0 && ps.pretrain.n_corpus == 1 &&
+              !ps.pretrain.resume && !ps.task);
+        lm_spec_free(&ps);
+        free(pj);
+    }
     check_round_trip("{'task': 'QQP', 'data': 'x'}");
     check_round_trip("{'name': 'e', 'task': 'custom', 'data': 'd', 'labels': ['0', '1', '2'], 'prompt': false,"
                      " 'seeds': [4294967295, 0], 'kernel': {'params': 'lora', 'projection': {'dim': 7}},"

@@ -4,8 +4,32 @@
 #include "summary.h"
 
 #include <stdio.h>
+#include <string.h>
+
+static double num(const cJSON *o, const char *key) {
+    const cJSON *v = cJSON_GetObjectItem(o, key);
+    return cJSON_IsNumber(v) ? v->valuedouble : 0;
+}
+
+/* A pre-training experiment: its size, speed, loss and checkpoints. */
+static void print_pretrain(const cJSON *p, const char *where) {
+    const cJSON *out = cJSON_GetObjectItem(p, "out"), *cps = cJSON_GetObjectItem(p, "checkpoints");
+    printf("pre-trained %s: %.0f steps, %.3g M parameters, %.4g M tokens, final loss %.4f, "
+           "%.0f tokens/s, %.0f s\n", cJSON_IsString(out) ? out->valuestring : "?", num(p, "final_step"),
+           num(p, "parameters") / 1e6, num(p, "tokens") / 1e6, num(p, "final_loss"), num(p, "tokens_per_s"),
+           num(p, "seconds"));
+    printf("checkpoints (models for \"model\" or \"checkpoints\"):\n");
+    const cJSON *c;
+    cJSON_ArrayForEach(c, cps) printf("  %-8.0f %s\n", num(c, "step"), cJSON_GetObjectItem(c, "model")->valuestring);
+    if (where) printf("result: %s/result.json\n", where);
+}
 
 void cli_print_summary(const cJSON *result, const char *where) {
+    const cJSON *kind = cJSON_GetObjectItem(result, "kind");
+    if (cJSON_IsString(kind) && !strcmp(kind->valuestring, "pretrain")) {
+        print_pretrain(cJSON_GetObjectItem(result, "pretrain"), where);
+        return;
+    }
     const cJSON *summary = cJSON_GetObjectItem(result, "summary");
     const cJSON *metric = cJSON_GetObjectItem(result, "metric");
     printf("%-28s %16s %16s\n", "method", "dev", "test");
