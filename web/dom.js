@@ -70,6 +70,16 @@ export function num(x, digits = 4) {
   return Number(x.toPrecision(digits)).toString();
 }
 
+// A count in a compact form: 2048000 -> "2.05M", 1500 -> "1.5k", 500 -> "500".
+export function compact(x) {
+  if (!isNum(x)) return '—';
+  const a = Math.abs(x);
+  for (const [v, u] of [[1e12, 'T'], [1e9, 'G'], [1e6, 'M'], [1e3, 'k']]) {
+    if (a >= v) return `${Number((x / v).toPrecision(3))}${u}`;
+  }
+  return String(Number(x.toPrecision(4)));
+}
+
 export function bytes(n) {
   if (!isNum(n)) return '';
   const u = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
@@ -110,10 +120,17 @@ export function ago(iso) {
 export function duration(fromIso, toIso) {
   const a = Date.parse(fromIso), b = toIso ? Date.parse(toIso) : Date.now();
   if (!Number.isFinite(a) || !Number.isFinite(b)) return '';
-  const d = Math.max(0, (b - a) / 1000);
+  return seconds((b - a) / 1000);
+}
+
+// A number of seconds as "4.2 s", "3 min 20 s" or "1 h 40 min".
+export function seconds(d) {
+  if (!isNum(d)) return '—';
+  d = Math.max(0, d);
   if (d < 60) return `${d.toFixed(1)} s`;
-  if (d < 3600) return `${Math.floor(d / 60)} min ${Math.round(d % 60)} s`;
-  return `${Math.floor(d / 3600)} h ${Math.round((d % 3600) / 60)} min`;
+  if (d < 3599.5) { const t = Math.round(d); return `${Math.floor(t / 60)} min ${t % 60} s`; }
+  const m = Math.round(d / 60);
+  return `${Math.floor(m / 60)} h ${m % 60} min`;
 }
 
 // ---- methods ----------------------------------------------------------------

@@ -236,3 +236,226 @@ export function spectrumPlot(series, { width = 520, height = 260, title = 'Eigen
   });
   return svg;
 }
+
+// ---- lines against a numeric x (pre-training steps) --------------------------
+// series: [{key, name, color, dash ('' solid, '6 4' dashed), shape ('circle',
+//   'square', 'triangle', 'diamond' or 'none'), hollow, points: [{x, y, lo, hi,
+//   title}]}].  A point whose y is not a number breaks the line; lo and hi
+//   (both numbers) draw a band, e.g. mean ± std.
+// opts: {width, plotHeight, title, xLabel, xFmt, yFmt, yMin, yMax (clamps of
+//   the y range), xTicks (the x values to label, thinned so that labels do
+//   not overlap; default: round numbers), xDomain: [lo, hi] (the x range at
+//   least; default: the points'), refs: [{label, value}] (horizontal
+//   dotted lines), markers: [{x, label}] (vertical dotted lines),
+//   maxSymbols (symbols per series up to this many points; 80),
+//   readout: {el, text(x)} (a cursor that follows the pointer and the arrow
+//   keys and writes text(x) into el)}.
+export function lineChart(series, opts = {}) {
+  const width = opts.width || 640, ph = opts.plotHeight || 200;
+  const xFmt = opts.xFmt || ((v) => num(v)), yFmt = opts.yFmt || ((v) => num(v, 3));
+  const title = opts.title || '';
+  const refs = (opts.refs || []).filter((r) => isNum(r.value));
+  const markers = (opts.markers || []).filter((m) => isNum(m.x));
+  const maxSymbols = opts.maxSymbols ?? 80;
+  const valid = (p) => isNum(p.x) && isNum(p.y);
+
+  // the legend, wrapped into rows above the plot
+  const items = [...series.map((sr) => ({ name: sr.name, sr })),
+    ...refs.map((r) => ({ name: `${r.label} ${yFmt(r.value)}`, ref: r }))];
+  let lx = 0, ly = 0;
+  const at = [];
+  for (const it of items) {
+    const w = 34 + String(it.name).length * 6.4 + 14;
+    if (lx > 0 && lx + w > width) { lx = 0; ly += 17; }
+    at.push([lx, ly]);
+    lx += w;
+  }
+  const left = 52, right = 16, bottom = opts.xLabel ? 40 : 24;
+  const legendTop = title ? 24 : 4;
+  const top = legendTop + (items.length ? ly + 17 + 10 : 6);
+  const height = top + ph + bottom;
+  const pw = Math.max(40, width - left - right);
+
+  // ranges
+  const xs = series.flatMap((sr) => sr.points.filter(valid).map((p) => p.x));
+  let x0 = xs.length ? Math.min(...xs) : 0, x1 = xs.length ? Math.max(...xs) : 1;
+  for (const m of markers) { x0 = Math.min(x0, m.x); x1 = Math.max(x1, m.x); }
+  if (opts.xDomain && xs.length) { x0 = Math.min(x0, opts.xDomain[0]); x1 = Math.max(x1, opts.xDomain[1]); }
+  else if (opts.xDomain) [x0, x1] = opts.xDomain;
+  if (x1 === x0) { x0 -= 1; x1 += 1; }
+  const ys = [];
+  for (const sr of series) {
+    for (const p of sr.points) {
+      if (!valid(p)) continue;
+      ys.push(p.y);
+      if (isNum(p.lo) && isNum(p.hi)) ys.push(p.lo, p.hi);
+    }
+  }
+  for (const r of refs) ys.push(r.value);
+  let y0 = ys.length ? Math.min(...ys) : 0, y1 = ys.length ? Math.max(...ys) : 1;
+  const pad = (y1 - y0) * 0.06 || Math.abs(y0) * 0.1 || 0.1;
+  y0 -= pad; y1 += pad;
+  if (isNum(opts.yMin)) y0 = Math.max(opts.yMin, y0);
+  if (isNum(opts.yMax)) y1 = Math.min(opts.yMax, y1);
+  const yt = niceTicks(y0, y1, Math.max(3, Math.round(ph / 45)));
+  y0 = isNum(opts.yMin) ? Math.max(opts.yMin, yt.lo) : yt.lo;
+  y1 = isNum(opts.yMax) ? Math.min(opts.yMax, yt.hi) : yt.hi;
+  const X = (v) => left + ((v - x0) / (x1 - x0)) * pw;
+  const Y = (v) => top + ph - ((v - y0) / (y1 - y0)) * ph;
+  const f1 = (v) => v.toFixed(1);
+
+  const described = series.map((sr) => {
+    const pts = sr.points.filter(valid);
+    if (!pts.length) return `${sr.name}: no points`;
+    if (pts.length <= 12) return `${sr.name}: ${pts.map((p) => `${xFmt(p.x)} ${yFmt(p.y)}`).join(', ')}`;
+    return `${sr.name}: ${pts.length} points, ${yFmt(pts[0].y)} at ${xFmt(pts[0].x)} to ${yFmt(pts[pts.length - 1].y)} at ${xFmt(pts[pts.length - 1].x)}`;
+  });
+  const svg = s('svg', { width, height, viewBox: `0 0 ${width} ${height}`, class: 'plot lines', role: 'img',
+    'aria-label': `${title}${opts.xLabel ? ` against ${opts.xLabel}` : ''}. ${described.join('; ')}` +
+      `${refs.length ? `; ${refs.map((r) => `${r.label} ${yFmt(r.value)}`).join('; ')}` : ''}` });
+  if (title) svg.append(s('text', { x: 0, y: 14, class: 'plot-title' }, title));
+  items.forEach((it, i) => {
+    const [ix, iy] = at[i];
+    const cy = legendTop + iy + 8;
+    const g = s('g', { class: 'legend-item' });
+    if (it.sr) {
+      g.append(s('line', { x1: ix, x2: ix + 26, y1: cy, y2: cy, stroke: it.sr.color, 'stroke-width': 2, 'stroke-dasharray': it.sr.dash || null }));
+      if ((it.sr.shape || 'circle') !== 'none') g.append(symbol(it.sr.shape, ix + 13, cy, 3.2, it.sr.color, it.sr.hollow));
+    } else g.append(s('line', { x1: ix, x2: ix + 26, y1: cy, y2: cy, class: 'reference' }));
+    g.append(s('text', { x: ix + 32, y: cy + 4, class: 'tick' }, it.name));
+    svg.append(g);
+  });
+
+  // grid and axes
+  for (const v of yt.ticks) {
+    if (v < y0 - 1e-12 || v > y1 + 1e-12) continue;
+    svg.append(s('line', { x1: left, x2: left + pw, y1: f1(Y(v)), y2: f1(Y(v)), class: 'grid' }),
+      s('text', { x: left - 6, y: f1(Y(v) + 4), class: 'tick', 'text-anchor': 'end' }, yFmt(v)));
+  }
+  const wanted = (opts.xTicks || niceTicks(x0, x1, Math.max(2, Math.round(pw / 90))).ticks)
+    .filter((v) => isNum(v) && v >= x0 - 1e-9 && v <= x1 + 1e-9);
+  const label = opts.xTickLabel || xFmt;
+  const kept = [];
+  const fits = (a, b) => X(b.v) - X(a.v) >= (a.w + b.w) / 2;
+  const uniq = [...new Set(wanted)].sort((a, b) => a - b);
+  uniq.forEach((v, i) => {
+    const t = { v, w: String(label(v)).length * 6.2 + 10 };
+    if (!kept.length || fits(kept[kept.length - 1], t)) { kept.push(t); return; }
+    if (i !== uniq.length - 1) return;
+    // the last value is labelled too, in place of those it would overlap
+    while (kept.length > 1 && !fits(kept[kept.length - 1], t)) kept.pop();
+    if (fits(kept[kept.length - 1], t)) kept.push(t);
+  });
+  for (const { v } of kept) {
+    svg.append(s('line', { x1: f1(X(v)), x2: f1(X(v)), y1: top + ph, y2: top + ph + 4, class: 'axis' }),
+      s('text', { x: f1(X(v)), y: top + ph + 16, class: 'tick x-tick', 'text-anchor': 'middle', 'data-x': String(v) }, label(v)));
+  }
+  svg.append(s('line', { x1: left, x2: left, y1: top, y2: top + ph, class: 'axis' }),
+    s('line', { x1: left, x2: left + pw, y1: top + ph, y2: top + ph, class: 'axis' }));
+  if (opts.xLabel) svg.append(s('text', { x: left + pw / 2, y: height - 6, class: 'tick', 'text-anchor': 'middle' }, opts.xLabel));
+  for (const m of markers) {
+    const l = s('line', { x1: f1(X(m.x)), x2: f1(X(m.x)), y1: top, y2: top + ph, class: 'marker', 'data-x': String(m.x) });
+    if (m.label) l.append(s('title', {}, m.label));
+    svg.append(l);
+  }
+  for (const r of refs) {
+    const l = s('line', { x1: left, x2: left + pw, y1: f1(Y(r.value)), y2: f1(Y(r.value)), class: 'reference' });
+    l.append(s('title', {}, `${r.label}: ${yFmt(r.value)}`));
+    svg.append(l);
+  }
+
+  // the series: band, line (broken where y is missing), symbols
+  for (const sr of series) {
+    const g = s('g', { class: 'series', 'data-key': sr.key || sr.name, 'data-n': String(sr.points.filter(valid).length) });
+    const segments = [];
+    let cur = [];
+    for (const p of sr.points) {
+      if (valid(p)) cur.push(p);
+      else if (cur.length) { segments.push(cur); cur = []; }
+    }
+    if (cur.length) segments.push(cur);
+    for (const seg of segments) {
+      const banded = seg.filter((p) => isNum(p.lo) && isNum(p.hi));
+      if (banded.length === seg.length && seg.some((p) => p.hi > p.lo)) {
+        const up = seg.map((p) => `${f1(X(p.x))},${f1(Y(Math.min(y1, p.hi)))}`);
+        const down = seg.slice().reverse().map((p) => `${f1(X(p.x))},${f1(Y(Math.max(y0, p.lo)))}`);
+        g.append(s('polygon', { points: [...up, ...down].join(' '), fill: sr.color, 'fill-opacity': 0.14, class: 'band' }));
+      }
+      g.append(s('polyline', { points: seg.map((p) => `${f1(X(p.x))},${f1(Y(p.y))}`).join(' '), fill: 'none',
+        stroke: sr.color, 'stroke-width': 2, 'stroke-dasharray': sr.dash || null, 'stroke-linejoin': 'round', class: 'line' }));
+    }
+    const pts = sr.points.filter(valid);
+    if ((sr.shape || 'circle') !== 'none' && pts.length <= maxSymbols) {
+      for (const p of pts) {
+        const m = symbol(sr.shape, X(p.x), Y(p.y), 3.4, sr.color, sr.hollow);
+        m.setAttribute('data-x', String(p.x));
+        m.setAttribute('data-y', String(p.y));
+        m.append(s('title', {}, p.title || `${sr.name} at ${xFmt(p.x)}: ${yFmt(p.y)}`));
+        g.append(m);
+      }
+    }
+    svg.append(g);
+  }
+
+  // the readout: a cursor on the nearest x, from the pointer or the keys
+  if (opts.readout && xs.length) {
+    const xsAll = [...new Set(xs)].sort((a, b) => a - b);
+    const cursor = s('line', { x1: 0, x2: 0, y1: top, y2: top + ph, class: 'cursor', visibility: 'hidden' });
+    const overlay = s('rect', { x: left, y: top, width: pw, height: ph, fill: 'transparent', class: 'overlay' });
+    svg.append(cursor, overlay);
+    svg.setAttribute('tabindex', '0');
+    let idx = -1;
+    const show = (i) => {
+      idx = Math.max(0, Math.min(xsAll.length - 1, i));
+      const v = xsAll[idx];
+      cursor.setAttribute('x1', f1(X(v)));
+      cursor.setAttribute('x2', f1(X(v)));
+      cursor.setAttribute('visibility', 'visible');
+      svg.dataset.cursor = String(v);
+      opts.readout.el.textContent = opts.readout.text(v);
+    };
+    overlay.addEventListener('mousemove', (e) => {
+      const r = svg.getBoundingClientRect();
+      const px = (e.clientX - r.left) * (width / (r.width || width));
+      const v = x0 + ((px - left) / pw) * (x1 - x0);
+      let lo = 0, hi = xsAll.length - 1;
+      while (hi - lo > 1) { const mid = (lo + hi) >> 1; if (xsAll[mid] <= v) lo = mid; else hi = mid; }
+      show(Math.abs(xsAll[hi] - v) < Math.abs(xsAll[lo] - v) ? hi : lo);
+    });
+    svg.addEventListener('keydown', (e) => {
+      const step = { ArrowLeft: -1, ArrowRight: 1, ArrowDown: -1, ArrowUp: 1, PageDown: -10, PageUp: 10 }[e.key];
+      if (step) show((idx < 0 ? xsAll.length - 1 : idx) + step);
+      else if (e.key === 'Home') show(0);
+      else if (e.key === 'End') show(xsAll.length - 1);
+      else return;
+      e.preventDefault();
+    });
+    svg.addEventListener('focus', () => show(idx < 0 ? xsAll.length - 1 : idx));
+  }
+  return svg;
+}
+
+// Round tick values: about n steps of 1, 2 or 5 x 10^k covering [lo, hi].
+export function niceTicks(lo, hi, n = 5) {
+  if (!(hi > lo)) { const d = Math.abs(lo) * 0.1 || 1; lo -= d; hi += d; }
+  const raw = (hi - lo) / Math.max(1, n);
+  const mag = 10 ** Math.floor(Math.log10(raw));
+  const f = raw / mag;
+  const step = (f < 1.5 ? 1 : f < 3 ? 2 : f < 7 ? 5 : 10) * mag;
+  const a = Math.floor(lo / step + 1e-9), b = Math.ceil(hi / step - 1e-9);
+  const ticks = [];
+  for (let k = a; k <= b; k++) ticks.push(Number((k * step).toPrecision(12)));
+  return { lo: ticks[0], hi: ticks[ticks.length - 1], step, ticks };
+}
+
+// A point symbol: circle, square, triangle or diamond.
+function symbol(shape, x, y, r, color, hollow) {
+  const a = { fill: hollow ? '#fff' : color, stroke: color, 'stroke-width': 1.3, class: 'pt' };
+  const f = (v) => v.toFixed(1);
+  switch (shape) {
+    case 'square': return s('rect', { x: f(x - r), y: f(y - r), width: f(2 * r), height: f(2 * r), ...a });
+    case 'triangle': return s('path', { d: `M${f(x)},${f(y - 1.25 * r)}L${f(x + 1.15 * r)},${f(y + 0.85 * r)}L${f(x - 1.15 * r)},${f(y + 0.85 * r)}Z`, ...a });
+    case 'diamond': return s('path', { d: `M${f(x)},${f(y - 1.35 * r)}L${f(x + 1.35 * r)},${f(y)}L${f(x)},${f(y + 1.35 * r)}L${f(x - 1.35 * r)},${f(y)}Z`, ...a });
+    default: return s('circle', { cx: f(x), cy: f(y), r, ...a });
+  }
+}
