@@ -1,7 +1,9 @@
 // experiment.js - one experiment: live state, the per-seed and mean ± std
 // table, kernel vs fine-tuning bars, the train x train kernel heatmap
 // (.npy fetched and parsed here), its eigen-spectrum, the diagnostics,
-// artifacts, the spec and a curl command that resubmits it.
+// artifacts, the spec and a curl command that resubmits it.  A checkpoint
+// sweep adds its curves against pre-training steps, and a pre-training
+// experiment (spec.pretrain) shows its run instead (pretrain.js).
 
 import { artifactUrl, cancelExperiment, downloadArtifact, fetchArtifact, getExperiment, getToken } from './api.js';
 import {
@@ -11,6 +13,7 @@ import {
 import { asymmetry, jacobiEigenvalues, spectrumStats, symmetrize } from './linalg.js';
 import { kernelMatrices, parseNpy } from './npy.js';
 import { renderDiagnostics } from './diagnostics.js';
+import { isPretrain, pretrainRunView, renderCurve, shortModel } from './pretrain.js';
 import { TASK_PRESETS } from './submit.js';
 import { barChart, classColor, colorBar, FAMILY_COLOR, heatmap, spectrumPlot } from './plots.js';
 
@@ -25,6 +28,8 @@ export function render(root, ctx) {
   let shownResult = null;
   let exp = null;
   let resizeObs = null;
+  let curveDispose = null;
+  let runView = null;
 
   const title = h('h1', { id: 'exp-title' }, `Experiment ${id.slice(0, 8)}`);
   const meta = h('div', { class: 'meta', id: 'exp-meta' });
@@ -33,6 +38,8 @@ export function render(root, ctx) {
   const jobsSec = h('section', { class: 'card', id: 'jobs', 'aria-labelledby': 'jobs-h' });
   const resultsSec = h('section', { class: 'card', id: 'results', 'aria-labelledby': 'results-h' },
     h('h2', { id: 'results-h' }, 'Results'), h('p', { class: 'muted' }, 'Results appear when every job has finished.'));
+  const curveSec = h('section', { class: 'card', id: 'pretraining', 'aria-labelledby': 'pretraining-h', hidden: true });
+  const runBox = h('div');
   const barsSec = h('section', { class: 'card', id: 'bars', 'aria-labelledby': 'bars-h', hidden: true });
   const kernelSec = h('section', { class: 'card', id: 'kernel', 'aria-labelledby': 'kernel-h', hidden: true });
   const diagSec = h('section', { class: 'card', id: 'diagnostics', 'aria-labelledby': 'diag-h' });
@@ -42,16 +49,22 @@ export function render(root, ctx) {
   put(root, 
     h('p', { class: 'crumbs' }, h('a', { href: '#/experiments' }, 'Experiments'), ' / ', h('code', {}, id.slice(0, 8))),
     h('div', { class: 'page-head' }, title, actions), meta, errorBox,
-    jobsSec, resultsSec, barsSec, kernelSec, diagSec, artSec, specSec);
+    jobsSec, runBox, resultsSec, curveSec, barsSec, kernelSec, diagSec, artSec, specSec);
 
   // ---- header and jobs (every poll) ----
   function drawHeader() {
     title.textContent = exp.name || `Experiment ${id.slice(0, 8)}`;
     ctx.setTitle(exp.name || `Experiment ${id.slice(0, 8)}`);
+    const spec = exp.spec || {};
+    const ckpts = Array.isArray(spec.checkpoints) ? spec.checkpoints : null;
+    const what = isPretrain(exp)
+      ? `pre-training${spec.pretrain && spec.pretrain.out ? ` into ${spec.pretrain.out}` : ''} · ${exp.n_jobs} job${exp.n_jobs === 1 ? '' : 's'}`
+      : `${exp.task || '?'} · ${ckpts ? `${ckpts.length} checkpoint${ckpts.length === 1 ? '' : 's'} (${shortModel(ckpts[0])}${ckpts.length > 1 ? ` … ${shortModel(ckpts[ckpts.length - 1])}` : ''})`
+        : exp.model || 'default model'} · k=${spec.k ?? 16} · ${exp.n_jobs} jobs`;
     put(clear(meta), 
       stateBadge(exp.state), ' ',
       progressBar(exp.progress, 'experiment progress'), ' ',
-      h('span', {}, `${exp.task || '?'} · ${exp.model || 'default model'} · k=${(exp.spec && exp.spec.k) ?? 16} · ${exp.n_jobs} jobs`), ' ',
+      h('span', { title: ckpts ? ckpts.join('\n') : null }, what), ' ',
       h('span', { class: 'muted', title: exp.created_at }, `created ${ago(exp.created_at)}`),
       exp.finished_at ? h('span', { class: 'muted' }, ` · took ${duration(exp.created_at, exp.finished_at)}`) : null,
       h('code', { class: 'muted id' }, ` ${exp.id}`));
@@ -66,8 +79,11 @@ export function render(root, ctx) {
       });
       put(actions, b);
     }
-    put(actions, h('a', { class: 'button', href: `#/submit?from=${id}` }, 'Edit as new'),
-      h('a', { class: 'button', href: `#/compare?ids=${id}` }, 'Compare…'));
+    // the form makes kernel and fine-tuning experiments: a pre-training spec is resubmitted with curl
+    if (!isPretrain(exp)) {
+      put(actions, h('a', { class: 'button', href: `#/submit?from=${id}` }, 'Edit as new'),
+        h('a', { class: 'button', href: `#/compare?ids=${id}` }, 'Compare…'));
+    }
   }
 
   function drawJobs() {
@@ -176,8 +192,11 @@ export function render(root, ctx) {
       h('div', { class: 'table-scroll' }, table),
       foot.length ? h('p', { class: 'muted small' }, foot.join(' · ')) : null);
 
-    // bars: kernel vs fine-tuning
-    const barRows = rows.map((r) => ({ ...methodInfo(r.method, spec), test: r.test, dev: r.dev }));
+    // bars: kernel vs fine-tuning (per checkpoint in a sweep)
+    const barRows = rows.map((r) => {
+      const mi = methodInfo(r.method, spec);
+      return { ...mi, label: hasModel && r.model ? `${mi.label} @ ${shortModel(r.model)}` : mi.label, test: r.test, dev: r.dev };
+    });
     const hasFt = barRows.some((r) => r.family === 'finetune');
     const baseline = zsRow ? { label: 'zero-shot', value: zsRow.zero_shot_test.mean } : null;
     const barsBox = h('div', { class: 'plot-box', id: 'bars-plot' });
@@ -199,6 +218,16 @@ export function render(root, ctx) {
       if (Math.abs(w - lastW) > 8) { lastW = w; drawBars(); }
     });
     resizeObs.observe(barsBox);
+
+    // a checkpoint sweep: accuracy and diagnostics against pre-training steps
+    if (curveDispose) { curveDispose(); curveDispose = null; }
+    curveSec.hidden = !(Array.isArray(result.pretraining_curve) && result.pretraining_curve.length);
+    if (!curveSec.hidden) {
+      try { curveDispose = renderCurve(curveSec, result, { spec }); } catch (e) {
+        console.error(e);
+        put(clear(curveSec), h('h2', { id: 'pretraining-h' }, 'Pre-training'), h('p', { class: 'error' }, `Cannot draw the curves: ${e.message}`));
+      }
+    }
 
     drawKernelSection(result);
   }
@@ -487,7 +516,7 @@ export function render(root, ctx) {
       `  -H 'Content-Type: application/json' \\\n  --data-binary @- <<'JSON'\n${specText}\nJSON`;
     put(clear(specSec), h('h2', { id: 'spec-h' }, 'Spec'),
       h('div', { class: 'code-head' }, h('span', {}, 'As submitted'), copyButton(() => specText, 'Copy spec'),
-        h('a', { class: 'button small', href: `#/submit?from=${id}` }, 'Edit as new')),
+        isPretrain(exp) ? null : h('a', { class: 'button small', href: `#/submit?from=${id}` }, 'Edit as new')),
       h('pre', { class: 'code', id: 'spec-json', tabindex: '0', 'aria-label': 'spec JSON' }, specText),
       h('div', { class: 'code-head' }, h('span', {}, 'Resubmit with curl'), copyButton(() => curl, 'Copy curl')),
       h('pre', { class: 'code', id: 'curl-command', tabindex: '0', 'aria-label': 'curl command' }, curl));
@@ -503,11 +532,19 @@ export function render(root, ctx) {
       showError('');
       drawHeader();
       drawJobs();
-      if (exp.result && exp.result !== null && JSON.stringify(exp.result) !== shownResult) {
-        shownResult = JSON.stringify(exp.result);
-        try { drawResults(); } catch (e) { console.error(e); showError(`Cannot draw the results: ${e.message}`); }
+      if (isPretrain(exp)) {
+        // a pre-training run: its own view in place of results and diagnostics
+        resultsSec.hidden = true;
+        diagSec.hidden = true;
+        if (!runView) { runView = pretrainRunView(); put(runBox, runView.el); }
+        try { runView.update(exp); } catch (e) { console.error(e); showError(`Cannot draw the pre-training run: ${e.message}`); }
+      } else {
+        if (exp.result && exp.result !== null && JSON.stringify(exp.result) !== shownResult) {
+          shownResult = JSON.stringify(exp.result);
+          try { drawResults(); } catch (e) { console.error(e); showError(`Cannot draw the results: ${e.message}`); }
+        }
+        drawDiagnostics();
       }
-      drawDiagnostics();
       drawArtifacts();
       if (!specDrawn) { drawSpec(); specDrawn = true; }
       root.dataset.state = exp.state;
@@ -523,5 +560,7 @@ export function render(root, ctx) {
   return () => {
     if (timer) clearTimeout(timer);
     if (resizeObs) resizeObs.disconnect();
+    if (curveDispose) curveDispose();
+    if (runView) runView.dispose();
   };
 }
