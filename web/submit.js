@@ -3,6 +3,9 @@
 // validator, and its 400 {"error", "field", "detail"} is shown next to the
 // control whose data-path is the longest prefix of "field"
 // (e.g. "solver.regularization[1]" lands on the regularization grid).
+// #/submit?from=<id> prefills it from an experiment ("Edit as new"), and
+// #/submit?checkpoints=a,b,c (a pre-training run's "Sweep these
+// checkpoints") ticks the sweep and lists those models as "checkpoints".
 
 import { getExperiment, getModels, getTasks, submitExperiment } from './api.js';
 import { clear, copyButton, h, prettyJson, put, uid } from './dom.js';
@@ -56,6 +59,10 @@ function grid(text) {
   return l.length === 1 ? l[0] : l;
 }
 function listText(v) { return v === undefined ? '' : (Array.isArray(v) ? v : [v]).join(', '); }
+// Model names, one a line (or comma separated): paths may hold spaces.
+export function parseLines(text) {
+  return String(text).split(/[\n,]+/).map((t) => t.trim()).filter((t) => t.length > 0);
+}
 
 export function render(root, ctx) {
   ctx.setTitle('Submit');
@@ -95,6 +102,24 @@ export function render(root, ctx) {
   const nameIn = text({ name: 'name', placeholder: 'e.g. SST-2 k=16 sgd vs adam' });
   const descIn = h('textarea', { name: 'description', rows: '2' });
   const modelSel = h('select', { name: 'model' }, h('option', { value: '' }, "worker's default model"));
+  const sweepIn = h('input', { type: 'checkbox', name: 'sweep', id: uid('cb') });
+  const sweepBox = h('div', { class: 'field field-inline', dataset: { path: 'sweep' } }, sweepIn,
+    h('label', { for: sweepIn.id }, 'Sweep checkpoints (e.g. a pre-training run\'s) instead of one model'));
+  const ckptIn = h('textarea', { name: 'checkpoints', rows: '4', class: 'mono', spellcheck: 'false', autocomplete: 'off',
+    placeholder: 'myrun/checkpoint-0\nmyrun/checkpoint-500', dataset: { list: 'lines' } });
+  // the checkpoints of pre-training runs (GET /v1/models lists them as run/checkpoint-N, in step order)
+  const runs = new Map();
+  const runSel = h('select', { id: uid('in'), name: 'checkpoints_run' });
+  const runFill = h('button', { type: 'button', class: 'small', id: 'fill-checkpoints' }, 'Use its checkpoints');
+  const runBox = h('div', { class: 'field', hidden: true }, h('label', { for: runSel.id }, 'From a pre-training run'),
+    h('div', { class: 'row' }, runSel, runFill));
+  runFill.addEventListener('click', () => {
+    const list = runs.get(runSel.value);
+    if (!list) return;
+    setCheckpoints(list);
+    update();
+    ckptIn.focus();
+  });
   const taskSel = h('select', { name: 'task' }, taskNames.map((t) => h('option', { value: t }, t)));
   const labelsIn = text({ name: 'labels', placeholder: 'e.g. negative, positive' });
   const dataIn = text({ name: 'data', placeholder: 'k-shot-1k-test/SST-2', required: true });
@@ -154,7 +179,10 @@ export function render(root, ctx) {
     h('section', { class: 'card' }, h('h2', {}, 'What'),
       h('div', { class: 'grid2' },
         field('name', 'Name', nameIn),
-        field('model', 'Model', modelSel, 'Registered in the daemon\'s models folder.'),
+        h('div', {},
+          field('model', 'Model', modelSel, 'Registered in the daemon\'s models folder.'),
+          field('checkpoints', 'Checkpoints', ckptIn, 'One model folder or name per line; the whole experiment runs once per checkpoint.'),
+          runBox, sweepBox),
         field('task', 'Task', taskSel, 'Choosing a task fills in its template and label words.'),
         field('data', 'Data folder', dataIn, 'Under the workers\' --data-root: it holds <k>-<seed>/ folders with train, dev and test files.'),
         field('k', 'k (examples per class)', kIn),
@@ -302,7 +330,9 @@ export function render(root, ctx) {
     const spec = {};
     const name = nameIn.value.trim(); if (name) spec.name = name;
     const desc = descIn.value.trim(); if (desc) spec.description = desc;
-    if (modelSel.value) spec.model = modelSel.value;
+    // a sweep sends its list as typed (an empty list too: the daemon names the field)
+    if (sweepIn.checked) spec.checkpoints = parseLines(ckptIn.value);
+    else if (modelSel.value) spec.model = modelSel.value;
     spec.task = taskSel.value;
     spec.data = dataIn.value.trim();
     const k = parseScalar(kIn.value); if (k !== undefined) spec.k = k;
@@ -356,8 +386,15 @@ export function render(root, ctx) {
       `  -H 'Content-Type: application/json' \\\n  --data-binary @- <<'JSON'\n${prettyJson(spec)}\nJSON`;
   }
 
+  function syncSweep() {
+    fields.get('model').hidden = sweepIn.checked;
+    fields.get('checkpoints').hidden = !sweepIn.checked;
+    runBox.hidden = !sweepIn.checked || runs.size === 0;
+  }
+
   function update() {
     syncPrompt();
+    syncSweep();
     const spec = buildSpec();
     preview.textContent = prettyJson(spec);
     curlPre.textContent = curlFor(spec);
@@ -399,9 +436,9 @@ export function render(root, ctx) {
   function describeRest(box, err) {
     const rest = err.field.slice(box.dataset.path.length).replace(/^\./, '');
     const m = /^\[(\d+)\]$/.exec(rest);
-    const input = box.querySelector('input[type="text"]');
+    const input = box.querySelector('input[type="text"], textarea[data-list]');
     if (m && input) {
-      const items = parseList(input.value);
+      const items = input.dataset.list === 'lines' ? parseLines(input.value) : parseList(input.value);
       const i = Number(m[1]);
       return `item ${i + 1}${i < items.length ? ` (${items[i]})` : ''}: ${err.detail}`;
     }
@@ -458,6 +495,10 @@ export function render(root, ctx) {
   });
 
   // ---- prefill from an experiment (#/submit?from=<id>) ----
+  function setCheckpoints(list) {
+    sweepIn.checked = list.length > 0;
+    ckptIn.value = list.join('\n');
+  }
   function fill(spec) {
     nameIn.value = spec.name ? `${spec.name} (copy)` : '';
     descIn.value = spec.description || '';
@@ -465,7 +506,8 @@ export function render(root, ctx) {
       if (![...modelSel.options].some((o) => o.value === spec.model)) put(modelSel, h('option', { value: spec.model }, spec.model));
       modelSel.value = spec.model;
     }
-    taskSel.value = spec.task;
+    setCheckpoints(Array.isArray(spec.checkpoints) ? spec.checkpoints.map(String) : []);
+    if (taskNames.includes(spec.task)) taskSel.value = spec.task;
     labelsIn.value = (spec.labels || []).join(', ');
     dataIn.value = spec.data || '';
     dataEdited = true;
@@ -503,12 +545,23 @@ export function render(root, ctx) {
   }
 
   // ---- catalogs ----
+  const checkpointsParam = parseLines(ctx.params.get('checkpoints') || '');
   (async () => {
     const from = ctx.params.get('from');
     try {
       const [models, tasks] = await Promise.all([getModels(), getTasks()]);
       if (!ctx.alive()) return;
-      for (const m of models.models || []) put(modelSel, h('option', { value: m.name }, m.name));
+      for (const m of models.models || []) {
+        put(modelSel, h('option', { value: m.name }, m.name));
+        const cut = m.name.lastIndexOf('/');
+        if (cut > 0) {
+          const run = m.name.slice(0, cut);
+          if (!runs.has(run)) runs.set(run, []);
+          runs.get(run).push(m.name);
+        }
+      }
+      for (const [run, list] of runs) put(runSel, h('option', { value: run }, `${run} (${list.length} checkpoint${list.length === 1 ? '' : 's'})`));
+      syncSweep();
       if ((models.models || []).length) modelSel.value = models.models[0].name;
       const names = (tasks.tasks || []).map((t) => t.name);
       if (names.length) {
@@ -533,13 +586,21 @@ export function render(root, ctx) {
     if (from) {
       try {
         const exp = await getExperiment(from);
-        if (ctx.alive() && exp.spec) fill(exp.spec);
+        if (!ctx.alive()) return;
+        if (exp.spec && exp.spec.pretrain) {
+          summary.hidden = false;
+          summary.textContent = `Experiment ${from} is a pre-training run: this form makes kernel and fine-tuning experiments. ` +
+            'Resubmit a pre-training spec with the curl command on its page.';
+        } else if (exp.spec) fill(exp.spec);
       } catch (e) {
         summary.hidden = false;
         summary.textContent = `Cannot load experiment ${from}: ${e.detail || e.message}`;
       }
     }
+    // #/submit?checkpoints=a,b,c (a pre-training run's "Sweep these checkpoints")
+    if (checkpointsParam.length && ctx.alive()) { setCheckpoints(checkpointsParam); update(); }
   })();
+  if (checkpointsParam.length) setCheckpoints(checkpointsParam);
   onTask();
   return () => {};
 }
