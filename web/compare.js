@@ -4,6 +4,7 @@
 
 import { getExperiment, listExperiments } from './api.js';
 import { clear, h, isNum, methodInfo, pct, stateBadge, summaryRows, put } from './dom.js';
+import { isPretrain } from './pretrain.js';
 
 const FAMILY_ORDER = { 'zero-shot': 0, finetune: 1, kernel: 2, other: 3 };
 
@@ -44,14 +45,19 @@ export function render(root, ctx) {
   });
 
   function label(e) { return e.name || e.id.slice(0, 8); }
+  // pre-training runs have no task and no accuracy to compare
+  const noTask = (e) => isPretrain(e) || !e.task;
 
   function draw() {
     clear(tableBox);
-    const done = exps.filter((e) => e.result);
+    const done = exps.filter((e) => e.result && !noTask(e));
     if (!ids.length) { status.textContent = 'Pick experiments below, or tick them in the list.'; return; }
-    const pending = exps.filter((e) => !e.result);
-    status.textContent = pending.length
-      ? `Without results yet: ${pending.map((e) => `${label(e)} (${e.state})`).join(', ')}.` : '';
+    const pending = exps.filter((e) => !e.result && !noTask(e));
+    const skipped = exps.filter(noTask);
+    status.textContent = [
+      pending.length ? `Without results yet: ${pending.map((e) => `${label(e)} (${e.state})`).join(', ')}.` : '',
+      skipped.length ? `Pre-training runs have no task to compare: ${skipped.map(label).join(', ')} left out.` : '',
+    ].filter(Boolean).join(' ');
     if (!done.length) return;
 
     const models = new Set(done.map((e) => e.model || 'default'));
@@ -148,7 +154,7 @@ export function render(root, ctx) {
       if (!ctx.alive()) return;
       clear(pickerList);
       if (!page.experiments.length) { put(pickerList, h('p', { class: 'muted' }, 'No finished experiments yet.')); return; }
-      for (const e of page.experiments) {
+      for (const e of page.experiments.filter((x) => x.task)) {
         const cid = `pick-${e.id}`;
         put(pickerList, h('div', { class: 'choice' },
           h('input', { type: 'checkbox', id: cid, value: e.id, checked: ids.includes(e.id) }),

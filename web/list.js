@@ -93,6 +93,8 @@ export function render(root, ctx) {
 
   function row(e) {
     const label = e.name || e.id.slice(0, 8);
+    // a pre-training experiment has no task (and makes models rather than using one)
+    const pre = e.kind === 'pretrain' || !e.task;
     const box = h('input', { type: 'checkbox', checked: selected.has(e.id), 'aria-label': `Select ${label} for comparison`,
       dataset: { focusKey: `sel-${e.id}` } });
     box.addEventListener('change', () => {
@@ -104,8 +106,8 @@ export function render(root, ctx) {
       h('td', { class: 'select', 'data-label': 'Compare' }, box),
       h('td', { 'data-label': 'Experiment' }, title, e.name ? [' ', h('code', { class: 'muted id' }, e.id.slice(0, 8))] : null,
         e.error ? h('div', { class: 'error small' }, e.error) : null),
-      h('td', { class: 'nowrap', 'data-label': 'Task' }, e.task || '—'),
-      h('td', { class: 'nowrap', 'data-label': 'Model' }, e.model || 'default'),
+      h('td', { class: 'nowrap', 'data-label': 'Task' }, e.task || (pre ? h('span', { class: 'muted' }, 'pre-training') : '—')),
+      h('td', { class: 'nowrap', 'data-label': 'Model' }, e.model || (pre ? '—' : 'default')),
       h('td', { 'data-label': 'State' }, stateBadge(e.state)),
       h('td', { 'data-label': 'Progress' }, progressBar(e.progress, `progress of ${label}`)),
       h('td', { class: 'num', 'data-label': 'Jobs' }, String(e.n_jobs ?? '')),
