@@ -2,6 +2,11 @@
 // chromium, driven by playwright-core), against a live lmntkd and a real
 // lmntk-worker started by test_dashboard.sh / here.  TAP-style output.
 //
+// Two parts: "dashboard" (a real experiment, submitted through the form and
+// run by the worker) and "pretrain" (a checkpoint sweep and a pre-training
+// run, answered to the page from synthetic JSON by request routing: no
+// compute).  BROWSER_ONLY=dashboard or BROWSER_ONLY=pretrain runs one.
+//
 // Environment: BASE (the daemon's URL), UTOK (a user token), CHROMIUM,
 // SHOT_DIR, DATA_DIR (the tiny SST-2 split's root under the worker's --data-root), MODEL_NAME,
 // WORKER_BIN, WORKER_ARGS, WTOK, WORKER_PIDFILE, WORKER_LOG.
@@ -100,7 +105,8 @@ async function noHorizontalOverflow(page, what) {
 }
 
 let id = null;
-try {
+// ---- the dashboard against the real daemon and worker ----
+async function dashboardFlow() {
   const page = await newPage(1280);
 
   // ---- the list, empty ----
@@ -407,19 +413,243 @@ try {
   await phone.locator('#compare-table').waitFor();
   await noHorizontalOverflow(phone, 'compare');
   await shot(phone, 'compare-390', false);
-
-  ok(pageErrors.length === 0, 'no script errors in the pages', pageErrors.join('\n'));
-} catch (e) {
-  ok(false, `the run stopped: ${e.message.split('\n')[0]}`, e.stack);
-  try {
-    const pages = browser.contexts().flatMap((c) => c.pages());
-    if (pages.length) await shot(pages[pages.length - 1], 'failure');
-  } catch { /* nothing more to save */ }
-  if (pageErrors.length) console.log(`# page errors:\n# ${pageErrors.join('\n# ')}`);
-} finally {
-  await browser.close();
-  if (worker) worker.kill('SIGTERM');
 }
+
+// ---- pre-training views, from synthetic API replies ----
+// A checkpoint sweep and a pre-training run as the daemon will report them
+// (result.pretraining_curve; result kind "pretrain"), served to the page by
+// playwright's request routing: no compute.  The views are the real ones.
+const SWEEP_ID = '00000000-0000-4000-8000-0000000000a1';
+const PRE_ID = '00000000-0000-4000-8000-0000000000b2';
+const CKPTS = ['run/checkpoint-0', 'run/checkpoint-500', 'run/checkpoint-1000', 'run/checkpoint-x'];
+const STEPS = [0, 500, 1000, null];
+
+function sweepExperiment() {
+  const msd = (mean, std) => ({ mean, std });
+  const acc = (m, i) => ({ 'kernel:sgd': 0.55 + 0.1 * i, 'kernel:signgd': 0.52 + 0.09 * i, 'finetune:0': 0.6 + 0.08 * i }[m]);
+  const methods = ['kernel:sgd', 'kernel:signgd', 'finetune:0'];
+  const curve = CKPTS.map((model, i) => ({
+    model, pretrain_step: STEPS[i], ...(STEPS[i] === null ? {} : { pretrain_tokens: (STEPS[i] || 0) * 4096 }),
+    methods: methods.map((m) => ({
+      method: m, dev: msd(acc(m, i) - 0.02, 0.01), test: msd(acc(m, i), 0.02 + 0.005 * i),
+      ...(m.startsWith('kernel') ? { zero_shot_test: msd(0.5 + 0.05 * i, 0) } : {}),
+    })),
+    diagnostics: i === 0 ? [] : [{ method: 'finetune:0', values: {
+      'linearization.gain_recovered': msd(0.2 * i, 0.05), 'agreement.kernel_ft_ratio': msd(0.8 + 0.05 * i, 0.02),
+      'fixed_features.kernel_distance': msd(0.3 / i, 0.01) } }],
+  }));
+  const summary = CKPTS.map((model, i) => ({ model, summary: methods.map((m) => ({
+    method: m, dev: msd(acc(m, i) - 0.02, 0.01), test: msd(acc(m, i), 0.02),
+    seeds: [13, 42].map((seed) => ({ seed, dev: acc(m, i) - 0.02, test: acc(m, i) })),
+    ...(m === 'kernel:sgd' ? { zero_shot_dev: msd(0.5, 0), zero_shot_test: msd(0.5 + 0.05 * i, 0) } : {}),
+  })) }));
+  const spec = { name: 'synthetic sweep', checkpoints: CKPTS, task: 'SST-2', data: 'k-shot-1k-test/SST-2', k: 4, seeds: [13, 42],
+    kernel: { formula: ['sgd', 'signgd'] }, finetune: [{ optimizer: 'sgd', lr: 0.001 }], diagnostics: { enabled: true } };
+  const t = '2026-01-01T00:00:00Z';
+  return { id: SWEEP_ID, name: spec.name, state: 'succeeded', task: 'SST-2', model: CKPTS[0], n_jobs: 24, progress: 1,
+    created_at: t, updated_at: t, finished_at: t, error: null, spec, jobs: [], jobs_by_state: { succeeded: 24 }, artifacts: [],
+    diagnostics: null, result: { spec, metric: 'accuracy', summary, pretraining_curve: curve, jobs: [] } };
+}
+
+function pretrainExperiment(phase) {
+  const spec = { name: 'synthetic pretrain', pretrain: { tokenizer: 'default', corpus: ['corpus/imdb_unsup_part1.txt.gz'], out: 'myrun',
+    layers: 4, hidden: 256, heads: 4, ffn: 1024, block: 128, batch: 32, steps: 1000, warmup: 100, lr: 0.001, save_steps: [0, 500, 1000] } };
+  const t = '2026-01-01T00:00:00Z';
+  const stage = { queued: null, run1: 'step 120/1000 loss 7.21', run2: 'step 240/1000 loss 6.5', done: null }[phase];
+  const state = phase === 'done' ? 'succeeded' : phase === 'queued' ? 'queued' : 'running';
+  const job = { index: 0, id: '00000000-0000-4000-8000-0000000000c3', seed: null, method: 'pretrain', state, attempts: state === 'queued' ? 0 : 1,
+    progress: phase === 'run1' ? 0.12 : phase === 'run2' ? 0.24 : phase === 'done' ? 1 : 0, stage, worker: state === 'queued' ? null : 'w',
+    error: null, result: null, started_at: state === 'queued' ? null : t, finished_at: phase === 'done' ? t : null, artifacts: [] };
+  const loss = Array.from({ length: 50 }, (_, i) => ({ step: 20 * (i + 1), loss: 9 - 4.9 * (1 - Math.exp(-i / 12)),
+    lr: 0.001 * Math.min(1, (20 * (i + 1)) / 100), tokens: 20 * (i + 1) * 32 * 128 }));
+  const result = phase !== 'done' ? null : { spec, kind: 'pretrain', pretrain: { out: 'myrun', steps: 1000, final_step: 1000,
+    parameters: 5300000, tokens: 4096000, tokens_per_s: 3400.5, seconds: 6000.1, final_loss: loss[49].loss,
+    checkpoints: [0, 500, 1000].map((step) => ({ step, model: `myrun/checkpoint-${step}` })), loss } };
+  return { id: PRE_ID, name: spec.name, state, task: null, model: 'myrun', n_jobs: 1, progress: job.progress, created_at: t, updated_at: t,
+    finished_at: phase === 'done' ? t : null, error: null, spec, jobs: [job], jobs_by_state: { [state]: 1 }, artifacts: [], diagnostics: null, result };
+}
+
+async function pretrainFlow() {
+  const page = await newPage(1280);
+  const sweep = sweepExperiment();
+  let phase = 'run1';
+  const json = (route, body) => route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(body) });
+  await page.route((u) => u.pathname === `/v1/experiments/${SWEEP_ID}`, (r) => json(r, sweep));
+  await page.route((u) => u.pathname === `/v1/experiments/${PRE_ID}`, (r) => json(r, pretrainExperiment(phase)));
+  await page.route((u) => u.pathname === '/v1/experiments', (r) => (r.request().method() !== 'GET' ? r.continue() : json(r, {
+    experiments: [pretrainExperiment('done'), sweep].map(({ spec, result, jobs, diagnostics, artifacts, jobs_by_state, ...x }) => x),
+    next_cursor: null })));
+  // the registered models, and the checkpoints of a run as GET /v1/models lists them
+  await page.route((u) => u.pathname === '/v1/models', async (r) => {
+    const real = await (await r.fetch()).json();
+    real.models.push(...[0, 500, 1000].map((step) => ({ name: `myrun/checkpoint-${step}`, files: [], bytes: 0, pretrain_step: step })));
+    await json(r, real);
+  });
+
+  // ---- the sweep: accuracy against pre-training steps ----
+  await page.goto(`${BASE}/#/experiments/${SWEEP_ID}`);
+  await page.locator('#pretraining-plot svg').waitFor();
+  const curve = sweep.result.pretraining_curve;
+  const known = curve.filter((p) => p.pretrain_step !== null);
+  const series = await page.$$eval('#pretraining-plot g.series', (gs) => gs.map((g) => ({ key: g.dataset.key, n: Number(g.dataset.n),
+    pts: g.querySelectorAll('.pt').length, bands: g.querySelectorAll('polygon.band').length,
+    ys: [...g.querySelectorAll('.pt')].map((p) => Number(p.dataset.y)), xs: [...g.querySelectorAll('.pt')].map((p) => Number(p.dataset.x)),
+    dash: g.querySelector('polyline').getAttribute('stroke-dasharray') })));
+  ok(JSON.stringify(series.map((x) => x.key)) === '["kernel:sgd","kernel:signgd","finetune:0","zero-shot"]',
+    'the sweep plots one line per method and zero-shot', series.map((x) => x.key).join(','));
+  ok(series.every((x) => x.n === known.length && x.pts === known.length), `each line has a point per known step (${known.length})`,
+    JSON.stringify(series.map((x) => [x.key, x.n, x.pts])));
+  ok(series.filter((x) => x.key !== 'zero-shot').every((x) => x.bands === 1) && series.find((x) => x.key === 'zero-shot').bands === 0,
+    'the methods have a ±std band, zero-shot none');
+  ok(series.find((x) => x.key === 'zero-shot').dash && !series.find((x) => x.key === 'kernel:sgd').dash, 'zero-shot is dashed');
+  const meansOf = (m, split) => known.map((p) => p.methods.find((e) => e.method === m)[split].mean);
+  ok(JSON.stringify(series[0].ys) === JSON.stringify(meansOf('kernel:sgd', 'test')) &&
+    JSON.stringify(series[0].xs) === JSON.stringify(known.map((p) => p.pretrain_step)),
+  'K(SGD)\'s points are its test means at steps 0, 500, 1000', JSON.stringify(series[0]));
+  const xt = await page.$$eval('#pretraining-plot text.x-tick', (ts) => ts.map((t) => t.textContent));
+  ok(JSON.stringify(xt) === '["0","500","1k"]', 'the x ticks are the steps', xt.join(','));
+  ok(await page.locator('#pretraining-plot svg > line.reference').count() === 1 &&
+    (await page.textContent('#pretraining-plot svg')).includes('chance 50'), 'chance (50 % for SST-2) is drawn');
+  ok(/1 checkpoint has no known step/.test(await page.textContent('#pretraining')), 'the checkpoint without a step is noted');
+  await page.selectOption('#pretraining-split', 'dev');
+  const devYs = await page.$$eval('#pretraining-plot g.series[data-key="finetune:0"] .pt', (ps) => ps.map((p) => Number(p.dataset.y)));
+  ok(JSON.stringify(devYs) === JSON.stringify(meansOf('finetune:0', 'dev')), 'the split switch plots dev means', devYs.join(','));
+  await page.selectOption('#pretraining-split', 'test');
+
+  // diagnostics against steps
+  const dOpts = await page.$$eval('#pretraining-diag option', (os) => os.map((o) => o.value));
+  ok(JSON.stringify(dOpts) === '["linearization.gain_recovered","fixed_features.kernel_distance","agreement.kernel_ft_ratio"]',
+    'the diagnostic select offers the union of the values\' names', dOpts.join(','));
+  const diagPts = async () => page.$$eval('#pretraining-diag-plot g.series', (gs) => gs.map((g) => ({ key: g.dataset.key,
+    ys: [...g.querySelectorAll('.pt')].map((p) => Number(p.dataset.y)) })));
+  let dp = await diagPts();
+  ok(dp.length === 1 && dp[0].key === 'finetune:0' && JSON.stringify(dp[0].ys) === JSON.stringify([0.2, 0.4]),
+    'the gain is plotted per fine-tuning method where it was computed', JSON.stringify(dp));
+  ok((await page.textContent('#pretraining-diag-plot svg')).includes('gain threshold 0.5'), 'the gain threshold is drawn');
+  await page.selectOption('#pretraining-diag', 'agreement.kernel_ft_ratio');
+  dp = await diagPts();
+  ok(JSON.stringify(dp[0].ys.map((y) => y.toFixed(3))) === '["0.850","0.900"]', 'choosing another diagnostic plots it', JSON.stringify(dp));
+
+  // the table
+  const tRows = await page.$$eval('#pretraining-table tbody tr', (trs) => trs.map((tr) => [...tr.children].map((c) => c.textContent.trim())));
+  ok(tRows.length === curve.length, 'a table row per checkpoint', tRows.length);
+  const r500 = curve[1].methods.find((e) => e.method === 'kernel:sgd').test;
+  const c500 = (await page.textContent(`#pretraining-table td[data-method="kernel:sgd"][data-step="500"]`)).trim();
+  ok(c500 === `${pct(r500.mean)} ± ${pct(r500.std)}`, 'the table shows test mean ± std in percent', c500);
+  ok(tRows[1][1] === '2.05M' && tRows[3][0] === '—', 'tokens compact, unknown step as —', JSON.stringify(tRows));
+  ok(await page.locator('#results-table').count() === 1, 'the sweep keeps its results table');
+  await shot(page, 'sweep-1280');
+  await page.locator('#pretraining').screenshot({ path: path.join(SHOT_DIR, 'sweep-curves-1280.png') });
+
+  // ---- a pre-training run, live then finished ----
+  await page.goto(`${BASE}/#/experiments/${PRE_ID}`);
+  await page.locator('#pretrain-status').waitFor();
+  ok(/Step 120 of 1000 · loss 7\.21/.test(await page.textContent('#pretrain-status')), 'the live status reads the job\'s stage',
+    await page.textContent('#pretrain-status'));
+  ok(await page.locator('#results').isHidden() && await page.locator('#diagnostics').isHidden(), 'no results or diagnostics cards for a pre-training run');
+  ok(await page.locator('.page-head a:has-text("Edit as new")').count() === 0, 'no "Edit as new" for a pre-training run');
+  ok(/pre-training into myrun/.test(await page.textContent('#exp-meta')), 'the header says pre-training and its output');
+  phase = 'run2';
+  await page.locator('#pretrain-loss-plot[data-source="live"] g.series[data-n="2"]').waitFor();
+  ok(true, 'the live loss curve grows with the progress reports');
+  phase = 'done';
+  await page.locator('#pretrain-loss-plot[data-source="result"] svg').waitFor();
+  const ls = await page.$eval('#pretrain-loss-plot g.series', (g) => ({ n: Number(g.dataset.n), pts: g.querySelectorAll('.pt').length }));
+  ok(ls.n === 50 && ls.pts === 50, 'the finished run plots its 50 logged losses', JSON.stringify(ls));
+  ok(await page.locator('#pretrain-loss-plot line.marker').count() === 3, 'the three checkpoints are marked on the curve');
+  await page.focus('#pretrain-loss-plot svg');
+  await page.keyboard.press('End');
+  let ro = await page.textContent('#pretrain-readout');
+  ok(/step 1000 · loss [\d.]+ · lr 0\.001 · 4\.1M tokens/.test(ro), 'the readout gives step, loss, lr and tokens', ro);
+  await page.keyboard.press('ArrowLeft');
+  ro = await page.textContent('#pretrain-readout');
+  ok(/^step 980 /.test(ro), 'arrow keys move the readout', ro);
+  const stats = await page.$$eval('#pretrain-stats dd', (ds) => Object.fromEntries(ds.map((d) => [d.dataset.stat, d.textContent.trim()])));
+  ok(stats.parameters === '5.3M' && stats.tokens === '4.1M' && stats.seconds === '1 h 40 min' && stats.out === 'myrun' &&
+    /3\.4k tokens\/s/.test(stats.tokens_per_s), 'the summary numbers', JSON.stringify(stats));
+  ok(await page.locator('#pretrain-checkpoints tbody tr').count() === 3, 'the checkpoint list');
+  const href = await page.getAttribute('#sweep-checkpoints', 'href');
+  ok(href === '#/submit?checkpoints=myrun/checkpoint-0,myrun/checkpoint-500,myrun/checkpoint-1000', 'the sweep link names the checkpoints', href);
+  await page.uncheck('#ckpt-0');
+  ok(await page.getAttribute('#sweep-checkpoints', 'href') === '#/submit?checkpoints=myrun/checkpoint-500,myrun/checkpoint-1000',
+    'unticking a checkpoint takes it out of the link');
+  await shot(page, 'pretrain-1280');
+  await page.locator('#pretrain').screenshot({ path: path.join(SHOT_DIR, 'pretrain-run-1280.png') });
+
+  // ---- the sweep link opens the form with a checkpoints list ----
+  await page.click('#sweep-checkpoints');
+  await page.waitForURL(/#\/submit\?checkpoints=/);
+  await page.locator('textarea[name="checkpoints"]').waitFor();
+  await page.locator(`select[name="model"] option[value="${MODEL}"]`).waitFor({ state: 'attached' });
+  ok(await page.isChecked('input[name="sweep"]') && await page.locator('select[name="model"]').isHidden(),
+    'the form is in sweep mode, the single model hidden');
+  ok(await page.inputValue('textarea[name="checkpoints"]') === 'myrun/checkpoint-500\nmyrun/checkpoint-1000', 'the checkpoints are listed one a line');
+  let prev = JSON.parse(await page.textContent('#spec-preview'));
+  ok(JSON.stringify(prev.checkpoints) === '["myrun/checkpoint-500","myrun/checkpoint-1000"]' && !('model' in prev),
+    'the spec has "checkpoints" and no "model"', JSON.stringify(prev));
+  await page.fill('textarea[name="checkpoints"]', 'myrun/checkpoint-0\nmyrun/checkpoint-1000\n');
+  prev = JSON.parse(await page.textContent('#spec-preview'));
+  ok(JSON.stringify(prev.checkpoints) === '["myrun/checkpoint-0","myrun/checkpoint-1000"]', 'the list is editable');
+  await page.selectOption('select[name="checkpoints_run"]', 'myrun');
+  await page.click('#fill-checkpoints');
+  prev = JSON.parse(await page.textContent('#spec-preview'));
+  ok(JSON.stringify(prev.checkpoints) === '["myrun/checkpoint-0","myrun/checkpoint-500","myrun/checkpoint-1000"]',
+    'a pre-training run of GET /v1/models fills the list with its checkpoints', JSON.stringify(prev.checkpoints));
+  await page.uncheck('input[name="sweep"]');
+  prev = JSON.parse(await page.textContent('#spec-preview'));
+  ok(!('checkpoints' in prev) && prev.model === MODEL && await page.locator('textarea[name="checkpoints"]').isHidden(),
+    'unticking the sweep goes back to one model');
+  // "Edit as new" of a sweep keeps its checkpoints
+  await page.goto(`${BASE}/#/submit?from=${SWEEP_ID}`);
+  await page.locator('input[name="sweep"]:checked').waitFor();
+  ok(await page.inputValue('textarea[name="checkpoints"]') === CKPTS.join('\n'), '"Edit as new" of a sweep keeps its checkpoints');
+  await page.goto(`${BASE}/#/submit?from=${PRE_ID}`);
+  await page.locator('#form-errors:not([hidden])').waitFor();
+  ok(/pre-training run/.test(await page.textContent('#form-errors')), 'the form explains that it does not edit pre-training specs');
+
+  // ---- the list and compare with a task-less experiment ----
+  await page.goto(`${BASE}/#/experiments`);
+  const preRow = page.locator(`#experiments-table tr[data-id="${PRE_ID}"]`);
+  await preRow.waitFor();
+  ok((await preRow.locator('td[data-label="Task"]').textContent()).trim() === 'pre-training' &&
+    (await preRow.locator('td[data-label="Model"]').textContent()).trim() === 'myrun', 'the list shows a pre-training run without a task');
+  await page.goto(`${BASE}/#/compare?ids=${PRE_ID},${SWEEP_ID}`);
+  await page.locator('#compare-table').waitFor();
+  ok(/Pre-training runs have no task to compare: synthetic pretrain left out/.test(await page.textContent('main')),
+    'compare leaves the pre-training run out and says so');
+  ok(await page.locator(`#compare-table td[data-exp="${SWEEP_ID}"]`).count() > 0, 'and compares the sweep');
+
+  // ---- 390 px ----
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto(`${BASE}/#/experiments/${PRE_ID}`);
+  await page.locator('#pretrain-loss-plot svg').waitFor();
+  await noHorizontalOverflow(page, 'pre-training run');
+  await shot(page, 'pretrain-390');
+  await page.goto(`${BASE}/#/experiments/${SWEEP_ID}`);
+  await page.locator('#pretraining-plot svg').waitFor();
+  await noHorizontalOverflow(page, 'sweep');
+  const pbox = await page.locator('#pretraining-plot svg').boundingBox();
+  ok(pbox && pbox.x >= 0 && pbox.x + pbox.width <= 390, 'the sweep plot fits the phone screen', JSON.stringify(pbox));
+  await shot(page, 'sweep-390');
+  await page.context().close();
+}
+
+const ONLY = process.env.BROWSER_ONLY || ''; // "dashboard" or "pretrain": run only that part
+for (const [name, flow] of [['dashboard', dashboardFlow], ['pretrain', pretrainFlow]]) {
+  if (ONLY && ONLY !== name) continue;
+  try {
+    await flow();
+  } catch (e) {
+    ok(false, `${name}: the run stopped: ${e.message.split('\n')[0]}`, e.stack);
+    try {
+      const pages = browser.contexts().flatMap((c) => c.pages());
+      if (pages.length) await shot(pages[pages.length - 1], `failure-${name}`);
+    } catch { /* nothing more to save */ }
+  }
+}
+ok(pageErrors.length === 0, 'no script errors in the pages', pageErrors.join('\n'));
+await browser.close();
+if (worker) worker.kill('SIGTERM');
 console.log(`1..${n}`);
 note(`${n - failed} of ${n} passed; screenshots in ${SHOT_DIR}`);
 process.exit(failed ? 1 : 0);
