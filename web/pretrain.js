@@ -15,6 +15,8 @@
 //     loss: [{step, loss, lr, tokens}]}}): the loss curve (while the job runs,
 //     drawn from its stage text "step 120/5000 loss 7.21"), its numbers, the
 //     checkpoints and a link that opens the submit form with them as a sweep.
+//     (The job's stage is common/run/pretrain_job.c's
+//     "step S/N loss L, T tok/s"; its result may say resumed_from_step.)
 
 import { clear, compact, h, isNum, meanStd, methodInfo, num, put, seconds } from './dom.js';
 import { FAMILY_COLOR, lineChart } from './plots.js';
@@ -261,11 +263,14 @@ export function isPretrain(exp) {
   return !!exp && !!((exp.result && exp.result.kind === 'pretrain') || (exp.spec && exp.spec.pretrain));
 }
 
-// "step 120/5000 loss 7.21" -> {step: 120, steps: 5000, loss: 7.21}
+// "step 120/5000 loss 7.210, 3400 tok/s" -> {step: 120, steps: 5000, loss: 7.21, tokensPerS: 3400}
 export function parseStage(stage) {
-  const m = /step\s+(\d+)\s*\/\s*(\d+)(?:.*?\bloss\s+([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?))?/i.exec(String(stage || ''));
+  const text = String(stage || '');
+  const m = /step\s+(\d+)\s*\/\s*(\d+)(?:.*?\bloss\s+([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?))?/i.exec(text);
   if (!m) return null;
-  return { step: Number(m[1]), steps: Number(m[2]), loss: m[3] !== undefined ? Number(m[3]) : null };
+  const t = /([\d.]+(?:[eE][-+]?\d+)?)\s*tok(?:ens)?\/s/i.exec(text);
+  return { step: Number(m[1]), steps: Number(m[2]), loss: m[3] !== undefined ? Number(m[3]) : null,
+    tokensPerS: t ? Number(t[1]) : null };
 }
 
 // The submit form's address for a sweep of these models.
@@ -299,7 +304,10 @@ export function pretrainRunView() {
     const steps = r && isNum(r.steps) ? r.steps : spec.steps;
     let status;
     if (r) status = `Finished ${isNum(r.final_step) ? r.final_step : '?'} of ${steps ?? '?'} steps${isNum(r.final_loss) ? `, final loss ${num(r.final_loss, 4)}` : ''}.`;
-    else if (st) status = `Step ${st.step} of ${st.steps}${isNum(st.loss) ? ` · loss ${num(st.loss, 4)}` : ''}${exp.state === 'running' ? '' : ` (${exp.state})`}.`;
+    else if (st) {
+      status = `Step ${st.step} of ${st.steps}${isNum(st.loss) ? ` · loss ${num(st.loss, 4)}` : ''}` +
+        `${isNum(st.tokensPerS) ? ` · ${compact(st.tokensPerS)} tokens/s` : ''}${exp.state === 'running' ? '' : ` (${exp.state})`}.`;
+    }
     else if (exp.state === 'queued') status = 'Queued: waiting for a worker.';
     else if (exp.state === 'running') status = job && job.stage ? `Running: ${job.stage}.` : 'Running.';
     else status = `The run ${exp.state} without a result.`;
@@ -314,6 +322,8 @@ export function pretrainRunView() {
     const stats = h('dl', { class: 'stats', id: 'pretrain-stats' },
       stat('out', 'Output', h('code', {}, (r && r.out) || spec.out || '—')),
       stat('steps', 'Steps', r ? `${r.final_step ?? '?'} of ${steps ?? '?'}` : `${st ? `${st.step} of ` : ''}${steps ?? '?'}`),
+      job && job.result && isNum(job.result.resumed_from_step)
+        ? stat('resumed', 'Resumed from', `step ${job.result.resumed_from_step}`) : null,
       r ? [
         stat('parameters', 'Parameters', compact(r.parameters), isNum(r.parameters) ? String(r.parameters) : null),
         stat('tokens', 'Tokens seen', compact(r.tokens), isNum(r.tokens) ? String(r.tokens) : null),

@@ -455,7 +455,7 @@ function pretrainExperiment(phase) {
   const spec = { name: 'synthetic pretrain', pretrain: { tokenizer: 'default', corpus: ['corpus/imdb_unsup_part1.txt.gz'], out: 'myrun',
     layers: 4, hidden: 256, heads: 4, ffn: 1024, block: 128, batch: 32, steps: 1000, warmup: 100, lr: 0.001, save_steps: [0, 500, 1000] } };
   const t = '2026-01-01T00:00:00Z';
-  const stage = { queued: null, run1: 'step 120/1000 loss 7.21', run2: 'step 240/1000 loss 6.5', done: null }[phase];
+  const stage = { queued: null, run1: 'step 120/1000 loss 7.210, 3400 tok/s', run2: 'step 240/1000 loss 6.500, 3390 tok/s', done: null }[phase];
   const state = phase === 'done' ? 'succeeded' : phase === 'queued' ? 'queued' : 'running';
   const job = { index: 0, id: '00000000-0000-4000-8000-0000000000c3', seed: null, method: 'pretrain', state, attempts: state === 'queued' ? 0 : 1,
     progress: phase === 'run1' ? 0.12 : phase === 'run2' ? 0.24 : phase === 'done' ? 1 : 0, stage, worker: state === 'queued' ? null : 'w',
@@ -544,7 +544,7 @@ async function pretrainFlow() {
   // ---- a pre-training run, live then finished ----
   await page.goto(`${BASE}/#/experiments/${PRE_ID}`);
   await page.locator('#pretrain-status').waitFor();
-  ok(/Step 120 of 1000 · loss 7\.21/.test(await page.textContent('#pretrain-status')), 'the live status reads the job\'s stage',
+  ok(/Step 120 of 1000 · loss 7\.21 · 3\.4k tokens\/s/.test(await page.textContent('#pretrain-status')), 'the live status reads the job\'s stage',
     await page.textContent('#pretrain-status'));
   ok(await page.locator('#results').isHidden() && await page.locator('#diagnostics').isHidden(), 'no results or diagnostics cards for a pre-training run');
   ok(await page.locator('.page-head a:has-text("Edit as new")').count() === 0, 'no "Edit as new" for a pre-training run');
