@@ -3,6 +3,7 @@
 
 #include <cjson/cJSON.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -128,7 +129,13 @@ char *lm_config_to_json(const lm_config *c) {
         cJSON_AddNumberToObject(o, "bos_token_id", 0);
         cJSON_AddNumberToObject(o, "eos_token_id", 2);
     }
-    cJSON_AddNumberToObject(o, "layer_norm_eps", c->ln_eps);
+    /* the shortest decimal that reads back as the same float (1e-05, not 9.99999974737875e-06) */
+    char eps[32];
+    for (int digits = 1; digits <= 9; digits++) {
+        snprintf(eps, sizeof eps, "%.*g", digits, (double)c->ln_eps);
+        if (strtof(eps, NULL) == c->ln_eps) break;
+    }
+    cJSON_AddNumberToObject(o, "layer_norm_eps", strtod(eps, NULL));
     cJSON_AddStringToObject(o, "hidden_act", c->act == LM_ACT_GELU ? "gelu"
                             : c->act == LM_ACT_GELU_TANH ? "gelu_new" : "relu");
     cJSON_AddStringToObject(o, "position_embedding_type", "absolute");

@@ -41,6 +41,7 @@ int lm_checkpoint_save_trainer_state(const char *dir, const lm_trainer_state *t,
     cJSON_AddNumberToObject(o, "num_input_tokens_seen", t->tokens);
     cJSON_AddNumberToObject(o, "train_batch_size", t->batch);
     cJSON_AddNumberToObject(o, "block_size", t->block);
+    cJSON_AddNumberToObject(o, "seed", (double)t->seed);
     cJSON *h = cJSON_AddArrayToObject(o, "log_history");
     for (int i = 0; i < t->n_log; i++) {
         const double *r = t->log + 4 * (size_t)i;

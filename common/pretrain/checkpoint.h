@@ -32,6 +32,7 @@ int lm_checkpoint_save_model(const lm_model *m, const char *tok_dir, int max_len
  * train_batch_size, and the loss-curve points so far (log_history). */
 typedef struct lm_trainer_state {
     int step, max_steps, batch, block;
+    uint64_t seed;          /* of the initialisation and masking */
     double tokens;
     const double *log;      /* [n_log][4]: step, loss, lr, tokens */
     int n_log;

@@ -127,7 +127,7 @@ static int save(run *r, int step, char **written, lm_error *err) {
     }
     if (!rc) {
         lm_trainer_state t = {.step = step, .max_steps = c->steps, .batch = c->batch, .block = c->block,
-                              .tokens = r->tokens, .log = r->log, .n_log = r->n_log};
+                              .seed = c->seed, .tokens = r->tokens, .log = r->log, .n_log = r->n_log};
         rc = lm_checkpoint_save_trainer_state(dir, &t, err);
     }
     if (rc) {
