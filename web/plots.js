@@ -294,7 +294,9 @@ export function lineChart(series, opts = {}) {
   for (const r of refs) ys.push(r.value);
   let y0 = ys.length ? Math.min(...ys) : 0, y1 = ys.length ? Math.max(...ys) : 1;
   const pad = (y1 - y0) * 0.06 || Math.abs(y0) * 0.1 || 0.1;
+  const nonNegative = y0 >= 0;
   y0 -= pad; y1 += pad;
+  if (nonNegative) y0 = Math.max(0, y0); // no negative axis for values that cannot be
   if (isNum(opts.yMin)) y0 = Math.max(opts.yMin, y0);
   if (isNum(opts.yMax)) y1 = Math.min(opts.yMax, y1);
   const yt = niceTicks(y0, y1, Math.max(3, Math.round(ph / 45)));
