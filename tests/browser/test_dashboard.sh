@@ -3,7 +3,8 @@
 # and one lmntk-worker on a free loopback port, a temporary data folder, the
 # small reference RoBERTa as the only registered model, and a tiny SST-2 split
 # (k = 4, seeds 13 and 42) cut from ../shared/data into the worker's
-# --data-root as k-shot-1k-test/SST-2; then dashboard.test.mjs
+# --data-root as k-shot-1k-test/SST-2, and a small corpus (SST-2 test
+# sentences) as corpus/sst2-sentences.txt for a tiny pre-training run; then dashboard.test.mjs
 # drives headless Chromium through it.  Screenshots go to $SHOT_DIR (by
 # default BUILD/meson-logs/browser), printed at the end.
 # Skipped (77) only when there is no chromium to drive.
@@ -60,6 +61,8 @@ for seed in 13 42; do
   done
   head -n 13 "$s/test.tsv" > "$d/test.tsv"
 done
+mkdir -p "$tmp/data-root/corpus"
+tail -n +2 "$kshot/16-42/test.tsv" | cut -f1 > "$tmp/data-root/corpus/sst2-sentences.txt"
 
 UTOK=$("$build/lmntkd" token add --kind user --data "$tmp/data" 2>>"$tmp/daemon.log") || { echo "FAIL: token add"; exit 1; }
 WTOK=$("$build/lmntkd" token add --kind worker --data "$tmp/data" 2>>"$tmp/daemon.log") || { echo "FAIL: token add"; exit 1; }
@@ -78,7 +81,7 @@ BASE=$base UTOK=$UTOK WTOK=$WTOK CHROMIUM=$chromium SHOT_DIR=$shots DATA_DIR=k-s
   MODEL_NAME=lmkft-small WORKER_BIN=$build/lmntk-worker WORKER_PIDFILE=$tmp/worker.pid \
   WORKER_ARGS="--cache $tmp/cache --models $tmp/models --data-root $tmp/data-root --work $tmp/work --poll 0.2 --threads 2 --name browser-worker" \
   WORKER_LOG=$tmp/worker.log \
-  timeout 150 node "$here/dashboard.test.mjs"
+  timeout 210 node "$here/dashboard.test.mjs"
 rc=$?
 echo "# screenshots: $shots"
 exit $rc
