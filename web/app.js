@@ -3,7 +3,7 @@
 // Routes (hash-based, so the daemon serves one index.html):
 //   #/experiments[?task=&model=&state=]   list.js
 //   #/experiments/<id>                    experiment.js
-//   #/submit[?from=<id>]                  submit.js
+//   #/submit[?from=<id>][?checkpoints=a,b]  submit.js
 //   #/compare[?ids=<id>,<id>...]          compare.js
 // A view module exports render(root, ctx) and returns a cleanup function
 // (stops its polling) or nothing.

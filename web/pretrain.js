@@ -302,6 +302,9 @@ export function pretrainRunView() {
 
   function render(exp, spec, r, st, job) {
     const steps = r && isNum(r.steps) ? r.steps : spec.steps;
+    // a re-leased job continues from its newest checkpoint (the job's result, or result.json's jobs[0])
+    const resumed = [job && job.result, exp.result && Array.isArray(exp.result.jobs) ? exp.result.jobs[0] : null]
+      .map((x) => x && x.resumed_from_step).find(isNum);
     let status;
     if (r) status = `Finished ${isNum(r.final_step) ? r.final_step : '?'} of ${steps ?? '?'} steps${isNum(r.final_loss) ? `, final loss ${num(r.final_loss, 4)}` : ''}.`;
     else if (st) {
@@ -322,8 +325,7 @@ export function pretrainRunView() {
     const stats = h('dl', { class: 'stats', id: 'pretrain-stats' },
       stat('out', 'Output', h('code', {}, (r && r.out) || spec.out || '—')),
       stat('steps', 'Steps', r ? `${r.final_step ?? '?'} of ${steps ?? '?'}` : `${st ? `${st.step} of ` : ''}${steps ?? '?'}`),
-      job && job.result && isNum(job.result.resumed_from_step)
-        ? stat('resumed', 'Resumed from', `step ${job.result.resumed_from_step}`) : null,
+      isNum(resumed) ? stat('resumed', 'Resumed from', `step ${resumed}`) : null,
       r ? [
         stat('parameters', 'Parameters', compact(r.parameters), isNum(r.parameters) ? String(r.parameters) : null),
         stat('tokens', 'Tokens seen', compact(r.tokens), isNum(r.tokens) ? String(r.tokens) : null),
