@@ -261,7 +261,12 @@ int lm_run_kernel_job(const lm_spec *spec, lm_job_setup *js, lm_spec_formula sf,
             hooks->progress(hooks->ctx, 0.9 + 0.1 * (g + 1) / n_grid, "solve"))
             rc = lm_fail(err, "cancelled");
     }
-    if (rc == 0 && best < 0) rc = lm_fail(err, "solver: every grid point failed (last: %s)", err->msg);
+    if (rc == 0 && best < 0) {
+        /* err->msg is both the last point's reason and the destination: copy it first */
+        char last[sizeof err->msg];
+        snprintf(last, sizeof last, "%s", err->msg[0] ? err->msg : "no grid point gave a dev metric");
+        rc = lm_fail(err, "solver: every grid point failed (last: %s)", last);
+    }
     if (rc == 0) {
         cJSON *sel = cJSON_AddObjectToObject(res, "selected");
         cJSON_AddNumberToObject(sel, "index", best);
