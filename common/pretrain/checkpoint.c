@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cjson/cJSON.h>
 #include "util/file.h"
 
 static int copy_file(const char *from_dir, const char *to_dir, const char *name, lm_error *err) {
@@ -61,8 +60,7 @@ int lm_checkpoint_save_trainer_state(const char *dir, const lm_trainer_state *t,
     return rc;
 }
 
-int lm_checkpoint_step(const char *dir, double *tokens) {
-    if (tokens) *tokens = -1;
+cJSON *lm_checkpoint_read_trainer_state(const char *dir) {
     char *p = lm_path_join(dir, "trainer_state.json");
     size_t len;
     lm_error ignore;
@@ -70,6 +68,12 @@ int lm_checkpoint_step(const char *dir, double *tokens) {
     free(p);
     cJSON *o = text ? cJSON_ParseWithLength(text, len) : NULL;
     free(text);
+    return o;
+}
+
+int lm_checkpoint_step(const char *dir, double *tokens) {
+    if (tokens) *tokens = -1;
+    cJSON *o = lm_checkpoint_read_trainer_state(dir);
     const cJSON *g = cJSON_GetObjectItemCaseSensitive(o, "global_step");
     const cJSON *n = cJSON_GetObjectItemCaseSensitive(o, "num_input_tokens_seen");
     int step = cJSON_IsNumber(g) && g->valuedouble >= 0 ? (int)g->valuedouble : -1;

@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <cjson/cJSON.h>
 #include "model/model.h"
 #include "util/rng.h"
 
@@ -38,6 +39,10 @@ typedef struct lm_trainer_state {
     int n_log;
 } lm_trainer_state;
 int lm_checkpoint_save_trainer_state(const char *dir, const lm_trainer_state *t, lm_error *err);
+
+/* DIR/trainer_state.json parsed (cJSON_Delete it), or NULL when the folder
+ * has none or it is not JSON. */
+cJSON *lm_checkpoint_read_trainer_state(const char *dir);
 
 /* The pre-training step a model folder was saved at: DIR/trainer_state.json's
  * global_step, else N of a folder named checkpoint-N; -1 if neither.

@@ -6,7 +6,6 @@
 #include <string.h>
 #include <time.h>
 
-#include <cjson/cJSON.h>
 #include "model/model.h"
 #include "pretrain/checkpoint.h"
 #include "pretrain/mask.h"
@@ -76,13 +75,7 @@ static void log_point(run *r, double step, double loss, double lr, double tokens
 /* The loss curve up to a resumed checkpoint, from its trainer_state.json
  * (a checkpoint without one starts an empty curve). */
 static void load_log(run *r, const char *dir, int upto) {
-    char *p = lm_path_join(dir, "trainer_state.json");
-    size_t len;
-    lm_error ignore;
-    char *text = lm_file_exists(p) ? lm_read_file(p, &len, &ignore) : NULL;
-    free(p);
-    cJSON *o = text ? cJSON_ParseWithLength(text, len) : NULL;
-    free(text);
+    cJSON *o = lm_checkpoint_read_trainer_state(dir);
     const cJSON *h = cJSON_GetObjectItemCaseSensitive(o, "log_history");
     for (const cJSON *e = h ? h->child : NULL; e; e = e->next) {
         const cJSON *st = cJSON_GetObjectItem(e, "step"), *lo = cJSON_GetObjectItem(e, "loss");

@@ -43,23 +43,45 @@ static char *corpus_path(const char *name, int i, const lm_run_options *opt, lm_
     return path;
 }
 
-/* The newest checkpoint-N of a run folder that has its .state beside it and
- * N <= max_step; -1 when there is none. */
-static int newest_checkpoint(const char *out_dir, int max_step) {
+static int by_value(const void *a, const void *b) {
+    int x = *(const int *)a, y = *(const int *)b;
+    return (x > y) - (x < y);
+}
+
+/* The steps of the checkpoint-N model folders of a run folder, ascending;
+ * with need_state only those with checkpoint-N.state beside them (the ones
+ * a run can resume from). */
+static int *checkpoint_steps(const char *out_dir, int need_state, int *n) {
+    int *steps = NULL, cap = 0;
+    *n = 0;
     DIR *d = opendir(out_dir);
-    int best = -1;
-    if (!d) return -1;
-    for (struct dirent *e; (e = readdir(d));) {
+    for (struct dirent *e; d && (e = readdir(d));) {
+        if (strncmp(e->d_name, "checkpoint-", 11) || strchr(e->d_name, '.')) continue;
         char *dir = lm_path_join(out_dir, e->d_name);
-        int step = lm_checkpoint_step(dir, NULL);
+        char *cfg = lm_path_join(dir, "config.json");
         char *state = lm_xmalloc(strlen(dir) + 7);
         sprintf(state, "%s.state", dir);
-        if (step > best && step <= max_step && !strncmp(e->d_name, "checkpoint-", 11) && lm_file_exists(state))
-            best = step;
+        int step = lm_file_exists(cfg) && (!need_state || lm_file_exists(state)) ? lm_checkpoint_step(dir, NULL) : -1;
+        if (step >= 0) {
+            if (*n == cap) steps = lm_xrealloc(steps, (size_t)(cap = cap ? 2 * cap : 16) * sizeof *steps);
+            steps[(*n)++] = step;
+        }
         free(state);
+        free(cfg);
         free(dir);
     }
-    closedir(d);
+    if (d) closedir(d);
+    if (*n > 1) qsort(steps, (size_t)*n, sizeof *steps, by_value);
+    return steps;
+}
+
+/* The newest resumable checkpoint with step <= max_step; -1 when none. */
+static int newest_checkpoint(const char *out_dir, int max_step) {
+    int n, best = -1;
+    int *steps = checkpoint_steps(out_dir, 1, &n);
+    for (int i = 0; i < n; i++)
+        if (steps[i] <= max_step) best = steps[i];
+    free(steps);
     return best;
 }
 
@@ -79,31 +101,19 @@ static int on_report(void *ctx, const lm_pretrain_report *r) {
 /* The checkpoints the run folder holds, in step order, by model name. */
 static cJSON *list_checkpoints(const lm_spec_pretrain *p, const char *out_dir, const lm_run_options *opt) {
     cJSON *arr = cJSON_CreateArray();
-    int prev = -1;
-    for (;;) {
-        int next = -1;
-        DIR *d = opendir(out_dir);
-        for (struct dirent *e; d && (e = readdir(d));) {
-            if (strncmp(e->d_name, "checkpoint-", 11) || strchr(e->d_name, '.')) continue;
-            char *dir = lm_path_join(out_dir, e->d_name);
-            char *cfg = lm_path_join(dir, "config.json");
-            int step = lm_file_exists(cfg) ? lm_checkpoint_step(dir, NULL) : -1;
-            if (step > prev && (next < 0 || step < next)) next = step;
-            free(cfg);
-            free(dir);
-        }
-        if (d) closedir(d);
-        if (next < 0) break;
+    int n;
+    int *steps = checkpoint_steps(out_dir, 0, &n);
+    for (int i = 0; i < n; i++) {
         char name[64];
-        snprintf(name, sizeof name, "checkpoint-%d", next);
+        snprintf(name, sizeof name, "checkpoint-%d", steps[i]);
         char *model = opt && opt->models_dir ? lm_path_join(p->out, name) : lm_path_join(out_dir, name);
         cJSON *e = cJSON_CreateObject();
-        cJSON_AddNumberToObject(e, "step", next);
+        cJSON_AddNumberToObject(e, "step", steps[i]);
         cJSON_AddStringToObject(e, "model", model);
         cJSON_AddItemToArray(arr, e);
         free(model);
-        prev = next;
     }
+    free(steps);
     return arr;
 }
 
@@ -113,13 +123,8 @@ static int describe_final(const char *dir, cJSON *o, lm_error *err) {
     if (lm_model_load(dir, NULL, &m, err)) return -1;
     cJSON_AddNumberToObject(o, "parameters", (double)m.n_params);
     lm_model_free(&m);
-    char *p = lm_path_join(dir, "trainer_state.json");
-    size_t len;
-    char *text = lm_read_file(p, &len, err);
-    free(p);
-    if (!text) return -1;
-    cJSON *ts = cJSON_ParseWithLength(text, len);
-    free(text);
+    cJSON *ts = lm_checkpoint_read_trainer_state(dir);
+    if (!ts) return lm_fail(err, "%s: no readable trainer_state.json", dir);
     cJSON *loss = cJSON_AddArrayToObject(o, "loss");
     const cJSON *h = cJSON_GetObjectItemCaseSensitive(ts, "log_history");
     double last = -1;
