@@ -56,6 +56,36 @@ int lm_run_list_jobs(const char *spec_json, cJSON **jobs, lm_error *err) {
     return 0;
 }
 
+/* A kernel or fine-tuning job: the model and splits loaded, then the method. */
+static int run_model_job(const lm_spec *spec, const char *method, const char *model, uint32_t seed,
+                         const lm_run_options *opt, const lm_run_hooks *hooks, const char *out_dir,
+                         cJSON *res, lm_error *err) {
+    lm_job_setup js;
+    int rc = lm_job_setup_load(spec, model, seed, opt, &js, err);
+    if (rc == 0) {
+        cJSON_AddStringToObject(res, "metric", js.metric);
+        double tokens;
+        int step = lm_checkpoint_step(js.model_dir, &tokens);
+        if (step >= 0) cJSON_AddNumberToObject(res, "pretrain_step", step);
+        if (tokens >= 0) cJSON_AddNumberToObject(res, "pretrain_tokens", tokens);
+    }
+    if (rc == 0 && strncmp(method, "kernel:", 7) == 0) {
+        int f = -1;
+        for (int i = 0; i < spec->kernel.n_formulas; i++)
+            if (strcmp(method + 7, lm_spec_formula_name(spec->kernel.formulas[i])) == 0) f = i;
+        if (f < 0) rc = lm_fail(err, "job: method \"%s\" is not in the spec", method);
+        else rc = lm_run_kernel_job(spec, &js, spec->kernel.formulas[f], seed, opt, hooks, out_dir, res, err);
+    } else if (rc == 0 && strncmp(method, "finetune:", 9) == 0) {
+        int i = atoi(method + 9);
+        if (i < 0 || i >= spec->n_finetune) rc = lm_fail(err, "job: method \"%s\" is not in the spec", method);
+        else rc = lm_run_finetune_job(spec, &js, i, seed, opt, hooks, out_dir, res, err);
+    } else if (rc == 0) {
+        rc = lm_fail(err, "job: unknown method \"%s\"", method);
+    }
+    lm_job_setup_free(&js);
+    return rc;
+}
+
 int lm_run_job(const char *spec_json, const cJSON *job, const lm_run_options *opt,
                const lm_run_hooks *hooks, const char *out_dir, cJSON **job_result, lm_error *err) {
     *job_result = NULL;
@@ -83,42 +113,13 @@ int lm_run_job(const char *spec_json, const cJSON *job, const lm_run_options *op
         lm_spec_free(&spec);
         return lm_fail(err, "cancelled");
     }
-    if (spec.is_pretrain || !strcmp(method, "pretrain")) {
-        int rc = spec.is_pretrain && !strcmp(method, "pretrain")
-                     ? lm_run_pretrain_job(&spec, opt, hooks, res, err)
-                     : lm_fail(err, "job: method \"%s\" does not fit the spec", method);
-        lm_spec_free(&spec);
-        if (rc) {
-            cJSON_Delete(res);
-            return -1;
-        }
-        cJSON_AddNumberToObject(res, "seconds", lm_now() - t0);
-        *job_result = res;
-        return 0;
-    }
-    lm_job_setup js;
-    int rc = lm_job_setup_load(&spec, model, seed, opt, &js, err);
-    if (rc == 0) {
-        cJSON_AddStringToObject(res, "metric", js.metric);
-        double tokens;
-        int step = lm_checkpoint_step(js.model_dir, &tokens);
-        if (step >= 0) cJSON_AddNumberToObject(res, "pretrain_step", step);
-        if (tokens >= 0) cJSON_AddNumberToObject(res, "pretrain_tokens", tokens);
-    }
-    if (rc == 0 && strncmp(method, "kernel:", 7) == 0) {
-        int f = -1;
-        for (int i = 0; i < spec.kernel.n_formulas; i++)
-            if (strcmp(method + 7, lm_spec_formula_name(spec.kernel.formulas[i])) == 0) f = i;
-        if (f < 0) rc = lm_fail(err, "job: method \"%s\" is not in the spec", method);
-        else rc = lm_run_kernel_job(&spec, &js, spec.kernel.formulas[f], seed, opt, hooks, out_dir, res, err);
-    } else if (rc == 0 && strncmp(method, "finetune:", 9) == 0) {
-        int i = atoi(method + 9);
-        if (i < 0 || i >= spec.n_finetune) rc = lm_fail(err, "job: method \"%s\" is not in the spec", method);
-        else rc = lm_run_finetune_job(&spec, &js, i, seed, opt, hooks, out_dir, res, err);
-    } else if (rc == 0) {
-        rc = lm_fail(err, "job: unknown method \"%s\"", method);
-    }
-    lm_job_setup_free(&js);
+    int rc;
+    if (spec.is_pretrain || !strcmp(method, "pretrain"))
+        rc = spec.is_pretrain && !strcmp(method, "pretrain")
+                 ? lm_run_pretrain_job(&spec, opt, hooks, res, err)
+                 : lm_fail(err, "job: method \"%s\" does not fit the spec", method);
+    else
+        rc = run_model_job(&spec, method, model, seed, opt, hooks, out_dir, res, err);
     lm_spec_free(&spec);
     if (rc) {
         cJSON_Delete(res);
