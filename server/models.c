@@ -62,16 +62,8 @@ static int is_folder(const char *dir, const char *name) {
     return ok;
 }
 
-/* The step of a "checkpoint-N" name, for ordering; -1 for other names. */
-static long checkpoint_step(const char *name) {
-    if (strncmp(name, "checkpoint-", 11) || !name[11]) return -1;
-    char *end;
-    long v = strtol(name + 11, &end, 10);
-    return *end ? -1 : v;
-}
-
 static int by_step(const void *a, const void *b) {
-    long x = checkpoint_step(*(char *const *)a), y = checkpoint_step(*(char *const *)b);
+    int x = lm_checkpoint_name_step(*(char *const *)a), y = lm_checkpoint_name_step(*(char *const *)b);
     if (x != y) return x < y ? -1 : 1;
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
@@ -93,7 +85,7 @@ cJSON *lmd_model_list(const char *models_dir) {
         for (size_t k = 0; k < nc; k++) {
             char *name = lm_path_join(names[i], cps[k]);
             cJSON *m = describe(models_dir, name);
-            long step = checkpoint_step(cps[k]);
+            int step = lm_checkpoint_name_step(cps[k]);
             if (step >= 0) cJSON_AddNumberToObject(m, "pretrain_step", (double)step);
             cJSON_AddItemToArray(out, m);
             free(name);

@@ -80,20 +80,7 @@ int lm_checkpoint_step(const char *dir, double *tokens) {
     if (tokens && cJSON_IsNumber(n)) *tokens = n->valuedouble;
     cJSON_Delete(o);
     if (step >= 0) return step;
-    /* the folder's name: .../checkpoint-N[/] */
-    size_t e = strlen(dir);
-    while (e > 1 && dir[e - 1] == '/') e--;
-    size_t b = e;
-    while (b > 0 && dir[b - 1] != '/') b--;
-    static const char pre[] = "checkpoint-";
-    size_t np = sizeof pre - 1;
-    if (e - b <= np || strncmp(dir + b, pre, np)) return -1;
-    long v = 0;
-    for (size_t i = b + np; i < e; i++) {
-        if (dir[i] < '0' || dir[i] > '9' || v > 100000000) return -1;
-        v = 10 * v + (dir[i] - '0');
-    }
-    return (int)v;
+    return lm_checkpoint_name_step(dir);
 }
 
 /* ---- the state file: a magic line, then fixed-width native fields ------- */

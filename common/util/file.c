@@ -136,3 +136,19 @@ int lm_model_name_ok(const char *s) {
     if (!slash) return lm_plain_name_ok(s);
     return plain_span(s, (size_t)(slash - s)) && lm_plain_name_ok(slash + 1);
 }
+
+int lm_checkpoint_name_step(const char *path) {
+    size_t e = strlen(path);
+    while (e > 1 && path[e - 1] == '/') e--;
+    size_t b = e;
+    while (b > 0 && path[b - 1] != '/') b--;
+    static const char pre[] = "checkpoint-";
+    size_t np = sizeof pre - 1;
+    if (e - b <= np || strncmp(path + b, pre, np)) return -1;
+    long v = 0;
+    for (size_t i = b + np; i < e; i++) {
+        if (path[i] < '0' || path[i] > '9' || v > 100000000) return -1;
+        v = 10 * v + (path[i] - '0');
+    }
+    return (int)v;
+}

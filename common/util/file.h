@@ -26,6 +26,10 @@ int lm_plain_name_ok(const char *s);
  * checkpoints a pre-training run keeps in its folder. */
 int lm_model_name_ok(const char *s);
 
+/* N of a path whose last component is "checkpoint-N" (digits only; a
+ * trailing '/' allowed), the folders a pre-training run keeps; -1 otherwise. */
+int lm_checkpoint_name_step(const char *path);
+
 /* Joins a directory and a name with one '/'; returns a new string. */
 char *lm_path_join(const char *dir, const char *name);
 
