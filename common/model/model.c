@@ -299,3 +299,15 @@ void lm_model_init_random(lm_model *m, uint64_t seed, float std) {
         for (size_t j = 0; j < n; j++) p[j] = normal ? (float)(std * lm_rng_normal(&rng)) : fill;
     }
 }
+
+void lm_model_init_positions_sinusoidal(lm_model *m, float std) {
+    int H = m->cfg.hidden;
+    float amp = std * sqrtf(2.0f);  /* sin and cos have RMS 1/sqrt(2) */
+    for (int p = 0; p < m->cfg.max_positions; p++) {
+        float *row = m->w.pos_emb + (size_t)p * H;
+        for (int i = 0; i < H; i++) {
+            double w = pow(10000.0, -(double)(i & ~1) / H);
+            row[i] = amp * (float)(i & 1 ? cos(p * w) : sin(p * w));
+        }
+    }
+}

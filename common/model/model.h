@@ -105,4 +105,12 @@ int lm_model_save(const lm_model *m, const char *dir, lm_error *err);
 /* GPT-2-style random initialisation (normal(0, std), LayerNorm 1/0, biases 0). */
 void lm_model_init_random(lm_model *m, uint64_t seed, float std);
 
+/* Sets the (learned, absolute) position embeddings to sinusoids of RMS std
+ * (Vaswani et al. 2017: row p, column 2i sin(p w_i), 2i+1 cos(p w_i),
+ * w_i = 10000^(-2i/H)).  Neighbouring rows start alike and a fixed offset is a
+ * fixed rotation, so attention by relative position is there to be found
+ * from the first steps; random rows leave a small masked LM predicting from
+ * a bag of words for thousands of steps. */
+void lm_model_init_positions_sinusoidal(lm_model *m, float std);
+
 #endif

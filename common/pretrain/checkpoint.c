@@ -41,6 +41,8 @@ int lm_checkpoint_save_trainer_state(const char *dir, const lm_trainer_state *t,
     cJSON_AddNumberToObject(o, "train_batch_size", t->batch);
     cJSON_AddNumberToObject(o, "block_size", t->block);
     cJSON_AddNumberToObject(o, "seed", (double)t->seed);
+    cJSON_AddNumberToObject(o, "init_std", t->init_std);
+    if (t->pos_init) cJSON_AddStringToObject(o, "pos_init", t->pos_init);
     cJSON *h = cJSON_AddArrayToObject(o, "log_history");
     for (int i = 0; i < t->n_log; i++) {
         const double *r = t->log + 4 * (size_t)i;

@@ -34,6 +34,8 @@ int lm_checkpoint_save_model(const lm_model *m, const char *tok_dir, int max_len
 typedef struct lm_trainer_state {
     int step, max_steps, batch, block;
     uint64_t seed;          /* of the initialisation and masking */
+    double init_std;        /* the initialisation: normal(0, init_std), */
+    const char *pos_init;   /* position embeddings "normal" or "sinusoidal" */
     double tokens;
     const double *log;      /* [n_log][4]: step, loss, lr, tokens */
     int n_log;

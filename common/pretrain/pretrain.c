@@ -32,9 +32,22 @@ void lm_pretrain_defaults(lm_pretrain_config *c) {
     c->eps = 1e-6;
     c->max_grad_norm = 1.0;
     c->mask_prob = 0.15;
-    c->init_std = 0.02f;
+    c->init_std = 0.05;         /* with sinusoidal positions: see README.md */
+    c->pos_init = LM_POS_INIT_SINUSOIDAL;
     c->seed = 42;
     c->log_every = 10;
+}
+
+static const char *const pos_init_names[] = {"normal", "sinusoidal"};
+
+int lm_pos_init_parse(const char *name) {
+    for (int i = 0; i < 2; i++)
+        if (name && !strcmp(name, pos_init_names[i])) return i;
+    return -1;
+}
+
+const char *lm_pos_init_name(int pos_init) {
+    return pos_init >= 0 && pos_init < 2 ? pos_init_names[pos_init] : NULL;
 }
 
 static double now_s(void) {
@@ -120,7 +133,9 @@ static int save(run *r, int step, char **written, lm_error *err) {
     }
     if (!rc) {
         lm_trainer_state t = {.step = step, .max_steps = c->steps, .batch = c->batch, .block = c->block,
-                              .seed = c->seed, .tokens = r->tokens, .log = r->log, .n_log = r->n_log};
+                              .seed = c->seed, .init_std = c->init_std,
+                              .pos_init = lm_pos_init_name(c->pos_init), .tokens = r->tokens,
+                              .log = r->log, .n_log = r->n_log};
         rc = lm_checkpoint_save_trainer_state(dir, &t, err);
     }
     if (rc) {
@@ -163,7 +178,9 @@ static int setup(run *r, int *start, lm_error *err) {
         if (lm_checkpoint_load_state(c->resume, &st, err)) return -1;
     } else {
         lm_model_init_empty(&r->m, &mc, NULL);
-        lm_model_init_random(&r->m, c->seed, c->init_std);
+        lm_model_init_random(&r->m, c->seed, (float)c->init_std);
+        if (c->pos_init == LM_POS_INIT_SINUSOIDAL)
+            lm_model_init_positions_sinusoidal(&r->m, (float)c->init_std);
     }
     /* gradients share the parameters' layout; one optimizer slice per tensor
      * so the weight-decay rule can follow the HuggingFace names */
@@ -240,12 +257,37 @@ static int train_step(run *r, double *loss, lm_error *err) {
     return 0;
 }
 
+/* Drops the lines of loss.tsv past the resumed step: a run killed between
+ * two checkpoints logged steps that the resumed run logs again. */
+static int trim_log(const char *path, int start, lm_error *err) {
+    size_t len;
+    char *text = lm_read_file(path, &len, err);
+    if (!text) return -1;
+    size_t keep = 0;
+    for (char *line = text; line < text + len;) {
+        char *nl = memchr(line, '\n', (size_t)(text + len - line));
+        char *end = nl ? nl + 1 : text + len;
+        char *e;
+        long step = strtol(line, &e, 10);
+        if (e != line && step > start) break;   /* the header and earlier steps stay */
+        keep = (size_t)(end - text);
+        line = end;
+    }
+    int rc = keep == len ? 0 : lm_write_file_atomic(path, text, keep, err);
+    free(text);
+    return rc;
+}
+
 static FILE *open_log(const lm_pretrain_config *c, int start, lm_error *err) {
     char *p = lm_path_join(c->out_dir, "loss.tsv");
-    FILE *f = fopen(p, start > 0 && lm_file_exists(p) ? "a" : "w");
-    if (!f) lm_fail(err, "%s: cannot open for writing", p);
-    else if (start == 0 || ftell(f) == 0)
-        fprintf(f, "step\ttokens\tloss\tlr\tgrad_norm\ttokens_per_s\telapsed_s\n");
+    int resumed = start > 0 && lm_file_exists(p);
+    FILE *f = NULL;
+    if (!resumed || !trim_log(p, start, err)) {
+        f = fopen(p, resumed ? "a" : "w");
+        if (!f) lm_fail(err, "%s: cannot open for writing", p);
+        else if (ftell(f) == 0)
+            fprintf(f, "step\ttokens\tloss\tlr\tgrad_norm\ttokens_per_s\telapsed_s\n");
+    }
     free(p);
     return f;
 }

@@ -13,6 +13,13 @@
 #include <stdint.h>
 #include "util/error.h"
 
+/* How the position embeddings start (the rest is always normal(0, std)). */
+typedef enum lm_pos_init { LM_POS_INIT_NORMAL = 0, LM_POS_INIT_SINUSOIDAL } lm_pos_init;
+
+/* "normal" / "sinusoidal" <-> lm_pos_init; -1 / NULL for an unknown one. */
+int lm_pos_init_parse(const char *name);
+const char *lm_pos_init_name(int pos_init);
+
 typedef struct lm_pretrain_config {
     const char *tokenizer_dir;   /* vocab.json + merges.txt (<mask> the last id) */
     const char *const *corpus;   /* text files, .txt or .txt.gz, one document a line */
@@ -27,7 +34,8 @@ typedef struct lm_pretrain_config {
     int steps, warmup;
     double lr, weight_decay, beta1, beta2, eps, max_grad_norm;
     double mask_prob;            /* 0.15 */
-    float init_std;              /* 0.02 */
+    double init_std;             /* 0.05 (RoBERTa: 0.02) */
+    int pos_init;                /* lm_pos_init: sinusoidal (RoBERTa: normal) */
     uint64_t seed;
     const int *save_steps;       /* extra checkpoints (0 = the random initialisation) */
     int n_save_steps;
@@ -36,7 +44,7 @@ typedef struct lm_pretrain_config {
 
 /* Defaults: 4 layers, hidden 256, 4 heads, FFN 1024, block 128, batch 16,
  * lr 1e-3, warmup 6%, wd 0.01, betas 0.9/0.98, eps 1e-6, clip 1.0, mask 0.15,
- * std 0.02, seed 42, log every 10. */
+ * init std 0.05 with sinusoidal positions, seed 42, log every 10. */
 void lm_pretrain_defaults(lm_pretrain_config *c);
 
 typedef struct lm_pretrain_report {

@@ -196,6 +196,8 @@ int lm_run_pretrain_job(const lm_spec *spec, const lm_run_options *opt, const lm
     c.lr = p->lr;
     c.weight_decay = p->weight_decay;
     c.mask_prob = p->mask_prob;
+    c.init_std = p->init_std;
+    c.pos_init = lm_pos_init_parse(p->pos_init);
     c.seed = p->seed;
     c.save_steps = p->save_steps;
     c.n_save_steps = p->n_save_steps;

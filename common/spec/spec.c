@@ -266,6 +266,8 @@ static int fill_pretrain(const cJSON *doc, lm_spec *s, char *field, size_t field
     p->lr = num_or(o, "lr", 1e-3);
     p->weight_decay = num_or(o, "weight_decay", 0.01);
     p->mask_prob = num_or(o, "mask_prob", 0.15);
+    p->init_std = num_or(o, "init_std", 0.05);
+    p->pos_init = get(o, "pos_init") ? dup_str(o, "pos_init") : lm_xstrdup("sinusoidal");
     p->seed = (uint32_t)num_or(o, "seed", 42);
     p->log_every = (int)num_or(o, "log_every", 10);
     const cJSON *ss = get(o, "save_steps");
@@ -404,5 +406,6 @@ void lm_spec_free(lm_spec *s) {
     for (int i = 0; i < p->n_corpus; i++) free(p->corpus[i]);
     free(p->out);
     free(p->resume);
+    free(p->pos_init);
     memset(s, 0, sizeof *s);
 }

@@ -142,6 +142,8 @@ typedef struct lm_spec_pretrain {
     int steps;                            /* default 1000 */
     int warmup;                           /* default 6% of steps */
     double lr, weight_decay, mask_prob;   /* defaults 1e-3, 0.01, 0.15 */
+    double init_std;                      /* default 0.05 */
+    char *pos_init;                       /* "normal" or "sinusoidal" (default) */
     uint32_t seed;                        /* default 42 */
     int n_save_steps;
     int save_steps[LM_SPEC_MAX_SAVE_STEPS];

@@ -98,6 +98,8 @@ static cJSON *pretrain_json(const lm_spec_pretrain *p) {
     cJSON_AddNumberToObject(o, "lr", p->lr);
     cJSON_AddNumberToObject(o, "weight_decay", p->weight_decay);
     cJSON_AddNumberToObject(o, "mask_prob", p->mask_prob);
+    cJSON_AddNumberToObject(o, "init_std", p->init_std);
+    add_str(o, "pos_init", p->pos_init);
     cJSON_AddNumberToObject(o, "seed", p->seed);
     cJSON *ss = cJSON_AddArrayToObject(o, "save_steps");
     for (int i = 0; i < p->n_save_steps; i++) cJSON_AddItemToArray(ss, cJSON_CreateNumber(p->save_steps[i]));

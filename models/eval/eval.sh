@@ -4,7 +4,8 @@
 # regularization x f0 scaling grid selected on dev) and zero-shot prompting,
 # on the model and on a random initialisation of the same shape, tokenizer
 # and seed (what its pre-training started from: `lmntk pretrain --steps 0`
-# writes exactly that checkpoint-0).  One checkpoint-sweep experiment per
+# writes exactly that checkpoint-0, given the seed, init_std and pos_init
+# that its trainer_state.json records).  One checkpoint-sweep experiment per
 # task, so result.json's pretraining_curve holds both.
 #
 #   models/eval/eval.sh [BUILD_DIR [OUT_DIR]]     (MODEL=dir to evaluate another)
@@ -22,20 +23,13 @@ SHARED=$(cd "$ROOT/.." && pwd)/shared
 MODEL=$(cd "${MODEL:-$ROOT/models/default}" && pwd)
 command -v jq >/dev/null || { echo "eval: jq is needed (deploy/install-deps.sh)" >&2; exit 1; }
 
-# the random initialisation: the model's shape, tokenizer and seed
-cfg() { jq -r ".$1" "$MODEL/config.json"; }
-SEED=$(jq -r '.seed // 42' "$MODEL/trainer_state.json" 2>/dev/null || echo 42)
-rm -rf "$OUT/random-init"
-"$LMNTK" pretrain --tokenizer "$MODEL" --corpus "$SHARED/data/corpus/wikipedia_enwiki_slice.txt.gz" \
-  --out "$OUT/random-init" --layers "$(cfg num_hidden_layers)" --hidden "$(cfg hidden_size)" \
-  --heads "$(cfg num_attention_heads)" --ffn "$(cfg intermediate_size)" \
-  --block "$(( $(cfg max_position_embeddings) - 2 ))" --seed "$SEED" --steps 0 > "$OUT/random-init.log" 2>&1 \
-  || { cat "$OUT/random-init.log" >&2; exit 1; }
+# the random initialisation: the model's shape, tokenizer, seed and init
+RANDOM_INIT=$("$ROOT/models/eval/random-init.sh" "$LMNTK" "$MODEL" "$OUT/random-init")
 
 for task in SST-2 mr cr; do
   cat > "$OUT/spec-$task.json" <<JSON
 {"name": "built-in model vs random init: $task",
- "checkpoints": ["$OUT/random-init/checkpoint-0", "$MODEL"],
+ "checkpoints": ["$RANDOM_INIT", "$MODEL"],
  "task": "$task", "data": "$SHARED/data/k-shot-1k-test/$task", "k": 16,
  "seeds": [13, 21, 42, 87, 100], "prompt": true, "kernel": {"formula": "sgd"},
  "solver": {"name": "lstsq", "regularization": [0, 0.001, 0.01, 0.1], "f0_scaling": [0, 10, 100, 1000]}}

@@ -77,6 +77,28 @@ int main(void) {
           memcmp(m.w.decoder_w, m.w.word_emb, 10 * 4 * sizeof(float)) == 0);
     lm_model_free(&m);
 
+    /* sinusoidal position rows: sin/cos of p * 10000^(-2i/H), RMS std */
+    {
+        lm_config cfg;
+        char cfg_text[512];
+        snprintf(cfg_text, sizeof cfg_text, CONFIG, "true");
+        CHECK(lm_config_parse(cfg_text, "test", &cfg, &err) == 0);
+        lm_model_init_empty(&m, &cfg, NULL);
+        lm_model_init_random(&m, 3, 0.5f);
+        float word0 = m.w.word_emb[5];
+        lm_model_init_positions_sinusoidal(&m, 0.5f);
+        const float *pe = m.w.pos_emb;
+        float a = 0.5f * sqrtf(2.0f);
+        CHECK_CLOSE(pe[0 * 4 + 0], 0.0, 0, 1e-7);
+        CHECK_CLOSE(pe[0 * 4 + 1], a, 0, 1e-6);
+        CHECK_CLOSE(pe[3 * 4 + 0], a * sin(3.0), 0, 1e-6);
+        CHECK_CLOSE(pe[3 * 4 + 1], a * cos(3.0), 0, 1e-6);
+        CHECK_CLOSE(pe[5 * 4 + 2], a * sin(5.0 / 100.0), 0, 1e-6);   /* 10000^(-2/4) = 1/100 */
+        CHECK_CLOSE(pe[5 * 4 + 3], a * cos(5.0 / 100.0), 0, 1e-6);
+        CHECK(m.w.word_emb[5] == word0);                           /* only the positions change */
+        lm_model_free(&m);
+    }
+
     /* config errors name the key */
     save_valid(0);
     write_text("config.json", "{\"model_type\": \"roberta\", \"vocab_size\": 10}");

@@ -36,12 +36,8 @@ STEP=$(jq -r .global_step "$MODEL/trainer_state.json")
 note "models/default: sha256 as documented, RobertaForMaskedLM 4 x 256, pre-trained $STEP steps"
 
 # ---- its random initialisation, as models/eval/eval.sh makes it
-cfg() { jq -r ".$1" "$MODEL/config.json"; }
-"$LMNTK" pretrain --tokenizer "$MODEL" --corpus "$SHARED/data/corpus/wikipedia_enwiki_slice.txt.gz" \
-  --out "$TMP/random" --layers "$(cfg num_hidden_layers)" --hidden "$(cfg hidden_size)" \
-  --heads "$(cfg num_attention_heads)" --ffn "$(cfg intermediate_size)" \
-  --block "$(( $(cfg max_position_embeddings) - 2 ))" --seed "$(jq -r '.seed // 42' "$MODEL/trainer_state.json")" \
-  --steps 0 > "$TMP/random.log" 2>&1 || fail "random init: $(tail -3 "$TMP/random.log")"
+RANDOM_INIT=$("$ROOT/models/eval/random-init.sh" "$LMNTK" "$MODEL" "$TMP/random-init") \
+  || fail "random init (models/eval/random-init.sh)"
 
 # ---- SST-2 seed 42: no "model" (the default), then the random initialisation
 run_sst2() {  # run_sst2 OUT [MODEL_JSON_FIELD]
@@ -54,7 +50,7 @@ JSON
     || fail "lmntk run ($1): $(tail -3 "$TMP/$1.log")"
 }
 run_sst2 default ""
-run_sst2 random "\"model\": \"$TMP/random/checkpoint-0\","
+run_sst2 random "\"model\": \"$RANDOM_INIT\","
 R="$TMP/default/result.json"
 jq -e '.spec | has("model") | not' "$R" > /dev/null || fail "the default run named a model"
 acc() { jq -r "$1" "$2"; }

@@ -268,6 +268,8 @@ static const bad_case bad[] = {
     {"{'pretrain': {'tokenizer': 't', 'corpus': ['c'], 'out': 'r', 'resume': 'other/checkpoint-5'}}", "pretrain.resume", "checkpoint of this run"},
     {"{'pretrain': {'tokenizer': 't', 'corpus': ['c'], 'out': 'r', 'mask_prob': 1}}", "pretrain.mask_prob", ""},
     {"{'pretrain': {'tokenizer': 't', 'corpus': ['c'], 'out': 'r', 'lr': 0}}", "pretrain.lr", ""},
+    {"{'pretrain': {'tokenizer': 't', 'corpus': ['c'], 'out': 'r', 'pos_init': 'learned'}}", "pretrain.pos_init", ""},
+    {"{'pretrain': {'tokenizer': 't', 'corpus': ['c'], 'out': 'r', 'init_std': 0}}", "pretrain.init_std", ""},
     {"{'pretrain': {'tokenizer': 't', 'corpus': ['c'], 'out': 'r', 'depth': 3}}", "pretrain.depth", ""},
     {"{'data': 'd'}", "task", "is required (or give \"pretrain\")"},
     {"{'task': 'SST-2'}", "data", "is required"},
@@ -371,7 +373,7 @@ static void test_round_trips(void) {
     check_round_trip("{'name': 'p', 'pretrain': {'tokenizer': 'default', 'corpus': ['a.txt', 'b.txt.gz'], 'out': 'r'}}");
     check_round_trip("{'pretrain': {'tokenizer': 't', 'corpus': ['c'], 'out': 'r', 'resume': 'r/checkpoint-5',"
                      " 'layers': 2, 'hidden': 64, 'heads': 2, 'ffn': 128, 'block': 64, 'batch': 8, 'steps': 50,"
-                     " 'warmup': 0, 'lr': 0.003, 'weight_decay': 0, 'mask_prob': 0.3, 'seed': 7,"
+                     " 'warmup': 0, 'lr': 0.003, 'weight_decay': 0, 'mask_prob': 0.3, 'init_std': 0.03, 'pos_init': 'normal', 'seed': 7,"
                      " 'save_steps': [0, 25], 'log_every': 5}}");
     {
         /* a pre-training spec's defaults: those of `lmntk pretrain`, warmup 6% */
@@ -383,7 +385,7 @@ static void test_round_trips(void) {
         CHECK(ps.is_pretrain && ps.pretrain.layers == 4 && ps.pretrain.hidden == 256 && ps.pretrain.heads == 4 &&
               ps.pretrain.ffn == 1024 && ps.pretrain.block == 128 && ps.pretrain.batch == 16 &&
               ps.pretrain.warmup == 30 && ps.pretrain.lr == 1e-3 && ps.pretrain.mask_prob == 0.15 &&
-              ps.pretrain.seed == 42 && ps.pretrain.n_save_steps == 0 && ps.pretrain.n_corpus == 1 &&
+              !strcmp(ps.pretrain.pos_init, "sinusoidal") && ps.pretrain.init_std == 0.05 && ps.pretrain.seed == 42 && ps.pretrain.n_save_steps == 0 && ps.pretrain.n_corpus == 1 &&
               !ps.pretrain.resume && !ps.task);
         lm_spec_free(&ps);
         free(pj);

@@ -17,6 +17,10 @@ static void usage(FILE *to) {
         "  --block 128 --batch 16      tokens per sequence (<s>, </s> included), sequences per step\n"
         "  --steps 1000 --warmup N     (default 6%% of steps) --lr 1e-3 --weight-decay 0.01\n"
         "  --mask-prob 0.15 --seed 42 --log-every 10\n"
+        "  --init-std 0.05             std of the normal initialisation (LayerNorms 1/0, biases 0;\n"
+        "                              RoBERTa's is 0.02)\n"
+        "  --pos-init sinusoidal|normal   position embeddings: sinusoids of RMS std (default),\n"
+        "                              or normal(0, std) as RoBERTa\n"
         "  --save-steps 0,500,1000     extra checkpoints (0: the random initialisation);\n"
         "                              the last step is always saved\n"
         "  Writes DIR/checkpoint-<step>/ (HuggingFace folder), DIR/checkpoint-<step>.state,\n"
@@ -66,6 +70,22 @@ int cmd_pretrain(int argc, char **argv) {
         if ((v = cli_value(&a, "--resume"))) { c.resume = v; continue; }
         if ((v = cli_value(&a, "--corpus"))) { free(corpus); corpus = strdup(v); continue; }
         if ((v = cli_value(&a, "--save-steps"))) { free(saves); saves = strdup(v); continue; }
+        if ((v = cli_value(&a, "--pos-init"))) {
+            if ((c.pos_init = lm_pos_init_parse(v)) < 0) {
+                fprintf(stderr, "lmntk pretrain: --pos-init must be normal or sinusoidal\n");
+                return 2;
+            }
+            continue;
+        }
+        if ((v = cli_value(&a, "--init-std"))) {
+            double x;
+            if (parse_double(v, &x) || !(x > 0 && x <= 1)) {
+                fprintf(stderr, "lmntk pretrain: --init-std must be a number in (0, 1]\n");
+                return 2;
+            }
+            c.init_std = x;
+            continue;
+        }
         if ((v = cli_value(&a, "--seed"))) { c.seed = strtoull(v, NULL, 10); continue; }
         int done = 0;
         for (size_t i = 0; i < sizeof ints / sizeof ints[0] && !done; i++)
