@@ -38,16 +38,18 @@ void lm_pretrain_defaults(lm_pretrain_config *c) {
     c->log_every = 10;
 }
 
+/* indexed by lm_pos_init */
 static const char *const pos_init_names[] = {"normal", "sinusoidal"};
+enum { N_POS_INIT = sizeof pos_init_names / sizeof *pos_init_names };
 
 int lm_pos_init_parse(const char *name) {
-    for (int i = 0; i < 2; i++)
+    for (int i = 0; i < N_POS_INIT; i++)
         if (name && !strcmp(name, pos_init_names[i])) return i;
     return -1;
 }
 
 const char *lm_pos_init_name(int pos_init) {
-    return pos_init >= 0 && pos_init < 2 ? pos_init_names[pos_init] : NULL;
+    return pos_init >= 0 && pos_init < N_POS_INIT ? pos_init_names[pos_init] : NULL;
 }
 
 static double now_s(void) {

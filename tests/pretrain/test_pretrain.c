@@ -317,6 +317,21 @@ static void test_run_and_resume(void) {
  * RoBERTa's normal(0, 0.02) and random positions the same run stays at the
  * bag-of-words level: that plateau is what the built-in model's
  * initialisation is for (common/pretrain/README.md). */
+/* The reserved label words: single tokens of the test vocabulary. */
+static const char *const words[8] = {"great", "terrible", "good", "bad", "boring", "wonderful", "awful", "fine"};
+
+/* Runs c on the one corpus file, its loss curve into l. */
+static void run_on(lm_pretrain_config *c, const char *corpus, losses *l) {
+    const char *files[] = {corpus};
+    c->corpus = files;
+    c->n_corpus = 1;
+    lm_pretrain_hooks hooks = {collect, l};
+    lm_error err;
+    CHECK_MSG(lm_pretrain_run(c, &hooks, &err) == 0, "%s", err.msg);
+    c->corpus = NULL;
+    c->n_corpus = 0;
+}
+
 enum { PAIRS_STEPS = 1000 };
 #define PAIRS_LEARNT 1.5
 #define PAIRS_PLATEAU 1.7
@@ -324,9 +339,6 @@ enum { PAIRS_STEPS = 1000 };
 static double pairs_run(const char *corpus, const char *out, float init_std, int pos_init) {
     lm_pretrain_config c;
     small_config(&c, out, PAIRS_STEPS);
-    const char *files[] = {corpus};
-    c.corpus = files;
-    c.n_corpus = 1;
     c.hidden = 64;
     c.intermediate = 256;
     c.block = 64;
@@ -336,16 +348,13 @@ static double pairs_run(const char *corpus, const char *out, float init_std, int
     c.pos_init = pos_init;
     c.log_every = 100;
     losses l = {0};
-    lm_pretrain_hooks hooks = {collect, &l};
-    lm_error err;
-    CHECK_MSG(lm_pretrain_run(&c, &hooks, &err) == 0, "%s", err.msg);
+    run_on(&c, corpus, &l);
     double last = 0;   /* the mean of the last 200 steps */
     for (int i = l.n - 2; i >= 0 && i < l.n; i++) last += l.v[i] / 2;
     return l.n >= 2 ? last : -1;
 }
 
 static void test_positions_learnt(void) {
-    const char *words[] = {"great", "terrible", "good", "bad", "boring", "wonderful", "awful", "fine"};
     char path[300], out[300];
     snprintf(path, sizeof path, "%s/pairs.txt", tmp);
     FILE *f = fopen(path, "w");
@@ -373,7 +382,6 @@ static void test_positions_learnt(void) {
  * entropy (log 8 = 2.08) by looking at the other positions.  (The loss sits
  * at the unigram level for the first ~150 steps, then falls: 1.4 at 400.) */
 static void test_context_learnt(void) {
-    const char *words[] = {"great", "terrible", "good", "bad", "boring", "wonderful", "awful", "fine"};
     char path[300], out[300];
     snprintf(path, sizeof path, "%s/copy.txt", tmp);
     snprintf(out, sizeof out, "%s/run_copy", tmp);
@@ -387,9 +395,6 @@ static void test_context_learnt(void) {
     fclose(f);
     lm_pretrain_config c;
     small_config(&c, out, 400);
-    const char *files[] = {path};
-    c.corpus = files;
-    c.n_corpus = 1;
     c.layers = 1;
     c.heads = 1;
     c.init_std = 0.02f;
@@ -397,9 +402,7 @@ static void test_context_learnt(void) {
     c.lr = 5e-3;
     c.log_every = 50;
     losses l = {0};
-    lm_pretrain_hooks hooks = {collect, &l};
-    lm_error err;
-    CHECK_MSG(lm_pretrain_run(&c, &hooks, &err) == 0, "%s", err.msg);
+    run_on(&c, path, &l);
     CHECK_MSG(l.n == 8 && l.v[l.n - 1] < 1.7, "copy task: final loss %.3f (unigram ~2.1)",
               l.n ? l.v[l.n - 1] : -1.0);
 }
