@@ -53,6 +53,8 @@ fi
 [ "$cmd" = run ] || { echo "token_budget.sh: unknown command $cmd" >&2; exit 2; }
 SECONDS_LEFT=${3:?seconds}
 OUT=${4:?output folder}
+mkdir -p "$OUT"
+OUT=$(cd "$OUT" && pwd)     # the run works from DIR
 DEADLINE=$(( $(date +%s) + SECONDS_LEFT ))
 P="$ROOT/models/eval/token_budget.py"
 cd "$DIR"
