@@ -70,34 +70,40 @@ static cJSON *mean_std(const double *x, int n) {
 }
 
 /* Per fine-tuning method of this checkpoint, the mean and std over seeds of
- * each diagnostic. */
+ * each diagnostic.  One pass over the job results (a cJSON array is a linked
+ * list: indexing it in a loop would make a long sweep cubic), grouping by
+ * method in order of first appearance. */
+typedef struct method_group {
+    const char *method;
+    series_set set;
+} method_group;
+
 static cJSON *diagnostics_of(const char *model, const cJSON *job_results) {
-    cJSON *arr = cJSON_CreateArray();
-    int n = cJSON_GetArraySize(job_results);
-    for (int j = 0; j < n; j++) {
-        const cJSON *r = cJSON_GetArrayItem(job_results, j);
+    method_group *g = NULL;
+    int n = 0, cap = 0;
+    for (const cJSON *r = job_results->child; r; r = r->next) {
         const char *method = str(r, "method");
-        if (!same_model(r, model) || !method || !cJSON_GetObjectItem(r, "diagnostics")) continue;
-        int seen = 0;
-        for (int k = 0; k < j && !seen; k++) {
-            const cJSON *q = cJSON_GetArrayItem(job_results, k);
-            seen = same_model(q, model) && cJSON_GetObjectItem(q, "diagnostics") && str(q, "method") &&
-                   !strcmp(str(q, "method"), method);
+        const cJSON *d = cJSON_GetObjectItem(r, "diagnostics");
+        if (!same_model(r, model) || !method || !d) continue;
+        int i = 0;
+        while (i < n && strcmp(g[i].method, method)) i++;
+        if (i == n) {
+            if (n == cap) g = lm_xrealloc(g, (size_t)(cap = cap ? 2 * cap : 4) * sizeof *g);
+            g[n++] = (method_group){.method = method};
         }
-        if (seen) continue;
-        series_set set = {0};
-        for (int k = j; k < n; k++) {
-            const cJSON *q = cJSON_GetArrayItem(job_results, k), *d = cJSON_GetObjectItem(q, "diagnostics");
-            if (d && same_model(q, model) && str(q, "method") && !strcmp(str(q, "method"), method))
-                flatten(&set, d, "");
-        }
+        flatten(&g[i].set, d, "");
+    }
+    cJSON *arr = cJSON_CreateArray();
+    for (int i = 0; i < n; i++) {
         cJSON *e = cJSON_CreateObject();
-        cJSON_AddStringToObject(e, "method", method);
+        cJSON_AddStringToObject(e, "method", g[i].method);
         cJSON *values = cJSON_AddObjectToObject(e, "values");
-        for (int i = 0; i < set.n; i++) cJSON_AddItemToObject(values, set.s[i].name, mean_std(set.s[i].x, set.s[i].n));
-        free(set.s);
+        const series_set *set = &g[i].set;
+        for (int k = 0; k < set->n; k++) cJSON_AddItemToObject(values, set->s[k].name, mean_std(set->s[k].x, set->s[k].n));
+        free(set->s);
         cJSON_AddItemToArray(arr, e);
     }
+    free(g);
     return arr;
 }
 
