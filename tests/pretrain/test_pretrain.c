@@ -309,14 +309,6 @@ static void test_run_and_resume(void) {
     CHECK(lm_pretrain_run(&c, NULL, &err) != 0 && strstr(err.msg, "shape"));
 }
 
-/* Attention by position is learnt, given the initialisation of the built-in
- * model: documents of words in pairs ("good good awful awful ..."), where a
- * masked word is the word of one of its two neighbours.  A bag of words can
- * do no better than the unigram entropy (log 8 = 2.08, less the 10% of
- * targets left in place); attending to the neighbours, ~log 2.  With
- * RoBERTa's normal(0, 0.02) and random positions the same run stays at the
- * bag-of-words level: that plateau is what the built-in model's
- * initialisation is for (common/pretrain/README.md). */
 /* The reserved label words: single tokens of the test vocabulary. */
 static const char *const words[8] = {"great", "terrible", "good", "bad", "boring", "wonderful", "awful", "fine"};
 
@@ -332,6 +324,14 @@ static void run_on(lm_pretrain_config *c, const char *corpus, losses *l) {
     c->n_corpus = 0;
 }
 
+/* Attention by position is learnt, given the initialisation of the built-in
+ * model: documents of words in pairs ("good good awful awful ..."), where a
+ * masked word is the word of one of its two neighbours.  A bag of words can
+ * do no better than the unigram entropy (log 8 = 2.08, less the 10% of
+ * targets left in place); attending to the neighbours, ~log 2.  With
+ * RoBERTa's normal(0, 0.02) and random positions the same run stays at the
+ * bag-of-words level: that plateau is what the built-in model's
+ * initialisation is for (common/pretrain/README.md). */
 enum { PAIRS_STEPS = 1000 };
 #define PAIRS_LEARNT 1.5
 #define PAIRS_PLATEAU 1.7

@@ -16,8 +16,10 @@ static cJSON *job(const char *model, const char *method, double step, double rat
     cJSON *j = cJSON_CreateObject();
     cJSON_AddStringToObject(j, "model", model);
     cJSON_AddStringToObject(j, "method", method);
-    if (step >= 0) cJSON_AddNumberToObject(j, "pretrain_step", step);
-    if (step >= 0) cJSON_AddNumberToObject(j, "pretrain_tokens", step * 100);
+    if (step >= 0) {   /* a negative step: a checkpoint of unknown step */
+        cJSON_AddNumberToObject(j, "pretrain_step", step);
+        cJSON_AddNumberToObject(j, "pretrain_tokens", step * 100);
+    }
     cJSON *d = cJSON_AddObjectToObject(j, "diagnostics");
     cJSON *a = cJSON_AddObjectToObject(d, "agreement");
     cJSON_AddNumberToObject(a, "kernel_ft_ratio", ratio);
