@@ -12,26 +12,14 @@ as prev/next/self well above it (common/pretrain/README.md).
 Needs Debian's python3-numpy and python3-regex; run from the repository root
 with /usr/bin/python3.  Analysis only: nothing in lmntk runs it.
 """
-import gzip, json, math, os, struct, sys
+import gzip, json, math, os, sys
 import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "tests", "fixtures", "tokenize"))
+sys.path.insert(0, os.path.join(ROOT, "tests", "fixtures", "model"))
 import bpe_ref  # noqa: E402
-
-
-def load_safetensors(path):
-    with open(path, "rb") as f:
-        raw = f.read()
-    n = struct.unpack("<Q", raw[:8])[0]
-    head = json.loads(raw[8:8 + n])
-    out = {}
-    for k, v in head.items():
-        if k == "__metadata__":
-            continue
-        s, e = v["data_offsets"]
-        out[k] = np.frombuffer(raw[8 + n + s:8 + n + e], dtype=np.float32).reshape(v["shape"])
-    return out
+import safetensors_io  # noqa: E402
 
 
 def layer_norm(x, g, b, eps):
@@ -47,7 +35,7 @@ def gelu(x):
 def main():
     model = sys.argv[1]
     cfg = json.load(open(os.path.join(model, "config.json")))
-    w = load_safetensors(os.path.join(model, "model.safetensors"))
+    w = safetensors_io.load(os.path.join(model, "model.safetensors"))
     tok = bpe_ref.load(model)
     if len(sys.argv) > 2:
         text = open(sys.argv[2], encoding="utf-8").read()

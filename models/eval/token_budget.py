@@ -29,6 +29,9 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'tests', 'fixtures', 'model'))
+import safetensors_io  # noqa: E402
+
 
 def open_text(path):
     if path.endswith('.xz'):
@@ -137,21 +140,7 @@ class MaskedLM(nn.Module):
         out['lm_head.dense.weight'], out['lm_head.dense.bias'] = s.hd.weight, s.hd.bias
         out['lm_head.layer_norm.weight'], out['lm_head.layer_norm.bias'] = s.hln.weight, s.hln.bias
         out['lm_head.bias'] = s.hb
-        return {k: v.detach().to('cpu', torch.float16).contiguous() for k, v in out.items()}
-
-
-def write_safetensors(path, tensors):
-    """F16 tensors in the safetensors layout: u64 header size, JSON header, data."""
-    header, blobs, off = {}, [], 0
-    for k, t in tensors.items():
-        b = t.numpy().tobytes()
-        header[k] = {'dtype': 'F16', 'shape': list(t.shape), 'data_offsets': [off, off + len(b)]}
-        blobs.append(b)
-        off += len(b)
-    h = json.dumps(header).encode()
-    h += b' ' * (-len(h) % 8)
-    with open(path, 'wb') as f:
-        f.write(len(h).to_bytes(8, 'little') + h + b''.join(blobs))
+        return {k: v.detach().to('cpu', torch.float16).numpy() for k, v in out.items()}
 
 
 def load_eval(path, dev):
@@ -255,7 +244,7 @@ def main():
         print(f'{a.tag} ' + ' '.join(f'{h}={v}' for h, v in zip(head, row)), flush=True)
 
     def save(step):
-        write_safetensors(os.path.join(a.out, f'{a.tag}-step{step}.safetensors'), model.hf_state())
+        safetensors_io.save(os.path.join(a.out, f'{a.tag}-step{step}.safetensors'), model.hf_state())
 
     g = torch.Generator(device=dev).manual_seed(a.seed + 1)
     t0 = time.time()
