@@ -11,7 +11,7 @@ PACKAGES=(
   # build
   build-essential meson ninja-build pkg-config
   # libraries of the product
-  libopenblas-dev liblapack-dev libcjson-dev libsqlite3-dev uuid-dev
+  libopenblas-dev liblapack-dev liblapacke-dev libcjson-dev libsqlite3-dev uuid-dev
   libmicrohttpd-dev libcurl4-openssl-dev libsvm-dev liblinear-dev zlib1g-dev
   # tests: the integration tests drive the daemon with curl; the browser
   # tests use Debian's Chromium through playwright-core (npm)

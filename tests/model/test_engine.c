@@ -93,9 +93,16 @@ static void run_case(const char *dir) {
             CHECK_CLOSE(f[s * K + j], want, 1e-5, 1e-6);
         }
         if (!cls) {
+            /* float32 rounding of a logit scales with the row's magnitude
+             * (each is a length-H dot product), not with the logit itself:
+             * the absolute tolerance is relative to the row's largest entry,
+             * so a different BLAS kernel (AVX2 vs AVX-512, Zen vs Intel)
+             * that rounds differently does not fail a near-zero logit. */
             const float *ef = blob + cJSON_GetObjectItem(e, "full_logits_off")->valueint / 4;
+            double row_max = 0;
+            for (int v = 0; v < m.cfg.vocab_size; v++) row_max = fmax(row_max, fabs(ef[v]));
             for (int v = 0; v < m.cfg.vocab_size; v++)
-                CHECK_CLOSE(full[(size_t)s * m.cfg.vocab_size + v], ef[v], 1e-5, 1e-6);
+                CHECK_CLOSE(full[(size_t)s * m.cfg.vocab_size + v], ef[v], 1e-5, 1e-5 * row_max);
         }
         const cJSON *go = cJSON_GetObjectItem(e, "grad_off");
         for (int r = 0; r < K; r++) {
