@@ -42,8 +42,4 @@ int lm_run_finetune_diagnostics(const lm_spec *spec, lm_job_setup *js, const lm_
 int lm_run_pretrain_job(const lm_spec *spec, const lm_run_options *opt, const lm_run_hooks *hooks,
                         cJSON *res, lm_error *err);
 
-/* result.json's "pretraining_curve" of a checkpoint sweep: per checkpoint, in
- * pre-training step order, each method's summary and the diagnostics' means. */
-cJSON *lm_run_pretraining_curve(const lm_spec *spec, const cJSON *summary, const cJSON *job_results);
-
 #endif

@@ -22,6 +22,7 @@
 #define LM_SOLVE_SOLVE_H
 
 #include "util/error.h"
+#include "util/stats.h"
 
 typedef enum lm_solver_kind {
     LM_SOLVER_LSTSQ = 0,  /* least squares, LAPACK dgelsy (torch's CPU driver) */
@@ -146,9 +147,6 @@ int lm_metric(const char *metric, const int *pred, const int *label, int n,
  * Python's max() over runs sorted by output_dir.  NaN entries mean "no
  * result" and are skipped; -1 if all are NaN or n <= 0. */
 int lm_select_best(const double *dev, int n);
-
-/* Mean and population std (numpy .std(), ddof=0) of x[n]. */
-void lm_mean_std(const double *x, int n, double *mean, double *std);
 
 /* For each seed s, picks best[s] = lm_select_best(dev[s*n_grid ...]) and
  * reports test[s*n_grid + best[s]]; *mean and *std are over seeds (not

@@ -6,12 +6,15 @@
  *
  * writes OUT_DIR/jobs.json (the job list), OUT_DIR/job_results.json (each
  * job's result as a worker reports it) and OUT_DIR/result.json (their
- * aggregate).  tests/fixtures/experiment/make_fixtures.sh says how the
- * committed fixtures were made. */
+ * aggregate, made from the results as printed and read back: the daemon
+ * stores results as text, and cJSON's shortest printing of a double may
+ * round its last bit).  tests/fixtures/experiment/make_fixtures.sh says how
+ * the committed fixtures were made. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "experiment/experiment.h"
 #include "run/run.h"
 #include "util/file.h"
 
@@ -37,7 +40,7 @@ int main(int argc, char **argv) {
     }
     lm_run_options opt = {.models_dir = argv[2], .data_root = argv[3]};
     cJSON *jobs, *results = cJSON_CreateArray(), *result = NULL;
-    int rc = lm_run_list_jobs(spec, &jobs, &err);
+    int rc = lm_experiment_jobs(spec, &jobs, &err);
     char *work = lm_path_join(argv[4], "artifacts");
     if (rc == 0) rc = lm_mkdirs(work, &err);
     for (const cJSON *j = rc ? NULL : jobs->child; j && rc == 0; j = j->next) {
@@ -45,7 +48,11 @@ int main(int argc, char **argv) {
         rc = lm_run_job(spec, j, &opt, NULL, work, &r, &err);
         if (rc == 0) cJSON_AddItemToArray(results, r);
     }
-    if (rc == 0) rc = lm_run_aggregate(spec, jobs, results, &result, &err);
+    char *stored = cJSON_Print(results);
+    cJSON *read_back = cJSON_Parse(stored);
+    if (rc == 0) rc = lm_experiment_aggregate(spec, jobs, read_back, &result, &err);
+    free(stored);
+    cJSON_Delete(read_back);
     if (rc == 0) rc = write_json(argv[4], "jobs.json", jobs, &err);
     if (rc == 0) rc = write_json(argv[4], "job_results.json", results, &err);
     if (rc == 0) rc = write_json(argv[4], "result.json", result, &err);
