@@ -28,7 +28,7 @@ int lm_experiment_slot_is_kernel(const lm_spec *spec, int slot) {
 
 void lm_experiment_method_name(const lm_spec *spec, int slot, char *buf, size_t cap) {
     int n_k = n_kernel_methods(spec);
-    if (slot < n_k) snprintf(buf, cap, "kernel:%s", lm_spec_formula_name(spec->kernel.formulas[slot]));
+    if (slot < n_k) snprintf(buf, cap, "kernel:%s", lm_kernel_formula_name(spec->kernel.formulas[slot]));
     else snprintf(buf, cap, "finetune:%d", slot - n_k);
 }
 
@@ -36,7 +36,7 @@ int lm_experiment_method_slot(const lm_spec *spec, const char *method) {
     int n_k = n_kernel_methods(spec);
     if (!strncmp(method, "kernel:", 7)) {
         for (int i = 0; i < n_k; i++)
-            if (!strcmp(method + 7, lm_spec_formula_name(spec->kernel.formulas[i]))) return i;
+            if (!strcmp(method + 7, lm_kernel_formula_name(spec->kernel.formulas[i]))) return i;
         return -1;
     }
     if (!strncmp(method, "finetune:", 9)) {

@@ -144,8 +144,8 @@ static int model_job(const reader *rd, const cJSON *res, int finetune, lm_job_re
     if (finetune) {
         if (string(rd, res, R, "optimizer", 32, 1, &out->optimizer)) return -1;
         int known = 0;
-        for (int o = 0; lm_spec_optimizer_name((lm_spec_optimizer)o); o++)
-            known |= !strcmp(out->optimizer, lm_spec_optimizer_name((lm_spec_optimizer)o));
+        for (int o = 0; lm_opt_name((lm_opt_kind)o); o++)
+            known |= !strcmp(out->optimizer, lm_opt_name((lm_opt_kind)o));
         if (!known) return bad(rd, "result.optimizer", "unknown optimizer \"%s\"", out->optimizer);
     }
     if (object(rd, res, R, "diagnostics", 0, &out->diagnostics) ||

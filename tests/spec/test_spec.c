@@ -44,8 +44,8 @@ static void test_brief_spec(void) {
     CHECK(strcmp(s.task, "SST-2") == 0 && strcmp(s.data, "../shared/data/k-shot-1k-test/SST-2") == 0);
     CHECK(s.k == 16 && s.n_seeds == 2 && s.seeds[0] == 13 && s.seeds[1] == 42);
     CHECK(s.prompt == 1 && s.binary == 0 && s.n_classes == 2 && s.max_length == 0);
-    CHECK(s.has_kernel && s.kernel.n_formulas == 1 && s.kernel.formulas[0] == LM_SPEC_FORMULA_SGD);
-    CHECK(s.kernel.params == LM_SPEC_PARAMS_ALL && s.kernel.precision == LM_SPEC_PREC_FP32);
+    CHECK(s.has_kernel && s.kernel.n_formulas == 1 && s.kernel.formulas[0] == LM_KF_SGD);
+    CHECK(s.kernel.params == LM_PS_ALL && s.kernel.precision == LM_SPEC_PREC_FP32);
     CHECK(s.kernel.projection_dim == 0);
     CHECK(s.solver.n_names == 1 && s.solver.names[0] == LM_SPEC_SOLVER_LSTSQ);
     CHECK(s.solver.n_regularization == 3 && s.solver.regularization[1] == 0.001 &&
@@ -69,7 +69,7 @@ static void test_defaults(void) {
     static const uint32_t seeds[] = {13, 21, 42, 87, 100};
     for (int i = 0; i < 5; i++) CHECK(s.seeds[i] == seeds[i]);
     CHECK(s.prompt == 1 && s.binary == 0 && s.n_classes == 2);
-    CHECK(s.has_kernel && s.kernel.n_formulas == 1 && s.kernel.formulas[0] == LM_SPEC_FORMULA_SGD);
+    CHECK(s.has_kernel && s.kernel.n_formulas == 1 && s.kernel.formulas[0] == LM_KF_SGD);
     CHECK(s.solver.n_names == 1 && s.solver.names[0] == LM_SPEC_SOLVER_LOGISTIC);
     CHECK(s.solver.n_regularization == 1 && s.solver.regularization[0] == 0);
     CHECK(s.solver.n_f0_scaling == 1 && s.solver.f0_scaling[0] == 0);
@@ -81,16 +81,16 @@ static void test_defaults(void) {
               "{'optimizer': 'sgd', 'lr': [1e-3, 1e-2], 'lora': {'r': 4}, 'seed': 7}]}");
     CHECK(lm_spec_parse(json, strlen(json), &s, field, sizeof field, &err) == 0);
     CHECK(!s.has_kernel && s.n_finetune == 2 && s.n_classes == 3);
-    lm_spec_finetune *f = &s.finetune[0];
-    CHECK(f->optimizer == LM_SPEC_OPT_ADAM && f->n_lr == 1 && f->lr[0] == 1e-5);
+    lm_finetune_config *f = &s.finetune[0];
+    CHECK(f->optimizer == LM_OPT_ADAMW && f->n_lr == 1 && f->lr[0] == 1e-5);
     CHECK(f->n_batch_size == 1 && f->batch_size[0] == 8 && f->steps == 1000 && f->warmup == 0);
     CHECK(f->eval_every == 100 && f->weight_decay == 0 && f->max_grad_norm == 1);
-    CHECK(f->params == LM_SPEC_PARAMS_ALL && !f->linearized && !f->has_seed);
+    CHECK(f->params == LM_PS_ALL && !f->linearized && !f->has_seed);
     f = &s.finetune[1];
-    CHECK(f->optimizer == LM_SPEC_OPT_SGD && f->n_lr == 2 && f->lr[1] == 1e-2);
-    CHECK(f->params == LM_SPEC_PARAMS_LORA && f->lora.r == 4 && f->lora.alpha == 16);
-    CHECK(f->lora.targets == (LM_SPEC_LORA_QUERY | LM_SPEC_LORA_VALUE));
-    CHECK(f->lora.init == LM_SPEC_LORA_INIT_KAIMING && f->has_seed && f->seed == 7);
+    CHECK(f->optimizer == LM_OPT_SGD && f->n_lr == 2 && f->lr[1] == 1e-2);
+    CHECK(f->params == LM_PS_LORA && f->lora.r == 4 && f->lora.alpha == 16);
+    CHECK(f->lora.targets == (LM_LORA_QUERY | LM_LORA_VALUE));
+    CHECK(f->lora.init == LM_LORA_INIT_KAIMING && f->has_seed && f->seed == 7);
     lm_spec_free(&s);
     free(json);
 
@@ -109,16 +109,16 @@ static void test_defaults(void) {
     CHECK_MSG(rc == 0, "%s: %s", field, err.msg);
     CHECK(s.n_checkpoints == 2 && strcmp(s.checkpoints[1], "c2") == 0 && s.n_classes == 2);
     CHECK(s.binary && s.max_length == 256 && s.n_labels == 2 && s.n_label_words == 2);
-    CHECK(s.kernel.n_formulas == 2 && s.kernel.formulas[1] == LM_SPEC_FORMULA_ASYM_SIGNGD);
-    CHECK(s.kernel.params == LM_SPEC_PARAMS_LORA && s.kernel.lora.r == 2 && s.kernel.lora.seed == 3);
-    CHECK(s.kernel.lora.targets == (LM_SPEC_LORA_KEY | LM_SPEC_LORA_OUTPUT));
-    CHECK(s.kernel.lora.init == LM_SPEC_LORA_INIT_GAUSSIAN);
+    CHECK(s.kernel.n_formulas == 2 && s.kernel.formulas[1] == LM_KF_ASYM);
+    CHECK(s.kernel.params == LM_PS_LORA && s.kernel.lora.r == 2 && s.kernel.lora.seed == 3);
+    CHECK(s.kernel.lora.targets == (LM_LORA_KEY | LM_LORA_OUTPUT));
+    CHECK(s.kernel.lora.init == LM_LORA_INIT_GAUSSIAN);
     CHECK(s.kernel.projection_dim == 1024 && s.kernel.projection_seed == 5);
     CHECK(s.kernel.precision == LM_SPEC_PREC_FP64);
     CHECK(s.solver.n_names == 2 && s.solver.names[0] == LM_SPEC_SOLVER_ASYM);
     CHECK(s.solver.n_gamma == 2 && s.solver.gamma[1] == 2);
     CHECK(s.finetune[0].n_batch_size == 2 && s.finetune[0].batch_size[1] == 4);
-    CHECK(s.finetune[0].params == LM_SPEC_PARAMS_BIASES && s.finetune[0].linearized);
+    CHECK(s.finetune[0].params == LM_PS_BIASES && s.finetune[0].linearized);
     CHECK(s.diagnostics.enabled && s.diagnostics.max_kernel_distance == 0.2 &&
           s.diagnostics.min_kernel_ft_ratio == 0.9);
     lm_spec_free(&s);
