@@ -57,9 +57,7 @@ static int expand_grid(const lm_spec_solver *s, lm_kernel_formula f, grid_point 
     grid_point *g = lm_xcalloc((size_t)cap, sizeof *g);
     int n = 0;
     for (int a = 0; a < s->n_names; a++) {
-        lm_solver_kind kind;
-        lm_error e;
-        if (lm_solver_from_name(lm_spec_solver_name_str(s->names[a]), &kind, &e)) continue;
+        lm_solver_kind kind = s->names[a];
         if (kind == LM_SOLVER_ASYM && f != LM_KF_ASYM) continue;
         int uses_f0 = kind == LM_SOLVER_LSTSQ || kind == LM_SOLVER_SVR || kind == LM_SOLVER_ASYM;
         int n_s = uses_f0 ? s->n_f0_scaling : 1;

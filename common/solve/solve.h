@@ -21,16 +21,9 @@
 #ifndef LM_SOLVE_SOLVE_H
 #define LM_SOLVE_SOLVE_H
 
+#include "solve/solver_kind.h"
 #include "util/error.h"
 #include "util/stats.h"
-
-typedef enum lm_solver_kind {
-    LM_SOLVER_LSTSQ = 0,  /* least squares, LAPACK dgelsy (torch's CPU driver) */
-    LM_SOLVER_LOGISTIC,   /* LogisticRegressionCV on kernel rows (reference default) */
-    LM_SOLVER_SVC,        /* libsvm C-SVC, precomputed kernel */
-    LM_SOLVER_SVR,        /* libsvm epsilon-SVR, precomputed kernel */
-    LM_SOLVER_ASYM        /* LS-SVM for asymmetric kernels (A-SignGD) */
-} lm_solver_kind;
 
 /* Number of C values of the logistic solver's internal CV: logspace(-4,4,10). */
 #define LM_LOGISTIC_NCS 10
@@ -56,9 +49,9 @@ typedef struct lm_solver_params {
  * reference's default solver), lambda 0, f0_scaling 1. */
 void lm_solver_params_init(lm_solver_params *sp);
 
-/* "lstsq", "logistic", "svc", "svr", "asym" (the --kernel_solver names). */
+/* "lstsq", "logistic", "svc", "svr", "asym" (the --kernel_solver names;
+ * solver_kind.h), with an error naming the choices. */
 int lm_solver_from_name(const char *name, lm_solver_kind *out, lm_error *err);
-const char *lm_solver_name(lm_solver_kind kind);
 
 typedef struct lm_eval_kernel {
     int m;                 /* M eval examples */

@@ -67,10 +67,9 @@ static int lookup(const char *(*name_of)(int), const char *s, int def) {
 
 /* Adapters: the enum-typed name functions, callable with an int. */
 static const char *precision_n(int i) { return lm_spec_precision_name((lm_spec_precision)i); }
-static const char *solver_n(int i) { return lm_spec_solver_name_str((lm_spec_solver_name)i); }
 
 /* The value of a name by a vocabulary's parser (kernel/formula.h,
- * model/param_set.h, train/config.h); def when absent. */
+ * model/param_set.h, solve/solver_kind.h, train/config.h); def when absent. */
 static int parse_or(int (*parse)(const char *), const char *s, int def) {
     int v = s ? parse(s) : -1;
     return v < 0 ? def : v;
@@ -164,12 +163,12 @@ static void fill_solver(const cJSON *o, lm_spec_solver *s) {
     const cJSON *n = get(o, "name");
     s->n_names = 0;
     if (!n) {
-        s->names[s->n_names++] = LM_SPEC_SOLVER_LOGISTIC;
+        s->names[s->n_names++] = LM_SOLVER_LOGISTIC;
     } else if (cJSON_IsString(n)) {
-        s->names[s->n_names++] = (lm_spec_solver_name)lookup(solver_n, n->valuestring, 0);
+        s->names[s->n_names++] = (lm_solver_kind)parse_or(lm_solver_parse, n->valuestring, LM_SOLVER_LOGISTIC);
     } else {
         for (const cJSON *x = n->child; x && s->n_names < LM_SPEC_MAX_SOLVERS; x = x->next)
-            s->names[s->n_names++] = (lm_spec_solver_name)lookup(solver_n, x->valuestring, 0);
+            s->names[s->n_names++] = (lm_solver_kind)parse_or(lm_solver_parse, x->valuestring, LM_SOLVER_LOGISTIC);
     }
     s->n_regularization = grid(o, "regularization", s->regularization, 0);
     s->n_f0_scaling = grid(o, "f0_scaling", s->f0_scaling, 0);

@@ -25,6 +25,7 @@
 #include "diag/thresholds.h"
 #include "kernel/formula.h"
 #include "model/param_set.h"
+#include "solve/solver_kind.h"
 #include "train/config.h"
 #include "util/error.h"
 
@@ -40,14 +41,6 @@
 
 typedef enum { LM_SPEC_PREC_FP32 = 0, LM_SPEC_PREC_FP64, LM_SPEC_PREC_BF16 } lm_spec_precision;
 
-typedef enum {
-    LM_SPEC_SOLVER_LSTSQ = 0,
-    LM_SPEC_SOLVER_LOGISTIC,
-    LM_SPEC_SOLVER_SVC,
-    LM_SPEC_SOLVER_SVR,
-    LM_SPEC_SOLVER_ASYM
-} lm_spec_solver_name;
-
 typedef struct lm_spec_kernel {
     int n_formulas;
     lm_kernel_formula formulas[LM_SPEC_MAX_FORMULAS]; /* default {SGD} */
@@ -60,7 +53,7 @@ typedef struct lm_spec_kernel {
 
 typedef struct lm_spec_solver {
     int n_names;
-    lm_spec_solver_name names[LM_SPEC_MAX_SOLVERS]; /* default {LOGISTIC} */
+    lm_solver_kind names[LM_SPEC_MAX_SOLVERS]; /* default {LOGISTIC} */
     int n_regularization;
     double regularization[LM_SPEC_MAX_GRID]; /* lambda; default {0} */
     int n_f0_scaling;
@@ -141,10 +134,10 @@ const char *lm_spec_schema_text(size_t *len);
 /* Classes of a built-in task name (2 for "SST-2"), 0 for "custom"/unknown. */
 int lm_spec_task_classes(const char *task);
 
-/* Names as written in specs ("fp32", "lstsq", ...); NULL outside the enum.
- * The formulas, parameter sets, optimizers and LoRA's words are named where
- * they are defined: kernel/formula.h, model/param_set.h, train/config.h. */
+/* Names as written in specs ("fp32"); NULL outside the enum.  The formulas,
+ * parameter sets, solvers, optimizers and LoRA's words are named where they
+ * are defined: kernel/formula.h, model/param_set.h, solve/solver_kind.h,
+ * train/config.h. */
 const char *lm_spec_precision_name(lm_spec_precision p);
-const char *lm_spec_solver_name_str(lm_spec_solver_name s);
 
 #endif

@@ -56,7 +56,7 @@ static cJSON *solver_json(const lm_spec_solver *s) {
     cJSON *o = cJSON_CreateObject();
     cJSON *n = cJSON_AddArrayToObject(o, "name");
     for (int i = 0; i < s->n_names; i++)
-        cJSON_AddItemToArray(n, cJSON_CreateString(lm_spec_solver_name_str(s->names[i])));
+        cJSON_AddItemToArray(n, cJSON_CreateString(lm_solver_name(s->names[i])));
     cJSON_AddItemToObject(o, "regularization", num_array(s->regularization, s->n_regularization));
     cJSON_AddItemToObject(o, "f0_scaling", num_array(s->f0_scaling, s->n_f0_scaling));
     cJSON_AddItemToObject(o, "asym_lambda", num_array(s->asym_lambda, s->n_asym_lambda));

@@ -1,8 +1,8 @@
-/* spec_names.c - the names of the spec's own enums (precisions, solvers),
+/* spec_names.c - the names of the spec's own enum (precisions),
  * and the class counts of the built-in tasks (needed to check "binary" and
- * label lists).  Formulas, parameter sets, optimizers and LoRA's words are
- * named where they are defined (kernel/formula.h, model/param_set.h,
- * train/config.h). */
+ * label lists).  Formulas, parameter sets, solvers, optimizers and LoRA's
+ * words are named where they are defined (kernel/formula.h,
+ * model/param_set.h, solve/solver_kind.h, train/config.h). */
 #include "spec/spec.h"
 
 #include <string.h>
@@ -11,10 +11,8 @@
     ((unsigned)(i) < sizeof(table) / sizeof(table[0]) ? table[(unsigned)(i)] : NULL)
 
 static const char *const precision_names[] = {"fp32", "fp64", "bf16"};
-static const char *const solver_names[] = {"lstsq", "logistic", "svc", "svr", "asym"};
 
 const char *lm_spec_precision_name(lm_spec_precision p) { return NAME_OF(precision_names, p); }
-const char *lm_spec_solver_name_str(lm_spec_solver_name s) { return NAME_OF(solver_names, s); }
 
 /* LM-BFF's label lists (spec §1.2). */
 static const struct {

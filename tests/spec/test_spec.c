@@ -47,7 +47,7 @@ static void test_brief_spec(void) {
     CHECK(s.has_kernel && s.kernel.n_formulas == 1 && s.kernel.formulas[0] == LM_KF_SGD);
     CHECK(s.kernel.params == LM_PS_ALL && s.kernel.precision == LM_SPEC_PREC_FP32);
     CHECK(s.kernel.projection_dim == 0);
-    CHECK(s.solver.n_names == 1 && s.solver.names[0] == LM_SPEC_SOLVER_LSTSQ);
+    CHECK(s.solver.n_names == 1 && s.solver.names[0] == LM_SOLVER_LSTSQ);
     CHECK(s.solver.n_regularization == 3 && s.solver.regularization[1] == 0.001 &&
           s.solver.regularization[2] == 0.01);
     CHECK(s.solver.n_f0_scaling == 2 && s.solver.f0_scaling[0] == 0 && s.solver.f0_scaling[1] == 100);
@@ -70,7 +70,7 @@ static void test_defaults(void) {
     for (int i = 0; i < 5; i++) CHECK(s.seeds[i] == seeds[i]);
     CHECK(s.prompt == 1 && s.binary == 0 && s.n_classes == 2);
     CHECK(s.has_kernel && s.kernel.n_formulas == 1 && s.kernel.formulas[0] == LM_KF_SGD);
-    CHECK(s.solver.n_names == 1 && s.solver.names[0] == LM_SPEC_SOLVER_LOGISTIC);
+    CHECK(s.solver.n_names == 1 && s.solver.names[0] == LM_SOLVER_LOGISTIC);
     CHECK(s.solver.n_regularization == 1 && s.solver.regularization[0] == 0);
     CHECK(s.solver.n_f0_scaling == 1 && s.solver.f0_scaling[0] == 0);
     lm_spec_free(&s);
@@ -115,7 +115,7 @@ static void test_defaults(void) {
     CHECK(s.kernel.lora.init == LM_LORA_INIT_GAUSSIAN);
     CHECK(s.kernel.projection_dim == 1024 && s.kernel.projection_seed == 5);
     CHECK(s.kernel.precision == LM_SPEC_PREC_FP64);
-    CHECK(s.solver.n_names == 2 && s.solver.names[0] == LM_SPEC_SOLVER_ASYM);
+    CHECK(s.solver.n_names == 2 && s.solver.names[0] == LM_SOLVER_ASYM);
     CHECK(s.solver.n_gamma == 2 && s.solver.gamma[1] == 2);
     CHECK(s.finetune[0].n_batch_size == 2 && s.finetune[0].batch_size[1] == 4);
     CHECK(s.finetune[0].params == LM_PS_BIASES && s.finetune[0].linearized);
