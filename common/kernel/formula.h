@@ -17,6 +17,12 @@ static inline const char *lm_kernel_formula_name(lm_kernel_formula f) {
     return f >= LM_KF_FIRST && f <= LM_KF_LAST ? names[f - LM_KF_FIRST] : NULL;
 }
 
+/* The paper's short name: "K(SGD)", "K(SignGD)", "K(A-SignGD)". */
+static inline const char *lm_kernel_formula_label(lm_kernel_formula f) {
+    static const char *const label[] = {"K(SGD)", "K(SignGD)", "K(A-SignGD)"};
+    return f >= LM_KF_FIRST && f <= LM_KF_LAST ? label[f - LM_KF_FIRST] : NULL;
+}
+
 /* The formula itself, for people (the dashboard's labels). */
 static inline const char *lm_kernel_formula_text(lm_kernel_formula f) {
     static const char *const text[] = {"⟨∇f(x), ∇f(x′)⟩", "⟨sign ∇f(x), sign ∇f(x′)⟩",

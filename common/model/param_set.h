@@ -28,8 +28,8 @@ static inline const char *lm_param_set_name(lm_param_set p) {
 
 /* What each set is, in a few words (the dashboard's labels). */
 static inline const char *lm_param_set_description(lm_param_set p) {
-    static const char *const text[LM_PS_COUNT] = {"all parameters", "no embeddings", "no head",
-                                                  "biases only (BitFit)", "LoRA factors and heads"};
+    static const char *const text[LM_PS_COUNT] = {"all", "no embeddings", "no head", "biases (BitFit)",
+                                                  "LoRA"};
     return (unsigned)p < LM_PS_COUNT ? text[p] : NULL;
 }
 

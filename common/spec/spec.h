@@ -139,5 +139,6 @@ int lm_spec_task_classes(const char *task);
  * are defined: kernel/formula.h, model/param_set.h, solve/solver_kind.h,
  * train/config.h. */
 const char *lm_spec_precision_name(lm_spec_precision p);
+const char *lm_spec_precision_description(lm_spec_precision p);
 
 #endif

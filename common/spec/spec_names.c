@@ -11,8 +11,10 @@
     ((unsigned)(i) < sizeof(table) / sizeof(table[0]) ? table[(unsigned)(i)] : NULL)
 
 static const char *const precision_names[] = {"fp32", "fp64", "bf16"};
+static const char *const precision_text[] = {"fp32 (as the reference)", "fp64", "bf16 (approximate)"};
 
 const char *lm_spec_precision_name(lm_spec_precision p) { return NAME_OF(precision_names, p); }
+const char *lm_spec_precision_description(lm_spec_precision p) { return NAME_OF(precision_text, p); }
 
 /* LM-BFF's label lists (spec §1.2). */
 static const struct {

@@ -22,6 +22,13 @@ static inline const char *lm_opt_name(lm_opt_kind o) {
     return (unsigned)o < LM_OPT_COUNT ? names[o] : NULL;
 }
 
+/* For people: the paper's short name ("Adam", as in "Adam-FT") and what
+ * runs ("Adam(W)"). */
+static inline const char *lm_opt_label(lm_opt_kind o) {
+    static const char *const text[LM_OPT_COUNT] = {"Adam", "SGD", "SignGD"};
+    return (unsigned)o < LM_OPT_COUNT ? text[o] : NULL;
+}
+
 static inline const char *lm_opt_description(lm_opt_kind o) {
     static const char *const text[LM_OPT_COUNT] = {"Adam(W)", "SGD", "SignGD"};
     return (unsigned)o < LM_OPT_COUNT ? text[o] : NULL;

@@ -599,7 +599,53 @@ static void test_json_strict(void) {
     CHECK(lm_json_parse_strict(NULL, 0, field, sizeof field, &err) == NULL);
 }
 
+/* An enum of the schema, found by a path of keys, equals a C table. */
+static void check_enum(const cJSON *root, const char *const *path, const char *(*name_of)(int), int first,
+                       const char *what) {
+    const cJSON *o = root;
+    for (int i = 0; path[i]; i++) o = cJSON_GetObjectItemCaseSensitive(o, path[i]);
+    const cJSON *e = cJSON_GetObjectItemCaseSensitive(o, "enum");
+    CHECK_MSG(cJSON_IsArray(e), "%s: no enum in the schema", what);
+    int i = first;
+    for (const cJSON *x = e ? e->child : NULL; x; x = x->next, i++)
+        CHECK_MSG(name_of(i) && !strcmp(name_of(i), x->valuestring), "%s: schema has \"%s\", the table \"%s\"",
+                  what, x->valuestring, name_of(i) ? name_of(i) : "(none)");
+    CHECK_MSG(name_of(i) == NULL, "%s: the table has \"%s\", the schema does not", what, name_of(i));
+}
+
+static const char *formula_at(int i) { return lm_kernel_formula_name((lm_kernel_formula)i); }
+static const char *solver_at(int i) { return lm_solver_name((lm_solver_kind)i); }
+static const char *param_set_at(int i) { return lm_param_set_name((lm_param_set)i); }
+static const char *optimizer_at(int i) { return lm_opt_name((lm_opt_kind)i); }
+static const char *precision_at(int i) { return lm_spec_precision_name((lm_spec_precision)i); }
+static const char *lora_init_at(int i) { return lm_lora_init_name((lm_lora_init_kind)i); }
+static const char *lora_target_at(int i) { return i >= 0 && i < 31 ? lm_lora_target_name(1u << i) : NULL; }
+
+/* One vocabulary: the names the schema accepts are the tables of common/
+ * (kernel/formula.h, solve/solver_kind.h, model/param_set.h,
+ * train/config.h, spec_names.c), in the same order. */
+static void test_vocabulary(void) {
+    size_t len;
+    const char *text = lm_spec_schema_text(&len);
+    cJSON *root = cJSON_ParseWithLength(text, len);
+    check_enum(root, (const char *[]){"$defs", "formula", NULL}, formula_at, LM_KF_FIRST, "formulas");
+    check_enum(root, (const char *[]){"$defs", "solverName", NULL}, solver_at, 0, "solvers");
+    check_enum(root, (const char *[]){"$defs", "params", NULL}, param_set_at, 0, "parameter sets");
+    check_enum(root, (const char *[]){"$defs", "finetune", "properties", "optimizer", NULL}, optimizer_at, 0,
+               "optimizers");
+    check_enum(root, (const char *[]){"properties", "kernel", "properties", "precision", NULL}, precision_at, 0,
+               "precisions");
+    check_enum(root, (const char *[]){"$defs", "lora", "properties", "init", NULL}, lora_init_at, 0, "LoRA inits");
+    check_enum(root, (const char *[]){"$defs", "lora", "properties", "targets", "items", NULL}, lora_target_at, 0,
+               "LoRA targets");
+    for (int f = LM_KF_FIRST; f <= LM_KF_LAST; f++)
+        CHECK(lm_kernel_formula_parse(lm_kernel_formula_name((lm_kernel_formula)f)) == f);
+    CHECK(lm_kernel_formula_parse("sgdd") < 0 && lm_param_set_parse("lora") == LM_PS_LORA);
+    cJSON_Delete(root);
+}
+
 int main(void) {
+    test_vocabulary();
     test_brief_spec();
     test_defaults();
     test_bad_specs();
