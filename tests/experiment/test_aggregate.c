@@ -19,6 +19,7 @@
 
 #include "../check.h"
 #include "experiment/experiment.h"
+#include "synthetic.h"
 #include "util/clock.h"
 #include "util/file.h"
 
@@ -235,55 +236,21 @@ out:
 /* 3. 10,240 jobs */
 static void check_large(void) {
     enum { M = 64, S = 32 };
-    cJSON *spec_o = cJSON_CreateObject(), *ck = cJSON_AddArrayToObject(spec_o, "checkpoints");
-    cJSON *seeds = cJSON_AddArrayToObject(spec_o, "seeds");
-    for (int m = 0; m < M; m++) {
-        char name[32];
-        snprintf(name, sizeof name, "run/checkpoint-%d", (M - m) * 100);
-        cJSON_AddItemToArray(ck, cJSON_CreateString(name));
-    }
-    for (int s = 0; s < S; s++) cJSON_AddItemToArray(seeds, cJSON_CreateNumber(s + 1));
-    cJSON_AddStringToObject(spec_o, "task", "SST-2");
-    cJSON_AddStringToObject(spec_o, "data", "SST-2");
-    cJSON_AddBoolToObject(spec_o, "binary", 1);
-    cJSON *kernel = cJSON_AddObjectToObject(spec_o, "kernel");
-    cJSON *formulas = cJSON_AddArrayToObject(kernel, "formula");
-    for (const char *f = "sgd"; f; f = !strcmp(f, "sgd") ? "signgd" : !strcmp(f, "signgd") ? "asymmetric_signgd" : NULL)
-        cJSON_AddItemToArray(formulas, cJSON_CreateString(f));
-    cJSON *ft = cJSON_AddArrayToObject(spec_o, "finetune");
-    cJSON_AddItemToArray(ft, cJSON_Parse("{\"optimizer\": \"adam\", \"lr\": [1e-5]}"));
-    cJSON_AddItemToArray(ft, cJSON_Parse("{\"optimizer\": \"sgd\", \"lr\": [1e-3]}"));
-    cJSON_AddObjectToObject(spec_o, "diagnostics");
-    char *spec = cJSON_PrintUnformatted(spec_o);
-    cJSON_Delete(spec_o);
-
-    /* real results as templates: a kernel job's and a fine-tuning job's */
     cJSON *real = read_json("finetune", "job_results.json");
-    if (!real) { free(spec); return; }
-    const cJSON *k_tmpl = cJSON_GetArrayItem(real, 0), *f_tmpl = cJSON_GetArrayItem(real, 2);
-    cJSON *jobs = NULL, *results = cJSON_CreateArray(), *result = NULL;
-    lm_error err;
-    CHECK_MSG(lm_experiment_jobs(spec, &jobs, &err) == 0, "%s", err.msg);
-    int n = jobs ? cJSON_GetArraySize(jobs) : 0;
+    if (!real) return;
+    char *spec = NULL;
+    cJSON *jobs = NULL, *results = NULL, *result = NULL;
+    CHECK(synthetic_sweep(M, S, 2, cJSON_GetArrayItem(real, 0), cJSON_GetArrayItem(real, 2), &spec, &jobs,
+                          &results) == 0);
+    int n = cJSON_GetArraySize(jobs);
     CHECK_MSG(n == M * S * 5, "%d jobs", n);
-    int j = 0;
-    for (const cJSON *job = jobs ? jobs->child : NULL; job; job = job->next, j++) {
-        const char *method = cJSON_GetObjectItem(job, "method")->valuestring;
-        cJSON *r = cJSON_Duplicate(strncmp(method, "kernel:", 7) ? f_tmpl : k_tmpl, 1);
-        cJSON_ReplaceItemInObject(r, "seed", cJSON_Duplicate(cJSON_GetObjectItem(job, "seed"), 1));
-        cJSON_ReplaceItemInObject(r, "method", cJSON_CreateString(method));
-        cJSON_ReplaceItemInObject(r, "model", cJSON_Duplicate(cJSON_GetObjectItem(job, "model"), 1));
-        if (!strcmp(method, "finetune:0")) cJSON_ReplaceItemInObject(r, "optimizer", cJSON_CreateString("adam"));
-        cJSON_AddNumberToObject(r, "pretrain_step", (j / (S * 5) + 1) * 100.0);
-        cJSON *sel = cJSON_GetObjectItem(r, "selected");
-        cJSON_ReplaceItemInObject(sel, "dev", cJSON_CreateNumber((j % 7) / 7.0));
-        cJSON_AddItemToArray(results, r);
-    }
+    lm_error err;
     double t0 = lm_now();
     int rc = lm_experiment_aggregate(spec, jobs, results, &result, &err);
     double secs = lm_now() - t0;
     CHECK_MSG(rc == 0, "%s", err.msg);
     printf("aggregated %d jobs (%d checkpoints x %d seeds x 5 methods) in %.3f s\n", n, M, S, secs);
+    fflush(stdout);
     const cJSON *summary = cJSON_GetObjectItem(result, "summary"), *curve = cJSON_GetObjectItem(result, "pretraining_curve");
     CHECK(cJSON_GetArraySize(summary) == M);
     CHECK(cJSON_GetArraySize(cJSON_GetObjectItem(cJSON_GetArrayItem(summary, 0), "summary")) == 6);
