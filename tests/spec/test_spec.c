@@ -10,6 +10,7 @@
 #include "spec/json_strict.h"
 #include "spec/schema.h"
 #include "spec/spec.h"
+#include "prompt/task.h"
 
 /* Test JSON is written with ' for " to stay readable; no test string needs a
  * real apostrophe. */
@@ -640,6 +641,18 @@ static void test_vocabulary(void) {
                "LoRA targets");
     for (int f = LM_KF_FIRST; f <= LM_KF_LAST; f++)
         CHECK(lm_kernel_formula_parse(lm_kernel_formula_name((lm_kernel_formula)f)) == f);
+    /* the class counts spec/ checks "binary" and label lists with are those
+     * of prompt/'s task table, and the schema's tasks are its tasks */
+    for (int i = 0; i < lm_task_builtin_count(); i++) {
+        lm_error err;
+        lm_task *t = lm_task_builtin(lm_task_builtin_name(i), &err);
+        CHECK_MSG(t && lm_spec_task_classes(t->name) == t->n_labels, "task %s: %d classes in spec/, %d in prompt/",
+                  lm_task_builtin_name(i), lm_spec_task_classes(lm_task_builtin_name(i)), t ? t->n_labels : -1);
+        lm_task_free(t);
+    }
+    const cJSON *tasks = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(root, "properties"), "task"), "enum");
+    CHECK(cJSON_GetArraySize(tasks) == lm_task_builtin_count() + 1); /* + "custom" */
     CHECK(lm_kernel_formula_parse("sgdd") < 0 && lm_param_set_parse("lora") == LM_PS_LORA);
     cJSON_Delete(root);
 }
