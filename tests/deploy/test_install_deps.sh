@@ -16,18 +16,28 @@ listed=$(sed -n '/^PACKAGES=(/,/^)/p' "$root/deploy/install-deps.sh" |
 [ -n "$listed" ] || { echo "FAIL: no PACKAGES=( ... ) list in deploy/install-deps.sh"; exit 1; }
 
 # Their closure under Depends/Pre-Depends among installed packages (every
-# installed alternative of an "a | b" counts: either satisfies the install).
+# installed alternative of an "a | b" counts: either satisfies the install;
+# a virtual package counts through the installed packages that provide it).
+# One dpkg-query for all installed packages, the walk in awk.
 declare -A have=()
-queue=($listed)
-while [ ${#queue[@]} -gt 0 ]; do
-  p=${queue[0]}; queue=("${queue[@]:1}")
-  [ -n "${have[$p]:-}" ] && continue
-  have[$p]=1
-  deps=$(dpkg-query -W -f='${Depends}, ${Pre-Depends}, ${Provides}\n' "$p" 2>/dev/null || true)
-  for d in $(echo "$deps" | tr ',|' '\n\n' | sed -e 's/(.*)//' -e 's/:any//' -e 's/^ *//' -e 's/ *$//' | grep -v '^$'); do
-    [ -n "${have[$d]:-}" ] || queue+=("$d")
-  done
-done
+while read -r p; do have[$p]=1; done < <(
+  dpkg-query -W -f='${db:Status-Abbrev}\t${Package}\t${Depends}, ${Pre-Depends}\t${Provides}\n' |
+  awk -F'\t' -v listed="$(echo $listed)" '
+    $1 ~ /^ii/ {
+      n = split($3, d, /[,|]/)
+      for (i = 1; i <= n; i++) { x = d[i]; sub(/\(.*\)/, "", x); sub(/:any/, "", x); gsub(/ /, "", x); if (x != "") deps[$2] = deps[$2] " " x }
+      m = split($4, v, /,/)
+      for (i = 1; i <= m; i++) { x = v[i]; sub(/\(.*\)/, "", x); gsub(/ /, "", x); if (x != "") deps[x] = deps[x] " " $2 }
+    }
+    END {
+      k = split(listed, q, " ")
+      for (i = 1; i <= k; i++) seen[q[i]] = 1
+      for (i = 1; i <= k; i++) {
+        n = split(deps[q[i]], d, " ")
+        for (j = 1; j <= n; j++) if (!(d[j] in seen)) { seen[d[j]] = 1; q[++k] = d[j] }
+      }
+      for (p in seen) print p
+    }')
 
 # What the build used: headers from ninja's dependency log, libraries from the
 # link lines (full paths, and -lNAME resolved as the compiler resolves it).
@@ -40,18 +50,29 @@ for l in $(grep -oE '(^| )-l[A-Za-z0-9_+]+' "$build/build.ninja" | sed 's/ *-l//
 done
 [ -n "$headers" ] && [ -n "$libs" ] || { echo "FAIL: no headers or libraries found in $build (built?)"; exit 1; }
 
-# Each file's package (dpkg -S knows the path as installed; alternatives and
-# usrmerge links are tried resolved too).
+# Each file's package: one dpkg -S for all of them ("pkg[, pkg]: path"
+# lines); a path it does not know (an alternatives or usrmerge link) is
+# tried again resolved.
+declare -A owner=()
+lookup() {
+  dpkg -S "$@" 2>/dev/null | while IFS= read -r line; do
+    printf '%s\t%s\n' "${line#*: }" "$(echo "${line%%: *}" | sed 's/:[a-z0-9]*//g; s/,/ /g')"
+  done
+}
+files=$(printf '%s\n%s\n' "$headers" "$libs" | grep -v '^$' | sort -u)
+while IFS=$'\t' read -r f pkgs; do owner[$f]="${owner[$f]:-} $pkgs"; done < <(lookup $files)
 missing=0; checked=0
-while read -r f; do
-  [ -n "$f" ] || continue
+for f in $files; do
   checked=$((checked + 1))
-  pkgs=$(dpkg -S "$f" 2>/dev/null | sed 's/: .*//' | tr ', ' '\n\n' | sed 's/:.*//' | grep -v '^$' || true)
-  [ -n "$pkgs" ] || pkgs=$(dpkg -S "$(readlink -f "$f")" 2>/dev/null | sed 's/: .*//' | tr ', ' '\n\n' | sed 's/:.*//' | grep -v '^$' || true)
-  if [ -z "$pkgs" ]; then echo "FAIL: $f belongs to no Debian package"; missing=$((missing + 1)); continue; fi
+  pkgs=${owner[$f]:-}
+  if [ -z "$pkgs" ]; then
+    r=$(readlink -f "$f")
+    pkgs=$(lookup "$r" | cut -f2 | tr '\n' ' ')
+  fi
+  if [ -z "${pkgs// /}" ]; then echo "FAIL: $f belongs to no Debian package"; missing=$((missing + 1)); continue; fi
   ok=0
   for p in $pkgs; do [ -n "${have[$p]:-}" ] && ok=1; done
-  [ $ok = 1 ] || { echo "FAIL: $f comes from $(echo $pkgs) which deploy/install-deps.sh does not install"; missing=$((missing + 1)); }
-done <<< "$headers"$'\n'"$libs"
+  [ $ok = 1 ] || { echo "FAIL: $f comes from$pkgs, which deploy/install-deps.sh does not install"; missing=$((missing + 1)); }
+done
 echo "# $checked headers and libraries checked against $(echo "$listed" | wc -l) listed packages (${#have[@]} with their dependencies)"
 [ $missing = 0 ]
