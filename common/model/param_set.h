@@ -9,7 +9,7 @@
 #define LM_MODEL_PARAM_SET_H
 
 #include <stddef.h>
-#include <string.h>
+#include "util/names.h"
 
 typedef enum {
     LM_PS_ALL = 0,        /* every parameter (spec default) */
@@ -20,24 +20,21 @@ typedef enum {
     LM_PS_COUNT
 } lm_param_set;
 
+static const char *const lm_param_set_names[LM_PS_COUNT] = {"all", "no_embeddings", "no_head", "biases", "lora"};
+/* what each set is, in a few words (the dashboard's labels) */
+static const char *const lm_param_set_labels[LM_PS_COUNT] = {"all", "no embeddings", "no head",
+                                                             "biases (BitFit)", "LoRA"};
+
 /* "all", "no_embeddings", ...; NULL outside the enum. */
 static inline const char *lm_param_set_name(lm_param_set p) {
-    static const char *const names[LM_PS_COUNT] = {"all", "no_embeddings", "no_head", "biases", "lora"};
-    return (unsigned)p < LM_PS_COUNT ? names[p] : NULL;
+    return lm_name_of(lm_param_set_names, LM_PS_COUNT, 0, (int)p);
 }
-
-/* What each set is, in a few words (the dashboard's labels). */
 static inline const char *lm_param_set_description(lm_param_set p) {
-    static const char *const text[LM_PS_COUNT] = {"all", "no embeddings", "no head", "biases (BitFit)",
-                                                  "LoRA"};
-    return (unsigned)p < LM_PS_COUNT ? text[p] : NULL;
+    return lm_name_of(lm_param_set_labels, LM_PS_COUNT, 0, (int)p);
 }
-
 /* The set of a name, -1 for none. */
 static inline int lm_param_set_parse(const char *name) {
-    for (int p = 0; name && p < LM_PS_COUNT; p++)
-        if (!strcmp(name, lm_param_set_name((lm_param_set)p))) return p;
-    return -1;
+    return lm_name_find(lm_param_set_names, LM_PS_COUNT, 0, name);
 }
 
 struct lm_model;

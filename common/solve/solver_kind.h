@@ -5,7 +5,7 @@
 #ifndef LM_SOLVE_SOLVER_KIND_H
 #define LM_SOLVE_SOLVER_KIND_H
 
-#include <string.h>
+#include "util/names.h"
 
 typedef enum lm_solver_kind {
     LM_SOLVER_LSTSQ = 0,  /* least squares, LAPACK dgelsy (torch's CPU driver) */
@@ -16,23 +16,20 @@ typedef enum lm_solver_kind {
     LM_SOLVER_COUNT
 } lm_solver_kind;
 
+static const char *const lm_solver_names[LM_SOLVER_COUNT] = {"lstsq", "logistic", "svc", "svr", "asym"};
+static const char *const lm_solver_labels[LM_SOLVER_COUNT] = {"least squares", "logistic (CV)", "SVC", "SVR",
+                                                              "asym LS-SVM"};
+
 /* "lstsq", "logistic", "svc", "svr", "asym"; NULL outside the enum. */
 static inline const char *lm_solver_name(lm_solver_kind k) {
-    static const char *const names[LM_SOLVER_COUNT] = {"lstsq", "logistic", "svc", "svr", "asym"};
-    return (unsigned)k < LM_SOLVER_COUNT ? names[k] : NULL;
+    return lm_name_of(lm_solver_names, LM_SOLVER_COUNT, 0, (int)k);
 }
-
 static inline const char *lm_solver_description(lm_solver_kind k) {
-    static const char *const text[LM_SOLVER_COUNT] = {"least squares", "logistic (CV)", "SVC", "SVR",
-                                                      "asym LS-SVM"};
-    return (unsigned)k < LM_SOLVER_COUNT ? text[k] : NULL;
+    return lm_name_of(lm_solver_labels, LM_SOLVER_COUNT, 0, (int)k);
 }
-
 /* The solver of a name, -1 for none. */
 static inline int lm_solver_parse(const char *name) {
-    for (int k = 0; name && k < LM_SOLVER_COUNT; k++)
-        if (!strcmp(name, lm_solver_name((lm_solver_kind)k))) return k;
-    return -1;
+    return lm_name_find(lm_solver_names, LM_SOLVER_COUNT, 0, name);
 }
 
 #endif

@@ -7,14 +7,13 @@
 
 #include <string.h>
 
-#define NAME_OF(table, i) \
-    ((unsigned)(i) < sizeof(table) / sizeof(table[0]) ? table[(unsigned)(i)] : NULL)
+#include "util/names.h"
 
 static const char *const precision_names[] = {"fp32", "fp64", "bf16"};
 static const char *const precision_text[] = {"fp32 (as the reference)", "fp64", "bf16 (approximate)"};
 
-const char *lm_spec_precision_name(lm_spec_precision p) { return NAME_OF(precision_names, p); }
-const char *lm_spec_precision_description(lm_spec_precision p) { return NAME_OF(precision_text, p); }
+const char *lm_spec_precision_name(lm_spec_precision p) { return lm_name_of(precision_names, 3, 0, (int)p); }
+const char *lm_spec_precision_description(lm_spec_precision p) { return lm_name_of(precision_text, 3, 0, (int)p); }
 
 /* LM-BFF's label lists (spec §1.2). */
 static const struct {

@@ -9,48 +9,35 @@
 #define LM_TRAIN_CONFIG_H
 
 #include <stdint.h>
-#include <string.h>
 #include "model/param_set.h"
+#include "util/names.h"
 
 #define LM_FINETUNE_MAX_GRID 32
 
 typedef enum { LM_OPT_ADAMW = 0, LM_OPT_SGD = 1, LM_OPT_SIGNGD = 2, LM_OPT_COUNT } lm_opt_kind;
 
+static const char *const lm_opt_names[LM_OPT_COUNT] = {"adam", "sgd", "signgd"};
+/* for people: the paper's short name ("Adam", as in "Adam-FT"), what runs */
+static const char *const lm_opt_labels[LM_OPT_COUNT] = {"Adam", "SGD", "SignGD"};
+static const char *const lm_opt_texts[LM_OPT_COUNT] = {"Adam(W)", "SGD", "SignGD"};
+
 /* "adam", "sgd", "signgd"; NULL outside the enum. */
-static inline const char *lm_opt_name(lm_opt_kind o) {
-    static const char *const names[LM_OPT_COUNT] = {"adam", "sgd", "signgd"};
-    return (unsigned)o < LM_OPT_COUNT ? names[o] : NULL;
-}
-
-/* For people: the paper's short name ("Adam", as in "Adam-FT") and what
- * runs ("Adam(W)"). */
-static inline const char *lm_opt_label(lm_opt_kind o) {
-    static const char *const text[LM_OPT_COUNT] = {"Adam", "SGD", "SignGD"};
-    return (unsigned)o < LM_OPT_COUNT ? text[o] : NULL;
-}
-
+static inline const char *lm_opt_name(lm_opt_kind o) { return lm_name_of(lm_opt_names, LM_OPT_COUNT, 0, (int)o); }
+static inline const char *lm_opt_label(lm_opt_kind o) { return lm_name_of(lm_opt_labels, LM_OPT_COUNT, 0, (int)o); }
 static inline const char *lm_opt_description(lm_opt_kind o) {
-    static const char *const text[LM_OPT_COUNT] = {"Adam(W)", "SGD", "SignGD"};
-    return (unsigned)o < LM_OPT_COUNT ? text[o] : NULL;
+    return lm_name_of(lm_opt_texts, LM_OPT_COUNT, 0, (int)o);
 }
-
-static inline int lm_opt_parse(const char *name) {
-    for (int o = 0; name && o < LM_OPT_COUNT; o++)
-        if (!strcmp(name, lm_opt_name((lm_opt_kind)o))) return o;
-    return -1;
-}
+static inline int lm_opt_parse(const char *name) { return lm_name_find(lm_opt_names, LM_OPT_COUNT, 0, name); }
 
 typedef enum { LM_LORA_INIT_KAIMING = 0, LM_LORA_INIT_GAUSSIAN, LM_LORA_INIT_COUNT } lm_lora_init_kind;
 
-static inline const char *lm_lora_init_name(lm_lora_init_kind i) {
-    static const char *const names[LM_LORA_INIT_COUNT] = {"kaiming_uniform", "gaussian"};
-    return (unsigned)i < LM_LORA_INIT_COUNT ? names[i] : NULL;
-}
+static const char *const lm_lora_init_names[LM_LORA_INIT_COUNT] = {"kaiming_uniform", "gaussian"};
 
+static inline const char *lm_lora_init_name(lm_lora_init_kind i) {
+    return lm_name_of(lm_lora_init_names, LM_LORA_INIT_COUNT, 0, (int)i);
+}
 static inline int lm_lora_init_parse(const char *name) {
-    for (int i = 0; name && i < LM_LORA_INIT_COUNT; i++)
-        if (!strcmp(name, lm_lora_init_name((lm_lora_init_kind)i))) return i;
-    return -1;
+    return lm_name_find(lm_lora_init_names, LM_LORA_INIT_COUNT, 0, name);
 }
 
 /* LoRA target bits (lm_lora_config.targets). */
@@ -63,11 +50,13 @@ enum {
     LM_LORA_OUTPUT = 1 << 5
 };
 
+static const char *const lm_lora_target_names[] = {"query", "key", "value", "attention_output", "intermediate",
+                                                   "output"};
+
 /* Name of one LM_LORA_* bit ("query"), NULL for anything else. */
 static inline const char *lm_lora_target_name(unsigned bit) {
-    static const char *const names[] = {"query", "key", "value", "attention_output", "intermediate", "output"};
-    for (unsigned i = 0; i < sizeof names / sizeof names[0]; i++)
-        if (bit == 1u << i) return names[i];
+    for (unsigned i = 0; i < sizeof lm_lora_target_names / sizeof lm_lora_target_names[0]; i++)
+        if (bit == 1u << i) return lm_lora_target_names[i];
     return NULL;
 }
 
