@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +33,8 @@ struct lm_cache {
     atomic_uint_least64_t hits, misses, corrupt, rejected, puts;
     atomic_int writes_off;  /* a write failed: later ones are skipped */
     atomic_int read_warned; /* an I/O error on reading was logged */
+    pthread_mutex_t lock;   /* guards last_rejected */
+    char last_rejected[LM_CACHE_KEY_LEN + LM_CACHE_KIND_MAX + 2]; /* "kind/key" last logged */
 };
 
 static int valid_key(const char *key) {
@@ -79,6 +82,7 @@ lm_cache *lm_cache_open(const char *dir, const char *secret_file, lm_error *err)
     atomic_init(&c->puts, 0);
     atomic_init(&c->writes_off, 0);
     atomic_init(&c->read_warned, 0);
+    pthread_mutex_init(&c->lock, NULL);
     return c;
 }
 
@@ -86,6 +90,7 @@ void lm_cache_close(lm_cache *c) {
     if (!c) return;
     free(c->dir);
     memset(c->secret, 0, sizeof c->secret);
+    pthread_mutex_destroy(&c->lock);
     free(c);
 }
 
@@ -106,6 +111,21 @@ static int writes_are_off(lm_cache *c, lm_error *err) {
 static void read_failed(lm_cache *c, const lm_error *err) {
     if (atomic_exchange(&c->read_warned, 1) == 0)
         lm_warn("cache %s: %s; reading it as a miss", c->dir, err->msg);
+}
+
+/* Counts an entry whose MAC does not verify and logs it - once, though the
+ * compute-once pattern reads it twice (before and after the lock). */
+static void rejected(lm_cache *c, const char *kind, const char *key, const char *path) {
+    char id[sizeof c->last_rejected];
+    snprintf(id, sizeof id, "%s/%s", kind, key);
+    atomic_fetch_add(&c->rejected, 1);
+    pthread_mutex_lock(&c->lock);
+    int again = strcmp(id, c->last_rejected) == 0;
+    memcpy(c->last_rejected, id, sizeof id);
+    pthread_mutex_unlock(&c->lock);
+    if (!again)
+        lm_warn("cache: entry %s has no valid MAC (written without this cache's secret, or altered); "
+                "ignored, recomputing", path);
 }
 
 const char *lm_cache_dir(const lm_cache *c) { return c->dir; }
@@ -270,9 +290,7 @@ int lm_cache_get(lm_cache *c, const char *key, const char *kind, void **data,
             if (!lm_mac_equal(mac, h + 24, sizeof mac)) {
                 /* Not deleted: the recomputed entry replaces it, and a
                  * worker with another secret must not delete ours. */
-                atomic_fetch_add(&c->rejected, 1);
-                lm_warn("cache: entry %s has no valid MAC (written without this cache's secret, "
-                        "or altered); ignored, recomputing", path);
+                rejected(c, kind, key, path);
                 rc = 0;
             } else {
                 *data = buf;

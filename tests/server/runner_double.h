@@ -6,7 +6,11 @@
  * (default 300) in steps of at most 0.1 s, reporting progress, writes one artifact and
  * returns {"seed", "method", "score"} with a score computed from the seed;
  * the aggregate is their count and mean.  A job whose seed equals
- * LMNTK_TEST_FAIL_SEED fails. */
+ * LMNTK_TEST_FAIL_SEED fails; one whose seed equals LMNTK_TEST_ALLOC_SEED
+ * allocates (lm_xmalloc) and touches LMNTK_TEST_ALLOC_MB MiB (default 1024);
+ * one whose seed equals LMNTK_TEST_CRASH_SEED logs a line and dies of
+ * SIGSEGV.  With LMNTK_TEST_PID_FILE, a job writes its process id there
+ * first. */
 #ifndef LM_TESTS_RUNNER_DOUBLE_H
 #define LM_TESTS_RUNNER_DOUBLE_H
 
