@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "util/clock.h"
+#include "util/log.h"
 
 /* Messages child -> parent: a type byte, a u32 payload length (host order:
  * both ends are one machine), the payload. */
@@ -295,6 +296,8 @@ int lmw_job_wait(lmw_job_process *jp, const lm_run_hooks *hooks, cJSON **job_res
             stop_at = lm_now();
         }
         if (stop_at && !killed && lm_now() - stop_at > LMW_STOP_GRACE_SECONDS) {
+            lm_warn("job process %ld: not stopped %.0f s after it was asked; killed", (long)jp->pid,
+                    LMW_STOP_GRACE_SECONDS);
             kill(jp->pid, SIGKILL);
             killed = 1;
         }
