@@ -30,7 +30,7 @@ enum { MSG_PROGRESS = 'p', MSG_RESULT = 'r', MSG_ERROR = 'e' };
 /* What the child's hooks and out-of-memory handler need. */
 static struct {
     int fd;                   /* the message pipe */
-    volatile const int *stop; /* the shared page */
+    atomic_int *stop;         /* on the shared page */
     size_t mem_limit;
 } child;
 
@@ -59,7 +59,7 @@ static void send_message(int type, const void *a, size_t na, const void *b, size
 static int child_progress(void *ctx, double fraction, const char *stage) {
     (void)ctx;
     send_message(MSG_PROGRESS, &fraction, sizeof fraction, stage ? stage : "", stage ? strlen(stage) : 0);
-    return *child.stop;
+    return atomic_load(child.stop);
 }
 
 /* lm_xmalloc's failure, reported as the job's error; the process then ends
@@ -78,7 +78,7 @@ static void child_out_of_memory(size_t bytes) {
 
 static void *cjson_alloc(size_t n) { return lm_xmalloc(n); }
 
-static void child_main(pid_t parent, int msg_fd, int log_fd, volatile const int *stop,
+static void child_main(pid_t parent, int msg_fd, int log_fd, atomic_int *stop,
                        lmw_job_runner runner, const char *spec_json, const cJSON *job,
                        const lm_run_options *opt, const char *out_dir, size_t mem_limit) {
     /* Ends with the worker, even by SIGKILL; the worker's stop signals are
@@ -127,19 +127,19 @@ int lmw_job_start(lmw_job_process *jp, lmw_job_runner runner, const char *spec_j
     memset(jp, 0, sizeof *jp);
     jp->pid = -1;
     int msg[2], log[2];
-    void *page = mmap(NULL, sizeof(int), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    void *page = mmap(NULL, sizeof(atomic_int), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (page == MAP_FAILED) return lm_fail(err, "job: cannot map a shared page: %s", strerror(errno));
     if (pipe2(msg, O_CLOEXEC) != 0) {
-        munmap(page, sizeof(int));
+        munmap(page, sizeof(atomic_int));
         return lm_fail(err, "job: cannot make a pipe: %s", strerror(errno));
     }
     if (pipe2(log, O_CLOEXEC) != 0) {
         close(msg[0]), close(msg[1]);
-        munmap(page, sizeof(int));
+        munmap(page, sizeof(atomic_int));
         return lm_fail(err, "job: cannot make a pipe: %s", strerror(errno));
     }
     jp->stop = page;
-    *jp->stop = 0;
+    atomic_init(jp->stop, 0);
     jp->mem_limit = mem_limit;
     fflush(stderr);
     pid_t parent = getpid(), pid = fork();
@@ -153,7 +153,7 @@ int lmw_job_start(lmw_job_process *jp, lmw_job_runner runner, const char *spec_j
     close(log[1]);
     if (pid < 0) {
         close(msg[0]), close(log[0]);
-        munmap(page, sizeof(int));
+        munmap(page, sizeof(atomic_int));
         return lm_fail(err, "job: cannot start a job process: %s", strerror(e));
     }
     jp->pid = pid;
@@ -292,7 +292,7 @@ int lmw_job_wait(lmw_job_process *jp, const lm_run_hooks *hooks, cJSON **job_res
         /* The last progress again: the answer says whether to stop. */
         if (hooks && hooks->progress && hooks->progress(hooks->ctx, o.fraction, NULL)) stop_asked = 1;
         if (stop_asked && !stop_at) {
-            *jp->stop = 1;
+            atomic_store(jp->stop, 1);
             stop_at = lm_now();
         }
         if (stop_at && !killed && lm_now() - stop_at > LMW_STOP_GRACE_SECONDS) {
@@ -306,7 +306,7 @@ int lmw_job_wait(lmw_job_process *jp, const lm_run_hooks *hooks, cJSON **job_res
     while (waitpid(jp->pid, &status, 0) < 0 && errno == EINTR) {}
     close(jp->msg_fd);
     close(jp->log_fd);
-    munmap((void *)jp->stop, sizeof(int));
+    munmap(jp->stop, sizeof(atomic_int));
     free(msgs.buf);
     free(logs.buf);
     int rc = -1;

@@ -16,6 +16,7 @@
 #ifndef LMW_JOB_PROCESS_H
 #define LMW_JOB_PROCESS_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <sys/types.h>
 #include <cjson/cJSON.h>
@@ -34,7 +35,7 @@ typedef struct lmw_job_process {
     pid_t pid;
     int msg_fd;          /* the child's messages */
     int log_fd;          /* the child's stderr */
-    volatile int *stop;  /* the shared page: nonzero asks the job to stop */
+    atomic_int *stop;    /* on the shared page: nonzero asks the job to stop */
     size_t mem_limit;
 } lmw_job_process;
 

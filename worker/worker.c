@@ -238,10 +238,6 @@ static int run_job(const lmw_config *cfg, lmw_job_runner runner, lmw_http *http,
     const char *tmp = cfg->work_dir ? cfg->work_dir : getenv("TMPDIR");
     char out_dir[4096];
     snprintf(out_dir, sizeof out_dir, "%s/lmntk-job-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (!mkdtemp(out_dir)) {
-        lm_errorlog("job: cannot make a work folder %s: %s", out_dir, strerror(errno));
-        return -1;
-    }
     lm_run_options opt = {.cache_dir = cfg->cache_dir, .cache_secret_file = cfg->cache_secret_file,
                           .models_dir = cfg->models_dir, .data_root = cfg->data_root,
                           .mem_budget = cfg->mem_budget, .threads = cfg->threads};
@@ -250,9 +246,13 @@ static int run_job(const lmw_config *cfg, lmw_job_runner runner, lmw_http *http,
     lm_error_clear(&err);
     double t0 = lm_now();
     lm_info("job %d of experiment %s: started (lease %s)", lj->job_index, lj->experiment, lj->lease);
-    /* The job process first, while this process has no thread of its own. */
+    /* The job process first, while this process has no thread of its own;
+     * what keeps it from starting is reported like a job's error. */
+    int have_dir = mkdtemp(out_dir) != NULL;
+    if (!have_dir) lm_fail(&err, "cannot make a work folder %s: %s", out_dir, strerror(errno));
     lmw_job_process jp;
-    int started = lmw_job_start(&jp, runner, lj->spec, lj->job, &opt, out_dir, cfg->mem_limit, &err) == 0;
+    int started = have_dir &&
+                  lmw_job_start(&jp, runner, lj->spec, lj->job, &opt, out_dir, cfg->mem_limit, &err) == 0;
 
     heartbeat hb = {.cfg = cfg, .stop = stop};
     snprintf(hb.path, sizeof hb.path, "/v1/leases/%s/heartbeat", lj->lease);
@@ -317,7 +317,7 @@ static int run_job(const lmw_config *cfg, lmw_job_runner runner, lmw_http *http,
     if (have_thread) pthread_join(thread, NULL);
     pthread_mutex_destroy(&hb.lock);
     pthread_cond_destroy(&hb.wake);
-    remove_tree(out_dir);
+    if (have_dir) remove_tree(out_dir);
     return rc;
 }
 
