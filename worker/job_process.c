@@ -141,7 +141,7 @@ int lmw_job_start(lmw_job_process *jp, lmw_job_runner runner, const char *spec_j
     jp->stop = page;
     atomic_init(jp->stop, 0);
     jp->mem_limit = mem_limit;
-    fflush(stderr);
+    fflush(NULL); /* or the child would write the parent's buffered output again */
     pid_t parent = getpid(), pid = fork();
     if (pid == 0) {
         close(msg[0]);
