@@ -16,7 +16,9 @@ static void usage(FILE *to) {
     fprintf(to, "usage: lmntk run SPEC.json --out DIR [--cache DIR] [--mem 6G]\n"
                 "  Runs every job of the experiment and writes DIR/result.json and the\n"
                 "  kernels as .npy.  The cache defaults to $LMNTK_CACHE or ~/.cache/lmntk;\n"
-                "  --no-cache disables it.\n");
+                "  --no-cache disables it.  Its entries carry a MAC under the secret in\n"
+                "  $LMNTK_CACHE_SECRET_FILE, else ~/.config/lmntk/cache-secret (made on first\n"
+                "  use); entries made under another secret are ignored and recomputed.\n");
 }
 
 const char *cli_default_cache(void) {

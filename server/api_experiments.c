@@ -16,16 +16,9 @@
 #include "spec/json_strict.h"
 #include "spec/spec.h"
 #include "util/file.h"
+#include "util/uuid.h"
 
-int lmd_uuid_ok(const char *s) {
-    if (strlen(s) != 36) return 0;
-    for (int i = 0; i < 36; i++) {
-        char c = s[i];
-        int dash = i == 8 || i == 13 || i == 18 || i == 23;
-        if (dash ? c != '-' : !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return 0;
-    }
-    return 1;
-}
+int lmd_uuid_ok(const char *s) { return lm_uuid_ok(s); }
 
 void lmd_reply_internal(lmd_reply *rep, const lm_error *err) {
     lmd_reply_error(rep, 500, "internal", NULL, "%s", err->msg);

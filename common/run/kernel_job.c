@@ -10,6 +10,7 @@
 
 #include "run/kernels.h"
 #include "train/lora.h"
+#include "util/log.h"
 #include "util/rng.h"
 #include "solve/solve.h"
 #include "util/file.h"
@@ -159,7 +160,11 @@ int lm_run_kernel_job(const lm_spec *spec, lm_job_setup *js, lm_kernel_formula f
     rq.sets = sets;
     rq.n_sets = 3;
     lm_cache *cache = NULL;
-    if (opt && opt->cache_dir && !(cache = lm_cache_open(opt->cache_dir, err))) return -1;
+    if (opt && opt->cache_dir) {
+        lm_error cerr; /* no cache is a warning: the job computes everything */
+        cache = lm_cache_open(opt->cache_dir, opt->cache_secret_file, &cerr);
+        if (!cache) lm_warn("cache %s: %s; computing without it", opt->cache_dir, cerr.msg);
+    }
     lm_kernel_result kr;
     lm_kernel_cache_stats cs;
     double t0 = lm_now();

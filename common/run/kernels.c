@@ -129,13 +129,13 @@ int lm_kernels_cached(lm_cache *cache, const lm_kernel_request *rq, lm_kernel_re
         size_t len = 0;
         int got = 0;
         if (cache) {
-            got = lm_cache_get(cache, keys[s], "kernel", &data, &len, err);
-            if (got < 0) goto done;
-            if (got == 0) { /* lock, then look again: another worker may have made it */
-                if (lm_cache_lock(cache, keys[s], &locks[s], err)) goto done;
-                got = lm_cache_get(cache, keys[s], "kernel", &data, &len, err);
-                if (got < 0) goto done;
-            }
+            /* The cache's troubles are warnings it logs itself, never the
+             * job's error: any -1 is a miss (store/cache.h). */
+            lm_error cerr;
+            got = lm_cache_get(cache, keys[s], "kernel", &data, &len, &cerr);
+            /* lock, then look again: another worker may have made it */
+            if (got != 1 && lm_cache_lock(cache, keys[s], &locks[s], &cerr) == 0)
+                got = lm_cache_get(cache, keys[s], "kernel", &data, &len, &cerr);
         }
         if (got == 1 && unpack(data, len, out, s, asym) == 0) {
             if (stats) stats->hits++;
@@ -165,15 +165,12 @@ int lm_kernels_cached(lm_cache *cache, const lm_kernel_request *rq, lm_kernel_re
             out->K[s] = part.K[i], part.K[i] = NULL;
             if (asym) out->K_flip[s] = part.K_flip[i], part.K_flip[i] = NULL;
             out->f0[s] = part.f0[i], part.f0[i] = NULL;
-            if (cache) {
+            if (cache) { /* a failed put is logged by the cache; the job goes on */
                 size_t len;
+                lm_error cerr;
                 void *payload = pack(out, s, &len);
-                int prc = lm_cache_put(cache, keys[s], "kernel", payload, len, err);
+                lm_cache_put(cache, keys[s], "kernel", payload, len, &cerr);
                 free(payload);
-                if (prc) {
-                    lm_kernel_result_free(&part);
-                    goto done;
-                }
             }
         }
         lm_kernel_result_free(&part);

@@ -11,6 +11,7 @@ model=$shared/reference/lmkft-small/model
 fails=0
 fail() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
 tmp=$(mktemp -d /tmp/lmntk-test-cli.XXXXXX)
+export XDG_CONFIG_HOME=$tmp/config # the cache secret is made here, not in ~/.config
 trap 'rm -rf "$tmp"' EXIT
 
 # a small split: 6 examples per label in train and dev, 12 in test

@@ -11,6 +11,8 @@
 set -u
 command -v jq >/dev/null || { echo "FAIL: jq is needed (deploy/install-deps.sh)" >&2; exit 1; }
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/lmntk-it.XXXXXX")
+# The cache's MAC secret is made on first use under here, not in ~/.config.
+export XDG_CONFIG_HOME=$TMP/config
 PIDS=()
 FAILED=0
 mkdir -p "$TMP/models/tiny" "$TMP/work"
@@ -62,10 +64,12 @@ make_tokens() {
   WTOK=$("$LMNTKD" token add --kind worker --data "$TMP/data" 2>/dev/null) || fail "token add"
 }
 
-# start_worker NAME [ENV=VALUE...]: a worker of $WORKER in the background.
+# start_worker NAME [ENV=VALUE...]: a worker of $WORKER in the background,
+# with the flags in $WORKER_FLAGS too.
 start_worker() {
   local name=$1; shift
-  env "$@" "$WORKER" --server "$BASE" --token "$WTOK" --name "$name" --work "$TMP/work" \
+  # shellcheck disable=SC2086 # WORKER_FLAGS is a list of words
+  env "$@" "$WORKER" --server "$BASE" --token "$WTOK" --name "$name" --work "$TMP/work" ${WORKER_FLAGS:-} \
     2>>"$TMP/worker-$name.log" &
   LAST_WORKER_PID=$!
   PIDS+=("$LAST_WORKER_PID")

@@ -1,11 +1,14 @@
 /* runner_double.c - the test double of the experiment runner (see .h). */
 #include "runner_double.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include "util/file.h"
+#include "util/log.h"
 
 double runner_double_score(double seed, const char *method) {
     return (double)((long long)seed % 97) / 97.0 + (double)strlen(method) / 1000.0;
@@ -45,8 +48,31 @@ int runner_double_run_job(const char *spec_json, const cJSON *job, const lm_run_
     double seed = cJSON_GetObjectItemCaseSensitive(job, "seed")->valuedouble;
     const char *method = cJSON_GetObjectItemCaseSensitive(job, "method")->valuestring;
     const char *ms_env = getenv("LMNTK_TEST_JOB_MS"), *fail_env = getenv("LMNTK_TEST_FAIL_SEED");
+    const char *alloc_env = getenv("LMNTK_TEST_ALLOC_SEED"), *crash_env = getenv("LMNTK_TEST_CRASH_SEED");
+    const char *pid_file = getenv("LMNTK_TEST_PID_FILE");
     long ms = ms_env ? atol(ms_env) : 300;
+    if (pid_file) {
+        char pid[32];
+        int n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+        if (lm_write_file_atomic(pid_file, pid, (size_t)n, err)) return -1;
+    }
     if (fail_env && atof(fail_env) == seed) return lm_fail(err, "test double: seed %.0f fails", seed);
+    if (alloc_env && atof(alloc_env) == seed) {
+        const char *mb = getenv("LMNTK_TEST_ALLOC_MB");
+        size_t bytes = (size_t)(mb ? atol(mb) : 1024) << 20;
+        char *p = lm_xmalloc(bytes); /* past a memory limit this ends the process */
+        memset(p, 1, bytes);
+        free(p);
+    }
+    if (crash_env && atof(crash_env) == seed) {
+        lm_warn("test double: seed %.0f crashes now", seed);
+        raise(SIGSEGV);
+    }
+    const char *deaf_env = getenv("LMNTK_TEST_DEAF_SEED");
+    if (deaf_env && atof(deaf_env) == seed) {
+        hooks = NULL;
+        ms = 20000;
+    }
     /* Steps of at most 0.1 s, so a cancel is seen soon after it arrives. */
     long steps = ms / 100 > 10 ? ms / 100 : 10;
     for (long step = 0; step < steps; step++) {

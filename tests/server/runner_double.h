@@ -7,7 +7,12 @@
  * returns {"seed", "method", "score"} with a score computed from the seed;
  * a reported result must hold a score in [0, 2] (and its job's seed and
  * method when it names them); the aggregate is their count and mean.  A job whose seed equals
- * LMNTK_TEST_FAIL_SEED fails. */
+ * LMNTK_TEST_FAIL_SEED fails; one whose seed equals LMNTK_TEST_ALLOC_SEED
+ * allocates (lm_xmalloc) and touches LMNTK_TEST_ALLOC_MB MiB (default 1024);
+ * one whose seed equals LMNTK_TEST_CRASH_SEED logs a line and dies of
+ * SIGSEGV; one whose seed equals LMNTK_TEST_DEAF_SEED sleeps 20 s without
+ * reporting progress (so never sees a request to stop).  With
+ * LMNTK_TEST_PID_FILE, a job writes its process id there first. */
 #ifndef LM_TESTS_RUNNER_DOUBLE_H
 #define LM_TESTS_RUNNER_DOUBLE_H
 

@@ -5,13 +5,7 @@
 # `lmntk run` on the same spec; then kill -9 of a real worker mid-job changes
 # nothing in the result.
 . "$(dirname "$0")/../server/lib.sh"
-
-REF="$SHARED_DIR/reference/lmkft-small"
-[ -d "$REF/model" ] || { echo "# no reference model at $REF: skipped"; exit 77; }
-rm -rf "$TMP/models/tiny"
-ln -s "$(cd "$REF/model" && pwd)" "$TMP/models/small"
-mkdir -p "$TMP/kshot/16-42"
-cp "$REF/SST-2-signgd/data/"*.tsv "$TMP/kshot/16-42/"
+. "$(dirname "$0")/real_lib.sh"
 cat > "$TMP/spec.json" <<SPEC
 {"name": "e2e", "task": "SST-2", "data": "$TMP/kshot", "k": 16, "seeds": [42],
  "model": "small", "kernel": {"formula": ["sgd", "signgd"]}, "solver": {"name": "lstsq"}}
@@ -29,12 +23,6 @@ fi
 
 ID=$(submit "$(cat "$TMP/spec.json")")
 [ -n "$ID" ] || fail "submit: $(cat "$TMP/body")"
-real_worker() {  # real_worker NAME: a real lmntk-worker on the shared cache
-  "$WORKER" --server "$BASE" --token "$WTOK" --name "$1" --cache "$TMP/cache" --models "$TMP/models" \
-    --work "$TMP/work" --poll 0.2 2>>"$TMP/worker-$1.log" &
-  LAST_WORKER_PID=$!
-  PIDS+=("$LAST_WORKER_PID")
-}
 real_worker A
 A=$LAST_WORKER_PID
 real_worker B
