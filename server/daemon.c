@@ -59,7 +59,7 @@ static int write_port_file(const char *path, int port, lm_error *err) {
  * what was opened with close_server. */
 static int open_server(lmd_server *srv, lm_error *err) {
     srv->started_at = lmd_now();
-    if (lm_mkdirs(srv->cfg.data_dir, err)) return -1;
+    if (lmd_data_dir_make(srv->cfg.data_dir, err)) return -1;
     /* One daemon per data folder: two would hand out the same queue twice.
      * The kernel drops the lock when the process dies, however it dies. */
     char *lock_path = lm_path_join(srv->cfg.data_dir, "lmntkd.lock");
@@ -85,7 +85,7 @@ static int open_server(lmd_server *srv, lm_error *err) {
     rc = lmd_queue_recover(srv, c->h, err);
     lmd_db_release(c);
     if (rc) return -1;
-    lmd_ratelimit_init(&srv->ratelimit, srv->cfg.rate_limit, srv->cfg.rate_burst);
+    lmd_ratelimit_init(&srv->ratelimit, srv->cfg.rate_limit, srv->cfg.rate_burst, 0);
     pthread_mutex_init(&srv->stop_lock, NULL);
     pthread_cond_init(&srv->stop_cond, NULL);
     return 0;
@@ -93,7 +93,7 @@ static int open_server(lmd_server *srv, lm_error *err) {
 
 static void close_server(lmd_server *srv) {
     if (srv->lock_fd > 0) close(srv->lock_fd);
-    if (srv->ratelimit.slots) lmd_ratelimit_free(&srv->ratelimit);
+    if (srv->ratelimit.buckets) lmd_ratelimit_free(&srv->ratelimit);
     if (srv->db.conns) lmd_db_close(&srv->db);
     free(srv->artifacts_dir);
     free(srv->web_root);

@@ -19,13 +19,14 @@ void lmd_lease_free(lmd_lease *l) {
 #define TRY(expr) do { if ((expr) != 0) goto fail; } while (0)
 
 int lmd_queue_submit(sqlite3 *h, const char *spec_json, const char *task, const char *model,
-                     const cJSON *jobs, long long token_id, char id_out[37], lm_error *err) {
+                     const cJSON *jobs, long long token_id, const char *owner, char id_out[37],
+                     lm_error *err) {
     double now = lmd_now();
     lmd_new_uuid(id_out);
     TRY(lmd_db_begin(h, err));
     sqlite3_stmt *st = lmd_db_prepare(h,
-        "INSERT INTO experiments(id, task, model, spec, n_jobs, token_id, created_at, updated_at)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)", err);
+        "INSERT INTO experiments(id, task, model, spec, n_jobs, token_id, created_at, updated_at, owner)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8)", err);
     if (!st) goto fail;
     sqlite3_bind_text(st, 1, id_out, -1, SQLITE_STATIC);
     lmd_db_bind_text(st, 2, task);
@@ -34,6 +35,7 @@ int lmd_queue_submit(sqlite3 *h, const char *spec_json, const char *task, const 
     sqlite3_bind_int(st, 5, cJSON_GetArraySize(jobs));
     if (token_id > 0) sqlite3_bind_int64(st, 6, token_id);
     sqlite3_bind_double(st, 7, now);
+    lmd_db_bind_text(st, 8, owner && *owner ? owner : NULL);
     TRY(lmd_db_step_done(st, err));
 
     int idx = 0;

@@ -37,9 +37,11 @@ typedef struct lmd_lease {
 
 void lmd_lease_free(lmd_lease *l);
 
-/* Inserts an experiment and its jobs (the array lm_run_list_jobs made). */
+/* Inserts an experiment of owner (a user name) and its jobs (the array
+ * lm_run_list_jobs made). */
 int lmd_queue_submit(sqlite3 *h, const char *spec_json, const char *task, const char *model,
-                     const cJSON *jobs, long long token_id, char id_out[37], lm_error *err);
+                     const cJSON *jobs, long long token_id, const char *owner, char id_out[37],
+                     lm_error *err);
 
 /* Cancels a live experiment and its live jobs; running jobs learn it at
  * their next heartbeat.  *state_out gets the state found: the experiment is

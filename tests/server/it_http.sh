@@ -26,6 +26,7 @@ PIDS+=("$DAEMON_PID")
 wait_until 10 test -s "$TMP/port" || fail "the daemon did not start"
 BASE="http://127.0.0.1:$(cat "$TMP/port")"
 make_tokens
+ATOK=$("$LMNTKD" token add --kind admin --data "$TMP/data" 2>/dev/null) || fail "token add admin"
 
 # read_auth = token: reads need a token (any kind), health checks never do.
 api GET /v1/experiments >/dev/null
@@ -74,7 +75,7 @@ head -c 3000000 /dev/urandom > "$TMP/big.bin"
 head -c 5000000 /dev/urandom > "$TMP/huge.bin"
 api PUT "/v1/leases/$LEASE/artifacts/big.bin" -H "Authorization: Bearer $WTOK" -T "$TMP/big.bin" \
   | json '[.name, .bytes]' | grep -qxF '["0/big.bin",3000000]' || fail "upload: $(cat "$TMP/body")"
-curl -s -H "Authorization: Bearer $WTOK" -o "$TMP/big.back" "$BASE/v1/experiments/$ID/artifacts/0/big.bin"
+curl -s -H "Authorization: Bearer $ATOK" -o "$TMP/big.back" "$BASE/v1/experiments/$ID/artifacts/0/big.bin"
 cmp -s "$TMP/big.bin" "$TMP/big.back" || fail "the artifact comes back byte for byte"
 api PUT "/v1/leases/$LEASE/artifacts/huge.bin" -H "Authorization: Bearer $WTOK" -T "$TMP/huge.bin" >/dev/null
 [ "$(status)" = 413 ] || fail "declared oversize upload: $(status)"
@@ -85,7 +86,7 @@ api PUT "/v1/leases/$LEASE/artifacts/huge.bin" -H "Authorization: Bearer $WTOK" 
 [ ! -e "$TMP/data/artifacts/$ID/0/huge.bin" ] || fail "an oversize artifact was stored"
 api POST "/v1/leases/$LEASE/complete" -H "Authorization: Bearer $WTOK" -d '{"result":{"score":0.5}}' >/dev/null
 [ "$(status)" = 200 ] || fail "complete: $(cat "$TMP/body")"
-experiment "$ID" -H "Authorization: Bearer $WTOK" | json '[.state, .jobs[0].artifacts]' \
+experiment "$ID" -H "Authorization: Bearer $ATOK" | json '[.state, .jobs[0].artifacts]' \
   | grep -qxF '["succeeded",["0/big.bin"]]' || fail "the experiment lists its artifact"
 
 # Rate limit: 1 per second with a burst of 3, per token: within 20 quick

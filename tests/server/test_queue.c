@@ -38,7 +38,7 @@ static void submit(const char *spec, char id[37]) {
     cJSON *jobs;
     lm_error err;
     CHECK(runner_double_list_jobs(spec, &jobs, &err) == 0);
-    CHECK_MSG(lmd_queue_submit(h, spec, "SST-2", "tiny", jobs, 0, id, &err) == 0, "%s", err.msg);
+    CHECK_MSG(lmd_queue_submit(h, spec, "SST-2", "tiny", jobs, 0, "alice", id, &err) == 0, "%s", err.msg);
     cJSON_Delete(jobs);
 }
 
