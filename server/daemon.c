@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 #include "db.h"
@@ -47,6 +48,24 @@ static void *housekeeper(void *arg) {
     }
     pthread_mutex_unlock(&srv->stop_lock);
     return NULL;
+}
+
+/* Every connection is a descriptor, and may hold an artifact file open:
+ * the soft limit is raised to the hard one, and max_connections held to
+ * what then fits beside the database and the listener. */
+static void fit_descriptors(lmd_config *cfg) {
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return;
+    if (rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &rl) != 0 || getrlimit(RLIMIT_NOFILE, &rl) != 0) return;
+    }
+    rlim_t spare = 64 + 4 * (rlim_t)(cfg->threads + 2);
+    if (rl.rlim_cur == RLIM_INFINITY || (rlim_t)cfg->max_connections * 2 + spare <= rl.rlim_cur) return;
+    int fit = rl.rlim_cur > spare + 8 ? (int)((rl.rlim_cur - spare) / 2) : 4;
+    lm_warn("max_connections %d lowered to %d: the process may open %llu files (ulimit -n)",
+            cfg->max_connections, fit, (unsigned long long)rl.rlim_cur);
+    cfg->max_connections = fit;
 }
 
 static int write_port_file(const char *path, int port, lm_error *err) {
@@ -110,6 +129,7 @@ static int serve(lmd_server *srv) {
     pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    fit_descriptors(&srv->cfg);
     if (open_server(srv, &err) || lmd_http_start(srv, &err)) {
         lm_errorlog("lmntkd: %s", err.msg);
         close_server(srv);

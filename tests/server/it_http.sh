@@ -111,4 +111,18 @@ api GET /metrics -H "Authorization: Bearer $WTOK" | grep -q '^lmntk_http_rate_li
 "$LMNTKD" token revoke --id 1 --data "$TMP/data" || fail "token revoke"
 api GET /v1/experiments -H "Authorization: Bearer $UTOK" >/dev/null
 [ "$(status)" = 401 ] || fail "a revoked token is refused"
+
+# Refused tokens count against the client address like any anonymous
+# request (1/s, burst 3 here): guessing tokens is rate-limited too.
+limited=0
+for i in $(seq 1 20); do
+  code=$(curl -s -D "$TMP/headers" -o "$TMP/body" -w '%{http_code}' \
+    -H "Authorization: Bearer lmntk_u_guess$i" "$BASE/healthz")
+  [ "$code" = 429 ] && { limited=1; break; }
+  [ "$code" = 401 ] || fail "a wrong token: $code"
+done
+[ "$limited" = 1 ] || fail "20 wrong tokens in a row are never limited"
+grep -qi '^retry-after: [0-9]' "$TMP/headers" || fail "Retry-After for a token guesser"
+api GET /v1/experiments -H "Authorization: Bearer $ATOK" >/dev/null
+[ "$(status)" = 200 ] || fail "a valid token from the same address is served: $(status)"
 note "ok"
