@@ -8,6 +8,7 @@
 #include <string.h>
 #include <microhttpd.h>
 #include "access.h"
+#include "admission.h"
 #include "artifacts.h"
 #include "db.h"
 #include "experiments.h"
@@ -146,12 +147,15 @@ void lmd_api_experiment_submit(lmd_request *req, lmd_reply *rep) {
                         srv->cfg.max_jobs);
         goto out;
     }
+    uint64_t *mem = NULL;
+    if (lmd_admit_spec(srv, text, req->body_len, jobs, &mem, rep) != 0) goto out;
     const cJSON *task = cJSON_GetObjectItemCaseSensitive(spec, "task");
     char id[37];
     lmd_db_conn *c = lmd_db_acquire(&srv->db);
     int rc = lmd_queue_submit(c->h, text, cJSON_IsString(task) ? task->valuestring : NULL,
-                              model_label(spec), jobs, req->who.token_id, req->who.user, id, &err);
+                              model_label(spec), jobs, mem, req->who.token_id, req->who.user, id, &err);
     lmd_db_release(c);
+    free(mem);
     if (rc) { lmd_reply_internal(rep, &err); goto out; }
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "id", id);

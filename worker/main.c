@@ -19,15 +19,17 @@ static void on_signal(int sig) {
 
 static int usage(FILE *to) {
     fprintf(to,
-        "usage: lmntk-worker --server URL --token T [--once] [--cache DIR] [--models DIR] [--data-root DIR]\n"
+        "usage: lmntk-worker --server URL --token T --data-root DIR [--once] [--cache DIR] [--models DIR]\n"
         "                    [--work DIR] [--name NAME] [--poll SECONDS] [--threads N] [--mem 6G]\n"
         "                    [--log-level debug|info|warn|error]\n"
         "  --server, --token default to $LMNTK_SERVER, $LMNTK_TOKEN (a worker token).\n"
         "  --once: run one job, then exit (0 if it succeeded).\n"
         "  --cache: the content-addressed cache; workers here and elsewhere may share it.\n"
         "  --models: where the model names of specs are found.\n"
-        "  --data-root: spec \"data\" paths are looked up under DIR and may not leave it\n"
-        "    (without it they are paths on this host, as for `lmntk run`).\n"
+        "  --data-root: the daemon's data root as mounted here (its data_root setting): spec\n"
+        "    \"data\" and corpus paths are looked up under DIR and may not leave it.  Required.\n"
+        "  --mem: the memory a job may use here (default 6G); the daemon leases only jobs\n"
+        "    whose least memory fits.\n"
         "  --work: where a job's files are made before upload (default $TMPDIR or /tmp).\n");
     return to == stdout ? 0 : 2;
 }

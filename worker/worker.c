@@ -302,6 +302,14 @@ static int member(const cJSON *o, const char *key, char *out, size_t cap) {
 int lmw_run(const lmw_config *cfg, lmw_job_runner runner, volatile sig_atomic_t *stop) {
     lmw_http http;
     lm_error err;
+    /* The service's specs name data relative to the daemon's data root; a
+     * worker that would read them relative to its own working folder (as
+     * `lmntk run` does) must not take its jobs. */
+    if (!cfg->data_root) {
+        lm_errorlog("lmntk-worker: --data-root DIR is required: the service's jobs name their data "
+                    "relative to the daemon's data root (the same folder, as mounted on this host)");
+        return 2;
+    }
     if (lmw_http_init(&http, cfg->server, cfg->token, 60, &err)) {
         lm_errorlog("lmntk-worker: %s", err.msg);
         return 2;
@@ -320,6 +328,8 @@ int lmw_run(const lmw_config *cfg, lmw_job_runner runner, volatile sig_atomic_t 
     while (!*stop) {
         cJSON *req = cJSON_CreateObject();
         cJSON_AddStringToObject(req, "worker", name);
+        /* the daemon leases only jobs whose least memory fits in --mem */
+        cJSON_AddNumberToObject(req, "mem_bytes", (double)(cfg->mem_budget ? cfg->mem_budget : LMW_DEFAULT_MEM));
         lmw_response r;
         int rc = lmw_http_json(&http, "POST", "/v1/leases", req, &r, &err);
         cJSON_Delete(req);

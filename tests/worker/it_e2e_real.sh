@@ -10,18 +10,20 @@ REF="$SHARED_DIR/reference/lmkft-small"
 [ -d "$REF/model" ] || { echo "# no reference model at $REF: skipped"; exit 77; }
 rm -rf "$TMP/models/tiny"
 ln -s "$(cd "$REF/model" && pwd)" "$TMP/models/small"
-mkdir -p "$TMP/kshot/16-42"
-cp "$REF/SST-2-signgd/data/"*.tsv "$TMP/kshot/16-42/"
+# the data root the daemon and its workers share; spec paths are relative to it
+mkdir -p "$TMP/dataroot/kshot/16-42"
+cp "$REF/SST-2-signgd/data/"*.tsv "$TMP/dataroot/kshot/16-42/"
 cat > "$TMP/spec.json" <<SPEC
-{"name": "e2e", "task": "SST-2", "data": "$TMP/kshot", "k": 16, "seeds": [42],
+{"name": "e2e", "task": "SST-2", "data": "kshot", "k": 16, "seeds": [42],
  "model": "small", "kernel": {"formula": ["sgd", "signgd"]}, "solver": {"name": "lstsq"}}
 SPEC
 
-LEASE=3 start_daemon
+LEASE=3 start_daemon --data-root "$TMP/dataroot"
 make_tokens
 
 # The reference: the same spec, locally.  lmntk run takes the model name as
-# a path, so it runs from the models folder.
+# a path and the data as a path, so it runs with a link to both.
+ln -s "$TMP/dataroot/kshot" "$TMP/models/kshot"
 if ! (cd "$TMP/models" && "$LMNTK" run "$TMP/spec.json" --out "$TMP/local" --cache "$TMP/cache-local") \
      > "$TMP/run.log" 2>&1; then
   fail "lmntk run: $(tail -5 "$TMP/run.log")"
@@ -31,7 +33,7 @@ ID=$(submit "$(cat "$TMP/spec.json")")
 [ -n "$ID" ] || fail "submit: $(cat "$TMP/body")"
 real_worker() {  # real_worker NAME: a real lmntk-worker on the shared cache
   "$WORKER" --server "$BASE" --token "$WTOK" --name "$1" --cache "$TMP/cache" --models "$TMP/models" \
-    --work "$TMP/work" --poll 0.2 2>>"$TMP/worker-$1.log" &
+    --data-root "$TMP/dataroot" --work "$TMP/work" --poll 0.2 2>>"$TMP/worker-$1.log" &
   LAST_WORKER_PID=$!
   PIDS+=("$LAST_WORKER_PID")
 }
