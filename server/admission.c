@@ -1,52 +1,15 @@
-/* admission.c - the checks of admission.h: the server's side is reading
- * config.json (and a tokenizer's vocabulary) from the models folder; the
- * rules themselves are common/run/admit.c and common/run/memory.c. */
+/* admission.c - the checks of admission.h, from the HTTP side: the rules
+ * and the reading of config.json are common/run/admit.c and
+ * common/run/memory.c. */
 #include "admission.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "model/config.h"
-#include "pretrain/pretrain.h"
 #include "run/admit.h"
 #include "run/memory.h"
-#include "tokenize/tokenizer.h"
-#include "util/file.h"
 
 #define GIB (1024.0 * 1024.0 * 1024.0)
-
-/* The config of a job's model; 1 when there is none to read (the built-in
- * default); -1 with field and err when it cannot be read. */
-static int job_config(const lmd_config *c, const lm_spec *spec, const cJSON *job, lm_config *out,
-                      char *field, size_t field_len, lm_error *err) {
-    if (spec->is_pretrain) {
-        char *dir = lm_path_join(c->models_dir, spec->pretrain.tokenizer);
-        lm_tokenizer *tok = lm_tokenizer_load(dir, err);
-        free(dir);
-        if (!tok) {
-            snprintf(field, field_len, "pretrain.tokenizer");
-            return -1;
-        }
-        const lm_spec_pretrain *p = &spec->pretrain;
-        lm_pretrain_model_config(lm_tokenizer_vocab_size(tok), p->hidden, p->layers, p->heads, p->ffn,
-                                 p->block, out);
-        lm_tokenizer_free(tok);
-        return 0;
-    }
-    const cJSON *m = cJSON_GetObjectItemCaseSensitive(job, "model");
-    const char *name = cJSON_IsString(m) ? m->valuestring : spec->model;
-    if (!name) return 1;
-    if (cJSON_IsString(m)) {
-        for (int i = 0; i < spec->n_checkpoints; i++)
-            if (!strcmp(spec->checkpoints[i], name)) snprintf(field, field_len, "checkpoints[%d]", i);
-    } else {
-        snprintf(field, field_len, "model");
-    }
-    char *dir = lm_path_join(c->models_dir, name);
-    int rc = lm_config_load(dir, out, err);
-    free(dir);
-    return rc ? -1 : 0;
-}
 
 int lmd_admit_spec(lmd_server *srv, const char *spec_json, size_t len, const cJSON *jobs,
                    uint64_t **mem, lmd_reply *rep) {
@@ -69,7 +32,7 @@ int lmd_admit_spec(lmd_server *srv, const char *spec_json, size_t len, const cJS
     uint64_t *bytes = lm_xcalloc((size_t)n + 1, sizeof *bytes);
     for (const cJSON *job = jobs->child; job && rc == 0 && c->models_dir; job = job->next, i++) {
         lm_config mc;
-        int have = job_config(c, &spec, job, &mc, field, sizeof field, &err);
+        int have = lm_run_job_config(&spec, job, c->models_dir, &mc, field, sizeof field, &err);
         if (have > 0) continue;
         if (have < 0) {
             lmd_reply_error(rep, 400, "invalid_spec", field, "%s", err.msg);

@@ -7,7 +7,10 @@
 #include <string.h>
 #include "model/encoder.h"
 #include "model/model.h"
+#include "pretrain/pretrain.h"
 #include "prompt/task.h"
+#include "tokenize/tokenizer.h"
+#include "util/file.h"
 
 /* Tokens one example may have: the spec's max_length, else the task's. */
 static int max_tokens(const lm_spec *s) {
@@ -90,4 +93,30 @@ int lm_run_job_memory(const lm_spec *spec, const char *method, const lm_config *
     }
     out->total = out->weights + out->state + out->activations + out->projection + out->kernels;
     return 0;
+}
+
+int lm_run_job_config(const lm_spec *spec, const cJSON *job, const char *models_dir, lm_config *out,
+                      char *field, size_t field_len, lm_error *err) {
+    if (spec->is_pretrain) {
+        snprintf(field, field_len, "pretrain.tokenizer");
+        char *dir = lm_path_join(models_dir, spec->pretrain.tokenizer);
+        lm_tokenizer *tok = lm_tokenizer_load(dir, err);
+        free(dir);
+        if (!tok) return -1;
+        const lm_spec_pretrain *p = &spec->pretrain;
+        lm_pretrain_model_config(lm_tokenizer_vocab_size(tok), p->hidden, p->layers, p->heads, p->ffn,
+                                 p->block, out);
+        lm_tokenizer_free(tok);
+        return 0;
+    }
+    const cJSON *m = cJSON_GetObjectItemCaseSensitive(job, "model");
+    const char *name = cJSON_IsString(m) ? m->valuestring : spec->model;
+    if (!name) return 1;
+    snprintf(field, field_len, "model");
+    for (int i = 0; cJSON_IsString(m) && i < spec->n_checkpoints; i++)
+        if (!strcmp(spec->checkpoints[i], name)) snprintf(field, field_len, "checkpoints[%d]", i);
+    char *dir = lm_path_join(models_dir, name);
+    int rc = lm_config_load(dir, out, err);
+    free(dir);
+    return rc ? -1 : 0;
 }
