@@ -10,6 +10,14 @@
 # through (lease 3 s), and the job finishes on its first lease.
 . "$(dirname "$0")/lib.sh"
 
+# The client holds 600 sockets and the daemon up to 2 x 1024 descriptors;
+# both raise their soft limit to the hard one (ulimit -Hn).
+hard=$(ulimit -Hn)
+if [ "$hard" != unlimited ] && [ "$hard" -lt 2400 ]; then
+  echo "# ulimit -Hn is $hard: 600 connections against 1024 need 2400 descriptors; skipped"
+  exit 77
+fi
+
 LEASE=3 start_daemon --header-timeout 2 --max-connections-per-address 40 --max-connections 1024
 make_tokens
 ID=$(submit '{"task":"SST-2","data":"d","model":"tiny","seeds":[1]}')
