@@ -17,7 +17,12 @@
  * addresses from FIRST_ADDRESS (127.0.0.x), each sending a request line
  * and then one header byte every 0.5 s, never the end of the headers, and
  * opening a new one 0.5 s after the daemon closes one; for SECONDS.  Prints
- * one line "slowloris: KEY=VALUE ..." (see slowloris()); the test judges. */
+ * one line "slowloris: KEY=VALUE ..." (see slowloris()); the test judges.
+ *
+ *        hostile-client slowbody PORT USER_TOKEN SECONDS
+ * sends a spec submission's headers at once (Content-Length: 1000), then
+ * one body byte every 0.3 s; prints "slowbody: closed_after=S sent=N" when
+ * the daemon closes the connection, or closed_after=never after SECONDS. */
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
@@ -709,7 +714,45 @@ static int slowloris(int argc, char **argv) {
     return 0;
 }
 
+static int slowbody(int argc, char **argv) {
+    if (argc != 5) {
+        fputs("usage: hostile-client slowbody PORT USER_TOKEN SECONDS\n", stderr);
+        return 2;
+    }
+    port = atoi(argv[2]);
+    double seconds = atof(argv[4]);
+    int fd = connect_to(1);
+    if (fd < 0) { perror("connect"); return 2; }
+    buf h = {0};
+    putf(&h, "POST /v1/experiments HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"
+             "Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{", argv[3]);
+    int rc = send_all(fd, h.s, h.n);
+    free(h.s);
+    double t0 = now_s();
+    long sent = 1;
+    while (rc == 0 && now_s() - t0 < seconds) {
+        struct pollfd pf = {.fd = fd, .events = POLLIN};
+        if (poll(&pf, 1, 300) > 0) {
+            char tmp[4096];
+            ssize_t k = recv(fd, tmp, sizeof tmp, 0);
+            if (k <= 0) break; /* closed */
+            continue;          /* a reply: read on until the close */
+        }
+        if (send(fd, " ", 1, MSG_NOSIGNAL) != 1) break;
+        sent++;
+    }
+    double age = now_s() - t0;
+    close(fd);
+    if (age >= seconds) printf("slowbody: closed_after=never sent=%ld\n", sent);
+    else printf("slowbody: closed_after=%.2f sent=%ld\n", age, sent);
+    return 0;
+}
+
 int main(int argc, char **argv) {
+    if (argc >= 2 && !strcmp(argv[1], "slowbody")) {
+        signal(SIGPIPE, SIG_IGN);
+        return slowbody(argc, argv);
+    }
     if (argc >= 2 && !strcmp(argv[1], "slowloris")) {
         signal(SIGPIPE, SIG_IGN);
         return slowloris(argc, argv);

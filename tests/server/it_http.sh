@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # it_http.sh - the daemon's HTTP settings from a config file: read access by
-# token, the per-token rate limit (429 + Retry-After), connection timeouts,
-# and the dashboard's static files served without path tricks.
+# token, the per-token rate limit (429 + Retry-After) and refused tokens
+# counted against the address, connection timeouts (idle, and a body that
+# trickles in past body_timeout), and the dashboard's static files served
+# without path tricks.
 . "$(dirname "$0")/lib.sh"
 
 mkdir -p "$TMP/web/js"
@@ -14,6 +16,7 @@ read_auth = token
 rate_limit = 1
 rate_burst = 3
 connection_timeout = 1
+body_timeout = 1.5
 max_artifact_bytes = 4000000
 web = $TMP/web
 CONF
@@ -65,6 +68,14 @@ idle_connection_closed() {
   [ "$ms" -lt 4000 ] || { note "closed after $ms ms"; return 1; }
 }
 idle_connection_closed || fail "an idle connection is closed"
+
+# Body timeout: a body trickled in a byte every 0.3 s (which the 1 s idle
+# timeout never sees) is cut 1.5 s after its headers.
+"$HOSTILE_CLIENT" slowbody "$(cat "$TMP/port")" "$ATOK" 6 > "$TMP/slowbody.txt"
+note "$(cat "$TMP/slowbody.txt")"
+cut_after=$(sed -n 's/.*closed_after=\([0-9.]*\) .*/\1/p' "$TMP/slowbody.txt")
+[ -n "$cut_after" ] && awk -v t="$cut_after" 'BEGIN { exit !(t >= 1.4 && t < 3) }' \
+  || fail "a trickled body was not cut at body_timeout: $(cat "$TMP/slowbody.txt")"
 
 # Uploads stream to disk: a 3 MB artifact round-trips byte for byte; more
 # than max_artifact_bytes is refused whether declared or chunked, leaving no
