@@ -628,9 +628,9 @@ static int slow_open(slow_conn *c, uint32_t src, double t) {
 /* Keys printed: opened (connections made), closed_at_once (closed by the
  * daemon within 0.3 s of opening, e.g. over a per-address cap), cut (closed
  * later, while still trickling), max_alive (the most held open at once,
- * counting those older than 0.3 s, after the first second), max_cut_age / min_cut_age (seconds a trickling
- * connection lived before the daemon cut it), max_sent (header bytes one
- * connection got to send). */
+ * counting those older than 0.3 s, after the first second), max_cut_age /
+ * min_cut_age (seconds a trickling connection lived before the daemon cut
+ * it), max_sent (header bytes one connection got to send). */
 static int slowloris(int argc, char **argv) {
     if (argc != 7) {
         fputs("usage: hostile-client slowloris PORT CONNECTIONS FIRST_ADDRESS N_ADDRESSES SECONDS\n", stderr);
