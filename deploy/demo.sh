@@ -31,11 +31,11 @@ fi
 ln -sfn "$MODEL" "$DIR/models/default"
 
 LMNTKD="$ROOT/build/lmntkd" WORKER="$ROOT/build/lmntk-worker" LMNTK="$ROOT/build/lmntk"
-UTOK=$("$LMNTKD" token add --kind user --data "$DIR/state" --note demo)
+UTOK=$("$LMNTKD" token add --kind user --user demo --data "$DIR/state" --note demo)
 WTOK=$("$LMNTKD" token add --kind worker --data "$DIR/state" --note demo-worker)
 rm -f "$DIR/port"
 "$LMNTKD" --listen "127.0.0.1:${PORT:-8080}" --data "$DIR/state" --models "$DIR/models" \
-  --web "$ROOT/web" --port_file "$DIR/port" 2>"$DIR/lmntkd.log" &
+  --web "$ROOT/web" --data-root "$SHARED/data" --port_file "$DIR/port" 2>"$DIR/lmntkd.log" &
 DAEMON=$!
 cleanup() { kill "$WORKER_PID" "$DAEMON" 2>/dev/null || true; wait 2>/dev/null || true; }
 WORKER_PID=

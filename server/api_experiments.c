@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <microhttpd.h>
+#include "access.h"
+#include "admission.h"
 #include "artifacts.h"
 #include "db.h"
 #include "experiments.h"
@@ -138,12 +140,15 @@ void lmd_api_experiment_submit(lmd_request *req, lmd_reply *rep) {
                         srv->cfg.max_jobs);
         goto out;
     }
+    uint64_t *mem = NULL;
+    if (lmd_admit_spec(srv, text, req->body_len, jobs, &mem, rep) != 0) goto out;
     const cJSON *task = cJSON_GetObjectItemCaseSensitive(spec, "task");
     char id[37];
     lmd_db_conn *c = lmd_db_acquire(&srv->db);
     int rc = lmd_queue_submit(c->h, text, cJSON_IsString(task) ? task->valuestring : NULL,
-                              model_label(spec), jobs, req->who.token_id, id, &err);
+                              model_label(spec), jobs, mem, req->who.token_id, req->who.user, id, &err);
     lmd_db_release(c);
+    free(mem);
     if (rc) { lmd_reply_internal(rep, &err); goto out; }
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "id", id);
@@ -179,6 +184,7 @@ void lmd_api_experiment_list(lmd_request *req, lmd_reply *rep) {
         .state = lmd_query(req, "state"),
         .task = lmd_query(req, "task"),
         .model = lmd_query(req, "model"),
+        .owner = lmd_read_scope(req),
         .limit = 50,
     };
     if (f.state && !lmd_state_valid(f.state)) {
@@ -221,7 +227,7 @@ void lmd_api_experiment_list(lmd_request *req, lmd_reply *rep) {
 
 void lmd_api_experiment_get(lmd_request *req, lmd_reply *rep) {
     const char *id = req->params[0];
-    if (!lmd_uuid_ok(id)) { lmd_reply_error(rep, 404, "not_found", "id", "no such experiment"); return; }
+    if (lmd_experiment_access(req, id, 0, NULL, rep) != 1) return;
     cJSON *o;
     lm_error err;
     lmd_db_conn *c = lmd_db_acquire(&req->srv->db);
@@ -235,7 +241,7 @@ void lmd_api_experiment_get(lmd_request *req, lmd_reply *rep) {
 
 void lmd_api_experiment_cancel(lmd_request *req, lmd_reply *rep) {
     const char *id = req->params[0];
-    if (!lmd_uuid_ok(id)) { lmd_reply_error(rep, 404, "not_found", "id", "no such experiment"); return; }
+    if (lmd_experiment_access(req, id, 1, NULL, rep) != 1) return;
     char state[16];
     lm_error err;
     lmd_db_conn *c = lmd_db_acquire(&req->srv->db);
@@ -253,35 +259,16 @@ void lmd_api_experiment_cancel(lmd_request *req, lmd_reply *rep) {
     lmd_reply_json(rep, 200, o);
 }
 
-/* The experiment's job count, -1 when there is no such experiment. */
-static int job_count(lmd_server *srv, const char *id, lm_error *err, int *failed) {
-    lmd_db_conn *c = lmd_db_acquire(&srv->db);
-    sqlite3_stmt *st = lmd_db_prepare(c->h, "SELECT n_jobs FROM experiments WHERE id = ?1", err);
-    int n = -1;
-    *failed = st == NULL;
-    if (st) {
-        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-        if (sqlite3_step(st) == SQLITE_ROW) n = sqlite3_column_int(st, 0);
-        sqlite3_finalize(st);
-    }
-    lmd_db_release(c);
-    return n;
-}
-
 void lmd_api_experiment_artifact(lmd_request *req, lmd_reply *rep) {
     const char *id = req->params[0], *name = req->params[1], *file;
-    int job_idx, failed;
-    if (!lmd_uuid_ok(id)) { lmd_reply_error(rep, 404, "not_found", "id", "no such experiment"); return; }
+    int job_idx, n_jobs = 0;
+    if (lmd_experiment_access(req, id, 0, &n_jobs, rep) != 1) return;
     if (lmd_artifact_parse(name, &job_idx, &file) != 0) {
         lmd_reply_error(rep, 400, "bad_request", "name",
                         "an artifact name is 'result.json' or '<job index>/<file>' with file in "
                         "[A-Za-z0-9._-], not starting with '.'");
         return;
     }
-    lm_error err;
-    int n_jobs = job_count(req->srv, id, &err, &failed);
-    if (failed) { lmd_reply_internal(rep, &err); return; }
-    if (n_jobs < 0) { lmd_reply_error(rep, 404, "not_found", "id", "no such experiment"); return; }
     uint64_t size;
     int fd = job_idx < n_jobs
                  ? lmd_artifact_open(req->srv->artifacts_dir, id, job_idx, file, &size)

@@ -46,12 +46,14 @@ static const char *lease_param(lmd_request *req, lmd_reply *rep) {
 }
 
 void lmd_api_lease_take(lmd_request *req, lmd_reply *rep) {
-    static const char *const keys[] = {"worker", NULL};
+    static const char *const keys[] = {"worker", "mem_bytes", NULL};
     cJSON *body = lmd_request_json(req, rep);
     if (!body) return;
     lmd_json_problem p;
     const char *worker = NULL;
-    if (lmd_json_only_keys(body, keys, &p) || lmd_json_string(body, "worker", 128, 0, 1, &worker, &p)) {
+    double mem = 0; /* the worker's --mem; absent: it takes any job */
+    if (lmd_json_only_keys(body, keys, &p) || lmd_json_string(body, "worker", 128, 0, 1, &worker, &p) ||
+        lmd_json_number(body, "mem_bytes", 1 << 20, 0x1p52, 0, &mem, &p)) {
         reply_problem(rep, &p);
         cJSON_Delete(body);
         return;
@@ -60,7 +62,7 @@ void lmd_api_lease_take(lmd_request *req, lmd_reply *rep) {
     lmd_lease lease;
     lm_error err;
     lmd_db_conn *c = lmd_db_acquire(&srv->db);
-    int rc = lmd_queue_lease(srv, c->h, worker ? worker : req->client, &lease, &err);
+    int rc = lmd_queue_lease(srv, c->h, worker ? worker : req->client, (uint64_t)mem, &lease, &err);
     lmd_db_release(c);
     cJSON_Delete(body);
     if (rc < 0) { lmd_reply_internal(rep, &err); return; }

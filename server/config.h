@@ -28,8 +28,13 @@ typedef struct lmd_config {
     double rate_limit;         /* requests/s per token or client address; 0: off */
     double rate_burst;
     int connection_timeout;    /* seconds of silence before a connection is closed */
+    double header_timeout;     /* seconds from a request's start to its last header */
+    double body_timeout;       /* seconds from the headers to the end of a JSON body */
     int max_connections;
+    int max_connections_per_address;
     int threads;               /* HTTP worker threads */
+    char *data_root;           /* where spec data paths are (the workers' --data-root); NULL: none */
+    uint64_t max_job_memory;   /* bytes the largest worker may use for a job */
 } lmd_config;
 
 void lmd_config_defaults(lmd_config *c);

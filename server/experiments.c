@@ -44,7 +44,8 @@ static cJSON *json_or_null(sqlite3_stmt *st, int col) {
     "e.seq, e.id, json_extract(e.spec, '$.name'), e.state, e.task, e.model, e.n_jobs," \
     " e.created_at, e.updated_at, e.finished_at, e.error," \
     " (SELECT AVG(CASE j.state WHEN 'succeeded' THEN 1.0 ELSE j.progress END)" \
-    "  FROM jobs j WHERE j.experiment_id = e.id)"
+    "  FROM jobs j WHERE j.experiment_id = e.id), e.owner"
+#define SUMMARY_N 13
 
 static cJSON *summary(sqlite3_stmt *st) {
     cJSON *o = cJSON_CreateObject();
@@ -59,6 +60,7 @@ static cJSON *summary(sqlite3_stmt *st) {
     cJSON_AddItemToObject(o, "updated_at", lmd_time_json(st, 8));
     cJSON_AddItemToObject(o, "finished_at", lmd_time_json(st, 9));
     cJSON_AddItemToObject(o, "error", text_or_null(st, 10));
+    cJSON_AddItemToObject(o, "owner", text_or_null(st, 12));
     return o;
 }
 
@@ -113,8 +115,8 @@ int lmd_experiment_view(sqlite3 *h, const char *artifacts_dir, const char *id, c
     int rc = 0;
     if (sqlite3_step(st) == SQLITE_ROW) {
         cJSON *o = summary(st);
-        cJSON_AddItemToObject(o, "spec", json_or_null(st, 12));
-        cJSON *result = json_or_null(st, 13);
+        cJSON_AddItemToObject(o, "spec", json_or_null(st, SUMMARY_N));
+        cJSON *result = json_or_null(st, SUMMARY_N + 1);
         cJSON *diag = cJSON_GetObjectItemCaseSensitive(result, "diagnostics");
         cJSON_AddItemToObject(o, "diagnostics", diag ? cJSON_Duplicate(diag, 1) : cJSON_CreateNull());
         cJSON_AddItemToObject(o, "result", result);
@@ -134,6 +136,7 @@ int lmd_experiment_page(sqlite3 *h, const lmd_experiment_filter *f, cJSON **out,
         "SELECT " SUMMARY_COLUMNS " FROM experiments e"
         " WHERE (?1 IS NULL OR e.state = ?1) AND (?2 IS NULL OR e.task = ?2)"
         " AND (?3 IS NULL OR e.model = ?3) AND (?4 = 0 OR e.seq < ?4)"
+        " AND (?6 IS NULL OR e.owner = ?6)"
         " ORDER BY e.seq DESC LIMIT ?5", err);
     if (!st) return -1;
     lmd_db_bind_text(st, 1, f->state);
@@ -141,6 +144,7 @@ int lmd_experiment_page(sqlite3 *h, const lmd_experiment_filter *f, cJSON **out,
     lmd_db_bind_text(st, 3, f->model);
     sqlite3_bind_int64(st, 4, f->before_seq);
     sqlite3_bind_int(st, 5, f->limit + 1); /* one more tells whether a next page exists */
+    lmd_db_bind_text(st, 6, f->owner);
     cJSON *o = cJSON_CreateObject();
     cJSON *list = cJSON_AddArrayToObject(o, "experiments");
     int n = 0;

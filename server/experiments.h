@@ -11,6 +11,7 @@ typedef struct lmd_experiment_filter {
     const char *state;     /* NULL: any */
     const char *task;
     const char *model;
+    const char *owner;     /* NULL: every owner's (access.h: lmd_read_scope) */
     long long before_seq;  /* the page cursor: only experiments older than it; 0 = newest */
     int limit;
 } lmd_experiment_filter;

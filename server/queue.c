@@ -19,13 +19,14 @@ void lmd_lease_free(lmd_lease *l) {
 #define TRY(expr) do { if ((expr) != 0) goto fail; } while (0)
 
 int lmd_queue_submit(sqlite3 *h, const char *spec_json, const char *task, const char *model,
-                     const cJSON *jobs, long long token_id, char id_out[37], lm_error *err) {
+                     const cJSON *jobs, const uint64_t *mem, long long token_id, const char *owner,
+                     char id_out[37], lm_error *err) {
     double now = lmd_now();
     lmd_new_uuid(id_out);
     TRY(lmd_db_begin(h, err));
     sqlite3_stmt *st = lmd_db_prepare(h,
-        "INSERT INTO experiments(id, task, model, spec, n_jobs, token_id, created_at, updated_at)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)", err);
+        "INSERT INTO experiments(id, task, model, spec, n_jobs, token_id, created_at, updated_at, owner)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8)", err);
     if (!st) goto fail;
     sqlite3_bind_text(st, 1, id_out, -1, SQLITE_STATIC);
     lmd_db_bind_text(st, 2, task);
@@ -34,6 +35,7 @@ int lmd_queue_submit(sqlite3 *h, const char *spec_json, const char *task, const 
     sqlite3_bind_int(st, 5, cJSON_GetArraySize(jobs));
     if (token_id > 0) sqlite3_bind_int64(st, 6, token_id);
     sqlite3_bind_double(st, 7, now);
+    lmd_db_bind_text(st, 8, owner && *owner ? owner : NULL);
     TRY(lmd_db_step_done(st, err));
 
     int idx = 0;
@@ -44,8 +46,8 @@ int lmd_queue_submit(sqlite3 *h, const char *spec_json, const char *task, const 
         const cJSON *seed = cJSON_GetObjectItemCaseSensitive(j, "seed");
         const cJSON *method = cJSON_GetObjectItemCaseSensitive(j, "method");
         st = lmd_db_prepare(h,
-            "INSERT INTO jobs(id, experiment_id, idx, job, seed, method, queued_at)"
-            " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", err);
+            "INSERT INTO jobs(id, experiment_id, idx, job, seed, method, queued_at, mem_bytes)"
+            " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)", err);
         if (!st) { free(text); goto fail; }
         sqlite3_bind_text(st, 1, job_id, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 2, id_out, -1, SQLITE_STATIC);
@@ -54,6 +56,7 @@ int lmd_queue_submit(sqlite3 *h, const char *spec_json, const char *task, const 
         if (cJSON_IsNumber(seed)) sqlite3_bind_int64(st, 5, (sqlite3_int64)seed->valuedouble);
         lmd_db_bind_text(st, 6, cJSON_IsString(method) ? method->valuestring : NULL);
         sqlite3_bind_double(st, 7, now);
+        if (mem && mem[idx]) sqlite3_bind_int64(st, 8, (sqlite3_int64)mem[idx]);
         TRY(lmd_db_step_done(st, err));
     }
     return lmd_db_commit(h, err);
@@ -112,15 +115,20 @@ static int touch_worker(lmd_server *srv, sqlite3 *h, const char *worker, double 
     return lmd_db_step_done(st, err);
 }
 
-int lmd_queue_lease(lmd_server *srv, sqlite3 *h, const char *worker, lmd_lease *out, lm_error *err) {
+int lmd_queue_lease(lmd_server *srv, sqlite3 *h, const char *worker, uint64_t mem_limit,
+                    lmd_lease *out, lm_error *err) {
     memset(out, 0, sizeof *out);
     double now = lmd_now();
     TRY(lmd_db_begin(h, err));
+    /* A job too large for this worker stays queued for a larger one (at
+     * submit, a job larger than every worker was refused). */
     sqlite3_stmt *st = lmd_db_prepare(h,
         "SELECT j.id, j.experiment_id, j.idx, j.job, j.attempts, e.spec"
         " FROM jobs j JOIN experiments e ON e.id = j.experiment_id"
-        " WHERE j.state = 'queued' ORDER BY j.queued_at, j.rowid LIMIT 1", err);
+        " WHERE j.state = 'queued' AND (?1 = 0 OR j.mem_bytes IS NULL OR j.mem_bytes <= ?1)"
+        " ORDER BY j.queued_at, j.rowid LIMIT 1", err);
     if (!st) goto fail;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)mem_limit);
     int rc = sqlite3_step(st);
     if (rc != SQLITE_ROW) {
         sqlite3_finalize(st);

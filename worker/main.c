@@ -20,9 +20,10 @@ static void on_signal(int sig) {
 
 static int usage(FILE *to) {
     fprintf(to,
-        "usage: lmntk-worker --server URL --token T [--once] [--cache DIR [--cache-secret-file FILE]]\n"
-        "                    [--models DIR] [--data-root DIR] [--work DIR] [--name NAME] [--poll SECONDS]\n"
-        "                    [--threads N] [--mem 6G] [--mem-limit SIZE] [--max-reply SIZE]\n"
+        "usage: lmntk-worker --server URL --token T --data-root DIR [--once]\n"
+        "                    [--cache DIR [--cache-secret-file FILE]] [--models DIR] [--work DIR]\n"
+        "                    [--name NAME] [--poll SECONDS] [--threads N] [--mem 6G]\n"
+        "                    [--mem-limit SIZE] [--max-reply SIZE]\n"
         "                    [--log-level debug|info|warn|error]\n"
         "  --server, --token default to $LMNTK_SERVER, $LMNTK_TOKEN (a worker token).\n"
         "  --once: run one job, then exit (0 if it succeeded).\n"
@@ -34,8 +35,10 @@ static int usage(FILE *to) {
         "    fails with \"out of memory\" (default: none).\n"
         "  --max-reply: the largest server reply read (default 64M).\n"
         "  --models: where the model names of specs are found.\n"
-        "  --data-root: spec \"data\" paths are looked up under DIR and may not leave it\n"
-        "    (without it they are paths on this host, as for `lmntk run`).\n"
+        "  --data-root: the daemon's data root as mounted here (its data_root setting): spec\n"
+        "    \"data\" and corpus paths are looked up under DIR and may not leave it.  Required.\n"
+        "  --mem: the memory a job may use here (default 6G); the daemon leases only jobs\n"
+        "    whose least memory fits.\n"
         "  --work: where a job's files are made before upload (default $TMPDIR or /tmp).\n");
     return to == stdout ? 0 : 2;
 }

@@ -362,11 +362,13 @@ typedef enum { LEASE_JOB, LEASE_NONE, LEASE_RETRY, LEASE_REFUSED } lease_outcome
 
 /* One lease call.  LEASE_JOB: *reply holds the lease (lj points into it);
  * otherwise why says what came instead. */
-static lease_outcome take_lease(lmw_http *http, const char *name, cJSON **reply, leased_job *lj,
-                                char *why, size_t cap) {
+static lease_outcome take_lease(lmw_http *http, const char *name, size_t mem, cJSON **reply,
+                                leased_job *lj, char *why, size_t cap) {
     *reply = NULL;
     cJSON *req = cJSON_CreateObject();
     cJSON_AddStringToObject(req, "worker", name);
+    /* the daemon leases only jobs whose least memory fits in --mem */
+    cJSON_AddNumberToObject(req, "mem_bytes", (double)(mem ? mem : LMW_DEFAULT_MEM));
     lmw_response r;
     lm_error err;
     int rc = lmw_http_json(http, "POST", "/v1/leases", req, &r, &err);
@@ -399,6 +401,14 @@ static lease_outcome take_lease(lmw_http *http, const char *name, cJSON **reply,
 int lmw_run(const lmw_config *cfg, lmw_job_runner runner, volatile sig_atomic_t *stop) {
     lmw_http http;
     lm_error err;
+    /* The service's specs name data relative to the daemon's data root; a
+     * worker that would read them relative to its own working folder (as
+     * `lmntk run` does) must not take its jobs. */
+    if (!cfg->data_root) {
+        lm_errorlog("lmntk-worker: --data-root DIR is required: the service's jobs name their data "
+                    "relative to the daemon's data root (the same folder, as mounted on this host)");
+        return 2;
+    }
     if (lmw_http_init(&http, cfg->server, cfg->token, 60, &err)) {
         lm_errorlog("lmntk-worker: %s", err.msg);
         return 2;
@@ -420,7 +430,7 @@ int lmw_run(const lmw_config *cfg, lmw_job_runner runner, volatile sig_atomic_t 
         cJSON *reply;
         leased_job lj = {0};
         char why[LM_ERROR_MAX + 64];
-        lease_outcome out = take_lease(&http, name, &reply, &lj, why, sizeof why);
+        lease_outcome out = take_lease(&http, name, cfg->mem_budget, &reply, &lj, why, sizeof why);
         if (out == LEASE_REFUSED) {
             lm_errorlog("lease refused: %s", why);
             status = 2;

@@ -24,17 +24,19 @@ typedef struct lmw_config {
     const char *cache_dir;     /* shared cache; NULL: none */
     const char *cache_secret_file; /* its MAC secret; NULL: lm_cache_secret_load's default */
     const char *models_dir;    /* where spec model names are found */
-    const char *data_root;     /* where spec "data" paths are found; NULL: as given */
+    const char *data_root;     /* where spec "data" paths are found; required */
     const char *work_dir;      /* where job folders are made; NULL: $TMPDIR or /tmp */
     int once;                  /* stop after one job */
     double poll_seconds;       /* wait between empty lease calls */
     double report_seconds;     /* how long to retry a result report */
     double retry_max_seconds;  /* the longest wait between failed lease calls */
     int threads;
-    size_t mem_budget;
+    size_t mem_budget;         /* --mem; 0: LMW_DEFAULT_MEM (the kernel's default budget) */
     size_t mem_limit;          /* a job process's memory (RLIMIT_DATA); 0: none */
     size_t max_reply;          /* bytes of a server reply; 0: LMW_HTTP_MAX_REPLY */
 } lmw_config;
+
+#define LMW_DEFAULT_MEM ((size_t)6 << 30)
 
 void lmw_config_defaults(lmw_config *c);
 

@@ -11,6 +11,7 @@
 #define LM_PRETRAIN_PRETRAIN_H
 
 #include <stdint.h>
+#include "model/config.h"
 #include "util/error.h"
 
 /* How the position embeddings start (the rest is always normal(0, std)). */
@@ -46,6 +47,11 @@ typedef struct lm_pretrain_config {
  * lr 1e-3, warmup 6%, wd 0.01, betas 0.9/0.98, eps 1e-6, clip 1.0, mask 0.15,
  * init std 0.05 with sinusoidal positions, seed 42, log every 10. */
 void lm_pretrain_defaults(lm_pretrain_config *c);
+
+/* The config.json of the model a run of this shape trains (RoBERTa, tied
+ * decoder, block + 2 positions). */
+void lm_pretrain_model_config(int vocab_size, int hidden, int layers, int heads, int intermediate,
+                              int block, lm_config *mc);
 
 typedef struct lm_pretrain_report {
     int step, steps;

@@ -20,12 +20,23 @@ int runner_double_list_jobs(const char *spec_json, cJSON **jobs, lm_error *err) 
     const cJSON *seeds = cJSON_GetObjectItemCaseSensitive(spec, "seeds");
     const cJSON *kernel = cJSON_GetObjectItemCaseSensitive(spec, "kernel");
     const cJSON *formula = cJSON_GetObjectItemCaseSensitive(kernel, "formula");
+    const cJSON *finetune = cJSON_GetObjectItemCaseSensitive(spec, "finetune");
     static const double default_seeds[] = {13, 21, 42, 87, 100};
     cJSON *out = cJSON_CreateArray();
     int n_seeds = seeds ? cJSON_GetArraySize(seeds) : 5;
+    /* as the real runner: kernels when asked for, or when nothing else is */
+    int n_finetune = cJSON_GetArraySize(finetune), has_kernel = kernel || !n_finetune;
     for (int i = 0; i < n_seeds; i++) {
         double seed = seeds ? cJSON_GetArrayItem(seeds, i)->valuedouble : default_seeds[i];
-        int n_formulas = cJSON_IsArray(formula) ? cJSON_GetArraySize(formula) : 1;
+        for (int t = 0; t < n_finetune; t++) {
+            char method[32];
+            snprintf(method, sizeof method, "finetune:%d", t);
+            cJSON *job = cJSON_CreateObject();
+            cJSON_AddNumberToObject(job, "seed", seed);
+            cJSON_AddStringToObject(job, "method", method);
+            cJSON_AddItemToArray(out, job);
+        }
+        int n_formulas = !has_kernel ? 0 : cJSON_IsArray(formula) ? cJSON_GetArraySize(formula) : 1;
         for (int f = 0; f < n_formulas; f++) {
             const cJSON *name = cJSON_IsArray(formula) ? cJSON_GetArrayItem(formula, f) : formula;
             char method[64];

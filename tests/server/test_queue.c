@@ -38,13 +38,13 @@ static void submit(const char *spec, char id[37]) {
     cJSON *jobs;
     lm_error err;
     CHECK(runner_double_list_jobs(spec, &jobs, &err) == 0);
-    CHECK_MSG(lmd_queue_submit(h, spec, "SST-2", "tiny", jobs, 0, id, &err) == 0, "%s", err.msg);
+    CHECK_MSG(lmd_queue_submit(h, spec, "SST-2", "tiny", jobs, NULL, 0, "alice", id, &err) == 0, "%s", err.msg);
     cJSON_Delete(jobs);
 }
 
 static int lease(lmd_lease *l) {
     lm_error err;
-    int rc = lmd_queue_lease(&srv, h, "w", l, &err);
+    int rc = lmd_queue_lease(&srv, h, "w", 0, l, &err);
     CHECK_MSG(rc >= 0, "%s", err.msg);
     return rc;
 }
@@ -199,6 +199,29 @@ static void test_release_and_recover(void) {
     lmd_lease_free(&a); lmd_lease_free(&b);
 }
 
+/* A worker is leased only jobs whose least memory fits what it advertises;
+ * a larger job waits, in order, for a larger worker. */
+static void test_memory_fit(void) {
+    const char *spec = "{\"seeds\":[1,2,3]}";
+    cJSON *jobs;
+    lm_error err;
+    CHECK(runner_double_list_jobs(spec, &jobs, &err) == 0);
+    uint64_t mem[3] = {8u << 20, 2u << 20, 0}; /* 8 MiB, 2 MiB, unknown */
+    char id[37];
+    CHECK_MSG(lmd_queue_submit(h, spec, "SST-2", "tiny", jobs, mem, 0, "bob", id, &err) == 0, "%s", err.msg);
+    cJSON_Delete(jobs);
+    CHECK(!strcmp(query("SELECT group_concat(COALESCE(mem_bytes, 'null')) FROM jobs WHERE experiment_id = ?1"
+                        " ORDER BY idx", id), "8388608,2097152,null"));
+    lmd_lease a, b, c, none;
+    CHECK(lmd_queue_lease(&srv, h, "small", 4u << 20, &a, &err) == 1 && a.job_idx == 1);
+    CHECK(lmd_queue_lease(&srv, h, "small", 4u << 20, &b, &err) == 1 && b.job_idx == 2); /* unknown: any */
+    CHECK(lmd_queue_lease(&srv, h, "small", 4u << 20, &none, &err) == 0);
+    CHECK(lmd_queue_lease(&srv, h, "large", 8u << 20, &c, &err) == 1 && c.job_idx == 0);
+    lmd_lease_free(&a);
+    lmd_lease_free(&b);
+    lmd_lease_free(&c);
+}
+
 int main(void) {
     char dir[] = "/tmp/lmntk-test-queue.XXXXXX";
     CHECK(mkdtemp(dir) != NULL);
@@ -218,6 +241,7 @@ int main(void) {
     test_expiry();
     test_cancel();
     test_release_and_recover();
+    test_memory_fit();
 
     lmd_db_close(&srv.db);
     char cmd[600];

@@ -1,5 +1,6 @@
 /* test_units.c - the daemon's small pieces: route matching, artifact names,
  * settings (file, JSON, flags), the rate limiter, request body field checks. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -112,9 +113,16 @@ static void test_config(void) {
     free(js);
 }
 
+/* The bucket slot the old fixed table (4096 slots, FNV-1a) gave a key. */
+static unsigned old_slot(const char *s) {
+    uint32_t h = 2166136261u;
+    for (; *s; s++) h = (h ^ (unsigned char)*s) * 16777619u;
+    return h % 4096;
+}
+
 static void test_ratelimit(void) {
     lmd_ratelimit rl;
-    lmd_ratelimit_init(&rl, 2, 2);
+    lmd_ratelimit_init(&rl, 2, 2, 0);
     CHECK(lmd_ratelimit_take(&rl, "a", 100.0) == 0);
     CHECK(lmd_ratelimit_take(&rl, "a", 100.0) == 0);
     double wait = lmd_ratelimit_take(&rl, "a", 100.0);
@@ -123,8 +131,54 @@ static void test_ratelimit(void) {
     CHECK(lmd_ratelimit_take(&rl, "a", 100.5) == 0);     /* refilled */
     CHECK(lmd_ratelimit_take(&rl, "a", 100.5) > 0);
     lmd_ratelimit_free(&rl);
-    lmd_ratelimit_init(&rl, 0, 1);                        /* off */
+    lmd_ratelimit_init(&rl, 0, 1, 0);                     /* off */
     for (int i = 0; i < 100; i++) CHECK(lmd_ratelimit_take(&rl, "a", 1.0) == 0);
+    lmd_ratelimit_free(&rl);
+
+    /* A key that took the slot of token 1 in the old table (and so reset
+     * its bucket) leaves it alone now. */
+    char collider[64] = "";
+    for (int i = 0; i < 1 << 20 && !collider[0]; i++) {
+        char k[64];
+        snprintf(k, sizeof k, "a:10.%d.%d.%d", (i >> 16) & 255, (i >> 8) & 255, i & 255);
+        if (old_slot(k) == old_slot("t:1")) snprintf(collider, sizeof collider, "%s", k);
+    }
+    CHECK(collider[0] != 0);
+    lmd_ratelimit_init(&rl, 1, 3, 0);
+    for (int i = 0; i < 3; i++) CHECK(lmd_ratelimit_take(&rl, "t:1", 50.0) == 0);
+    CHECK(lmd_ratelimit_take(&rl, "t:1", 50.0) > 0);
+    for (int i = 0; i < 3; i++) CHECK(lmd_ratelimit_take(&rl, collider, 50.0) == 0);
+    CHECK_MSG(lmd_ratelimit_take(&rl, "t:1", 50.0) > 0, "%s reset the bucket of t:1", collider);
+    /* and neither do thousands of other keys */
+    for (int i = 0; i < 5000; i++) {
+        char k[32];
+        snprintf(k, sizeof k, "a:%d", i);
+        lmd_ratelimit_take(&rl, k, 50.0);
+    }
+    CHECK(lmd_ratelimit_take(&rl, "t:1", 50.0) > 0);
+    char long_key[100];
+    memset(long_key, 'k', sizeof long_key - 1);
+    long_key[sizeof long_key - 1] = '\0';
+    CHECK(lmd_ratelimit_take(&rl, long_key, 50.0) > 0); /* no truncation onto a shorter key */
+    lmd_ratelimit_free(&rl);
+
+    /* Bounded: a full table drops the refilled buckets first, then the
+     * idlest, never the busy one. */
+    lmd_ratelimit_init(&rl, 1, 2, 4);
+    for (const char *k = "bcd"; *k; k++) lmd_ratelimit_take(&rl, (char[]){*k, 0}, 99.5);
+    CHECK(lmd_ratelimit_take(&rl, "a", 100.0) == 0);
+    CHECK(lmd_ratelimit_take(&rl, "a", 100.0) == 0);
+    CHECK(lmd_ratelimit_take(&rl, "a", 100.0) > 0);
+    CHECK(lmd_ratelimit_keys(&rl) == 4);
+    CHECK(lmd_ratelimit_take(&rl, "e", 100.0) == 0);     /* evicts b, c or d */
+    CHECK(lmd_ratelimit_keys(&rl) == 4);
+    CHECK(lmd_ratelimit_take(&rl, "a", 100.0) > 0);      /* a kept its empty bucket */
+    for (int i = 0; i < 100; i++) {                       /* later: all refilled, all droppable */
+        char k[16];
+        snprintf(k, sizeof k, "n%d", i);
+        CHECK(lmd_ratelimit_take(&rl, k, 1000.0 + i) == 0);
+    }
+    CHECK(lmd_ratelimit_keys(&rl) <= 4);
     lmd_ratelimit_free(&rl);
 }
 

@@ -7,15 +7,16 @@
 . "$(dirname "$0")/../server/lib.sh"
 . "$(dirname "$0")/real_lib.sh"
 cat > "$TMP/spec.json" <<SPEC
-{"name": "e2e", "task": "SST-2", "data": "$TMP/kshot", "k": 16, "seeds": [42],
+{"name": "e2e", "task": "SST-2", "data": "kshot", "k": 16, "seeds": [42],
  "model": "small", "kernel": {"formula": ["sgd", "signgd"]}, "solver": {"name": "lstsq"}}
 SPEC
 
-LEASE=3 start_daemon
+LEASE=3 start_daemon --data-root "$TMP"
 make_tokens
 
 # The reference: the same spec, locally.  lmntk run takes the model name as
-# a path, so it runs from the models folder.
+# a path and the data as a path, so it runs with a link to both.
+ln -s "$TMP/kshot" "$TMP/models/kshot"
 if ! (cd "$TMP/models" && "$LMNTK" run "$TMP/spec.json" --out "$TMP/local" --cache "$TMP/cache-local") \
      > "$TMP/run.log" 2>&1; then
   fail "lmntk run: $(tail -5 "$TMP/run.log")"
@@ -23,9 +24,9 @@ fi
 
 ID=$(submit "$(cat "$TMP/spec.json")")
 [ -n "$ID" ] || fail "submit: $(cat "$TMP/body")"
-real_worker A
+real_worker A --data-root "$TMP"
 A=$LAST_WORKER_PID
-real_worker B
+real_worker B --data-root "$TMP"
 B=$LAST_WORKER_PID
 LMNTK_SERVER=$BASE LMNTK_TOKEN=$UTOK "$LMNTK" wait "$ID" --timeout 240 --interval 0.5 --quiet \
   || fail "the experiment did not succeed: $(experiment "$ID" | json '.error')"
@@ -47,12 +48,12 @@ note "the daemon's result equals lmntk run's"
 kill -TERM "$A" "$B"
 wait "$A" "$B" 2>/dev/null
 ID2=$(submit "$(cat "$TMP/spec.json")")
-real_worker C
+real_worker C --data-root "$TMP"
 C=$LAST_WORKER_PID
 on_c() { experiment "$ID2" | jq -e 'any(.jobs[]; .state == "running" and .worker == "C")' >/dev/null; }
 wait_until 30 on_c || fail "worker C took a job"
 kill -9 "$C"
-real_worker D
+real_worker D --data-root "$TMP"
 LMNTK_SERVER=$BASE LMNTK_TOKEN=$UTOK "$LMNTK" wait "$ID2" --timeout 240 --interval 0.5 --quiet \
   || fail "the experiment did not succeed after the kill"
 [ "$(experiment "$ID2" | json '[.jobs[].attempts] | max')" = 2 ] || fail "a job was re-leased"

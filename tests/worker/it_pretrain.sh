@@ -13,7 +13,7 @@ CORPUS="$SHARED_DIR/data/corpus/wikipedia_enwiki_slice.txt.gz"
 "$LMNTK" bpe-train --corpus "$CORPUS" --vocab-size 2000 --max-bytes 2M --out "$TMP/models/tok" \
   > "$TMP/bpe.log" 2>&1 || fail "bpe-train: $(tail -3 "$TMP/bpe.log")"
 
-LEASE=2 start_daemon
+LEASE=2 start_daemon --data-root "$SHARED_DIR/data"
 make_tokens
 worker() {  # worker NAME: a real lmntk-worker reading corpora and splits under the shared data
   "$WORKER" --server "$BASE" --token "$WTOK" --name "$1" --cache "$TMP/cache" --models "$TMP/models" \
