@@ -1,5 +1,5 @@
 /* bench_job_memory.c - one job of a spec, run as lm_run_job runs it in a
- * worker, with its least-memory estimate (common/run/memory.h) beside the
+ * worker, with its least-memory estimate (common/admit/memory.h) beside the
  * peak RSS it reached: the estimate must stay below the peak (it is a lower
  * bound) and the gap shows what it leaves out.  One JSON line.
  *
@@ -11,7 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "bench_util.h"
-#include "run/memory.h"
+#include "admit/memory.h"
+#include "experiment/experiment.h"
 #include "run/run.h"
 #include "util/file.h"
 
@@ -30,7 +31,7 @@ int main(int argc, char **argv) {
     cJSON *jobs = NULL;
     lm_spec spec;
     char field[128];
-    if (lm_run_list_jobs(text, &jobs, &err) || lm_spec_parse(text, len, &spec, field, sizeof field, &err)) {
+    if (lm_experiment_jobs(text, &jobs, &err) || lm_spec_parse(text, len, &spec, field, sizeof field, &err)) {
         fprintf(stderr, "%s: %s\n", argv[1], err.msg);
         return 1;
     }
@@ -42,13 +43,13 @@ int main(int argc, char **argv) {
                         : spec.model ? spec.model : "default";
     lm_config cfg;
     lm_job_memory m;
-    int have = lm_run_job_config(&spec, job, argv[3], &cfg, field, sizeof field, &err);
+    int have = lm_admit_job_config(&spec, job, argv[3], &cfg, field, sizeof field, &err);
     if (have > 0) { /* the built-in default, as the daemon cannot read it: here it can */
         char *dir = lm_path_join(argv[3], "default");
         have = lm_config_load(dir, &cfg, &err);
         free(dir);
     }
-    if (have || lm_run_job_memory(&spec, method, &cfg, &m, &err)) {
+    if (have || lm_admit_job_memory(&spec, method, &cfg, &m, &err)) {
         fprintf(stderr, "%s\n", err.msg);
         return 1;
     }

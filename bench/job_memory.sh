@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# job_memory.sh - the least-memory estimate of common/run/memory.h beside
+# job_memory.sh - the least-memory estimate of common/admit/memory.h beside
 # the peak RSS of real jobs (bench_job_memory: one job per process, nothing
 # cached): kernels (exact and projected), fine-tuning (AdamW; SGD
 # linearized) and pre-training, on the built-in default model and the small

@@ -1,13 +1,13 @@
 /* admission.c - the checks of admission.h, from the HTTP side: the rules
- * and the reading of config.json are common/run/admit.c and
- * common/run/memory.c. */
+ * and the reading of config.json are common/admit/data.c and
+ * common/admit/memory.c. */
 #include "admission.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "run/admit.h"
-#include "run/memory.h"
+#include "admit/data.h"
+#include "admit/memory.h"
 
 #define GIB (1024.0 * 1024.0 * 1024.0)
 
@@ -24,7 +24,7 @@ int lmd_admit_spec(lmd_server *srv, const char *spec_json, size_t len, const cJS
         return -1;
     }
     int rc = 0;
-    if (lm_run_check_data(&spec, c->data_root, field, sizeof field, &err)) {
+    if (lm_admit_check_data(&spec, c->data_root, field, sizeof field, &err)) {
         lmd_reply_error(rep, 400, "invalid_spec", field, "%s", err.msg);
         rc = -1;
     }
@@ -32,7 +32,7 @@ int lmd_admit_spec(lmd_server *srv, const char *spec_json, size_t len, const cJS
     uint64_t *bytes = lm_xcalloc((size_t)n + 1, sizeof *bytes);
     for (const cJSON *job = jobs->child; job && rc == 0 && c->models_dir; job = job->next, i++) {
         lm_config mc;
-        int have = lm_run_job_config(&spec, job, c->models_dir, &mc, field, sizeof field, &err);
+        int have = lm_admit_job_config(&spec, job, c->models_dir, &mc, field, sizeof field, &err);
         if (have > 0) continue;
         if (have < 0) {
             lmd_reply_error(rep, 400, "invalid_spec", field, "%s", err.msg);
@@ -42,7 +42,7 @@ int lmd_admit_spec(lmd_server *srv, const char *spec_json, size_t len, const cJS
         const cJSON *method = cJSON_GetObjectItemCaseSensitive(job, "method");
         const char *mname = cJSON_IsString(method) ? method->valuestring : "";
         lm_job_memory m;
-        if (lm_run_job_memory(&spec, mname, &mc, &m, &err)) {
+        if (lm_admit_job_memory(&spec, mname, &mc, &m, &err)) {
             lmd_reply_error(rep, 400, "invalid_spec", NULL, "job %d: %s", i, err.msg);
             rc = -1;
             break;

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "model/model.h"
+#include "model/shape.h"
 #include "pretrain/checkpoint.h"
 #include "pretrain/mask.h"
 #include "pretrain/mlm.h"
@@ -149,14 +150,6 @@ static int save(run *r, int step, char **written, lm_error *err) {
     return 0;
 }
 
-void lm_pretrain_model_config(int vocab_size, int hidden, int layers, int heads, int intermediate,
-                              int block, lm_config *mc) {
-    *mc = (lm_config){.arch = LM_ARCH_ROBERTA, .vocab_size = vocab_size, .hidden = hidden,
-                      .n_layers = layers, .n_heads = heads, .intermediate = intermediate,
-                      .max_positions = block + 2, .type_vocab_size = 1, .pad_token_id = 1,
-                      .ln_eps = 1e-5f, .act = LM_ACT_GELU, .tie_word_embeddings = 1};
-}
-
 static int is_save_step(const lm_pretrain_config *c, int step) {
     if (step == c->steps) return 1;
     for (int i = 0; i < c->n_save_steps; i++)
@@ -171,7 +164,7 @@ static int setup(run *r, int *start, lm_error *err) {
     r->tok = lm_tokenizer_load(c->tokenizer_dir, err);
     if (!r->tok || check_vocab(r->tok, c->tokenizer_dir, err)) return -1;
     lm_config mc;
-    lm_pretrain_model_config(lm_tokenizer_vocab_size(r->tok), c->hidden, c->layers, c->heads,
+    lm_config_roberta_mlm(lm_tokenizer_vocab_size(r->tok), c->hidden, c->layers, c->heads,
                              c->intermediate, c->block, &mc);
     lm_pretrain_state st = {0};
     if (c->resume) {

@@ -48,11 +48,6 @@ typedef struct lm_pretrain_config {
  * init std 0.05 with sinusoidal positions, seed 42, log every 10. */
 void lm_pretrain_defaults(lm_pretrain_config *c);
 
-/* The config.json of the model a run of this shape trains (RoBERTa, tied
- * decoder, block + 2 positions). */
-void lm_pretrain_model_config(int vocab_size, int hidden, int layers, int heads, int intermediate,
-                              int block, lm_config *mc);
-
 typedef struct lm_pretrain_report {
     int step, steps;
     double loss;                 /* mean over the steps since the last report */

@@ -15,7 +15,7 @@ wait_until 10 test -s "$TMP/port" || fail "the server double did not start"
 BASE="http://127.0.0.1:$(cat "$TMP/port")"
 
 # poll 0.1 s; waits double up to 0.4 s, drawn from [wait/2, wait]
-"$WORKER" --server "$BASE" --token t --name A --work "$TMP/work" --retry-max 0.4 2>>"$TMP/worker-A.log" &
+"$WORKER" --server "$BASE" --token t --name A --work "$TMP/work" --data-root "$TMP/dataroot" --retry-max 0.4 2>>"$TMP/worker-A.log" &
 W=$!
 PIDS+=("$W")
 completed() { grep -q '^complete ' "$TMP/server.log"; }

@@ -23,8 +23,8 @@
  * so it is a lower bound of the peak, not a forecast: a job it refuses can
  * never run; one it admits may still need more (bench/job_memory.sh
  * compares it with measured peaks). */
-#ifndef LM_RUN_MEMORY_H
-#define LM_RUN_MEMORY_H
+#ifndef LM_ADMIT_MEMORY_H
+#define LM_ADMIT_MEMORY_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -41,18 +41,18 @@ typedef struct lm_job_memory {
     char field[48];
 } lm_job_memory;
 
-/* The config of the model a job (an element of lm_run_list_jobs) runs on:
+/* The config of the model a job (an element of lm_experiment_jobs) runs on:
  * models_dir/<its checkpoint or the spec's model>/config.json, or for
  * pre-training the spec's shape with its tokenizer's vocabulary.  0; 1 when
  * there is none to read (no model named: each worker's built-in default);
  * -1 with field ("model", "checkpoints[i]", "pretrain.tokenizer") and err. */
-int lm_run_job_config(const lm_spec *spec, const cJSON *job, const char *models_dir, lm_config *out,
+int lm_admit_job_config(const lm_spec *spec, const cJSON *job, const char *models_dir, lm_config *out,
                       char *field, size_t field_len, lm_error *err);
 
 /* method is a job's ("kernel:sgd", "finetune:0", "pretrain"), cfg the
- * config of its model (lm_run_job_config).  -1 with err for a method the
+ * config of its model (lm_admit_job_config).  -1 with err for a method the
  * spec does not have. */
-int lm_run_job_memory(const lm_spec *spec, const char *method, const lm_config *cfg,
+int lm_admit_job_memory(const lm_spec *spec, const char *method, const lm_config *cfg,
                       lm_job_memory *out, lm_error *err);
 
 #endif

@@ -1,14 +1,14 @@
 /* test_memory.c - run/memory (a job's least memory from spec and config)
- * and run/admit (a spec's data paths against the data root). */
+ * and admit/data (a spec's data paths against the data root). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "../check.h"
-#include "model/encoder.h"
+#include "model/shape.h"
 #include "model/model.h"
-#include "run/admit.h"
-#include "run/memory.h"
+#include "admit/data.h"
+#include "admit/memory.h"
 #include "util/file.h"
 
 static const lm_config cfg = {.arch = LM_ARCH_ROBERTA, .vocab_size = 1000, .hidden = 32, .n_layers = 2,
@@ -29,7 +29,7 @@ static lm_job_memory estimate(const char *json, const char *method) {
     lm_job_memory m;
     memset(&m, 0, sizeof m);
     lm_error err;
-    if (parse(json, &s) == 0) CHECK_MSG(lm_run_job_memory(&s, method, &cfg, &m, &err) == 0, "%s", err.msg);
+    if (parse(json, &s) == 0) CHECK_MSG(lm_admit_job_memory(&s, method, &cfg, &m, &err) == 0, "%s", err.msg);
     lm_spec_free(&s);
     return m;
 }
@@ -84,9 +84,9 @@ static void test_memory(void) {
     lm_job_memory out;
     lm_error err;
     if (parse(spec, &s) == 0) {
-        CHECK(lm_run_job_memory(&s, "kernel:signgd", &cfg, &out, &err) != 0);
-        CHECK(lm_run_job_memory(&s, "finetune:7", &cfg, &out, &err) != 0 && strstr(err.msg, "finetune:7"));
-        CHECK(lm_run_job_memory(&s, "pretrain", &cfg, &out, &err) != 0);
+        CHECK(lm_admit_job_memory(&s, "kernel:signgd", &cfg, &out, &err) != 0);
+        CHECK(lm_admit_job_memory(&s, "finetune:7", &cfg, &out, &err) != 0 && strstr(err.msg, "finetune:7"));
+        CHECK(lm_admit_job_memory(&s, "pretrain", &cfg, &out, &err) != 0);
     }
     lm_spec_free(&s);
 }
@@ -95,7 +95,7 @@ static int admitted(const char *json, const char *root, char *field) {
     lm_spec s;
     lm_error err;
     int rc = -1;
-    if (parse(json, &s) == 0) rc = lm_run_check_data(&s, root, field, 64, &err);
+    if (parse(json, &s) == 0) rc = lm_admit_check_data(&s, root, field, 64, &err);
     lm_spec_free(&s);
     return rc == 0;
 }

@@ -1,13 +1,12 @@
 /* memory.c - a job's least memory from its spec and model config (see
  * memory.h for what is counted). */
-#include "run/memory.h"
+#include "admit/memory.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "model/encoder.h"
 #include "model/model.h"
-#include "pretrain/pretrain.h"
+#include "model/shape.h"
 #include "prompt/task.h"
 #include "tokenize/tokenizer.h"
 #include "util/file.h"
@@ -23,21 +22,21 @@ static int max_tokens(const lm_spec *s) {
 }
 
 /* Parameters Adam keeps moments for, by the parameter set trained. */
-static uint64_t trained(const lm_config *c, uint64_t P, lm_spec_params ps) {
+static uint64_t trained(const lm_config *c, uint64_t P, lm_param_set ps) {
     uint64_t H = (uint64_t)c->hidden, V = (uint64_t)c->vocab_size;
     uint64_t emb = (V + (uint64_t)c->max_positions + (uint64_t)c->type_vocab_size) * H;
     switch (ps) {
-    case LM_SPEC_PARAMS_ALL: return P;
-    case LM_SPEC_PARAMS_NO_EMBEDDINGS: return P > emb ? P - emb : 0;
-    case LM_SPEC_PARAMS_NO_HEAD: return P > V * H + H * H ? P - V * H - H * H : 0;
+    case LM_PS_ALL: return P;
+    case LM_PS_NO_EMBEDDINGS: return P > emb ? P - emb : 0;
+    case LM_PS_NO_HEAD: return P > V * H + H * H ? P - V * H - H * H : 0;
     default: return 0; /* biases, LoRA factors: small beside the rest */
     }
 }
 
-static void kernel_memory(const lm_spec *s, const lm_config *c, lm_spec_formula f, lm_job_memory *m) {
+static void kernel_memory(const lm_spec *s, const lm_config *c, lm_kernel_formula f, lm_job_memory *m) {
     uint64_t C = (uint64_t)s->n_classes, R = s->binary ? 1 : C;
     uint64_t n_train = (uint64_t)s->k * C, n_dev = n_train; /* k examples per class each */
-    uint64_t sides = f == LM_SPEC_FORMULA_ASYM_SIGNGD ? 2 : 1;
+    uint64_t sides = f == LM_KF_ASYM ? 2 : 1;
     uint64_t k = (uint64_t)s->kernel.projection_dim;
     m->projection = k * 8 * R * (n_train + n_dev) * sides;
     m->kernels = (n_train * R) * (n_dev * R) * 8 * sides;
@@ -47,9 +46,9 @@ static void kernel_memory(const lm_spec *s, const lm_config *c, lm_spec_formula 
 }
 
 static void finetune_memory(const lm_spec *s, const lm_config *c, int i, uint64_t P, lm_job_memory *m) {
-    const lm_spec_finetune *f = &s->finetune[i];
+    const lm_finetune_config *f = &s->finetune[i];
     uint64_t copies = 3 + (f->linearized ? 1 : 0);
-    uint64_t moments = f->optimizer == LM_SPEC_OPT_ADAM ? 2 * trained(c, P, f->params) : 0;
+    uint64_t moments = f->optimizer == LM_OPT_ADAMW ? 2 * trained(c, P, f->params) : 0;
     m->state = 4 * (copies * P + moments);
     int batch = 1;
     for (int b = 0; b < f->n_batch_size; b++) batch = f->batch_size[b] > batch ? f->batch_size[b] : batch;
@@ -66,7 +65,7 @@ static void pretrain_memory(const lm_spec_pretrain *p, const lm_config *c, uint6
     snprintf(m->field, sizeof m->field, "%s", m->activations > m->weights + m->state ? "pretrain.batch" : "pretrain.hidden");
 }
 
-int lm_run_job_memory(const lm_spec *spec, const char *method, const lm_config *cfg,
+int lm_admit_job_memory(const lm_spec *spec, const char *method, const lm_config *cfg,
                       lm_job_memory *out, lm_error *err) {
     memset(out, 0, sizeof *out);
     int prompt = spec->is_pretrain || spec->prompt;
@@ -79,7 +78,7 @@ int lm_run_job_memory(const lm_spec *spec, const char *method, const lm_config *
     } else if (!spec->is_pretrain && !strncmp(method, "kernel:", 7)) {
         int f = -1;
         for (int i = 0; i < spec->kernel.n_formulas; i++)
-            if (!strcmp(method + 7, lm_spec_formula_name(spec->kernel.formulas[i]))) f = i;
+            if (!strcmp(method + 7, lm_kernel_formula_name(spec->kernel.formulas[i]))) f = i;
         if (f < 0) return lm_fail(err, "job: method \"%s\" is not in the spec", method);
         kernel_memory(spec, cfg, spec->kernel.formulas[f], out);
     } else if (!spec->is_pretrain && !strncmp(method, "finetune:", 9)) {
@@ -95,7 +94,7 @@ int lm_run_job_memory(const lm_spec *spec, const char *method, const lm_config *
     return 0;
 }
 
-int lm_run_job_config(const lm_spec *spec, const cJSON *job, const char *models_dir, lm_config *out,
+int lm_admit_job_config(const lm_spec *spec, const cJSON *job, const char *models_dir, lm_config *out,
                       char *field, size_t field_len, lm_error *err) {
     if (spec->is_pretrain) {
         snprintf(field, field_len, "pretrain.tokenizer");
@@ -104,7 +103,7 @@ int lm_run_job_config(const lm_spec *spec, const cJSON *job, const char *models_
         free(dir);
         if (!tok) return -1;
         const lm_spec_pretrain *p = &spec->pretrain;
-        lm_pretrain_model_config(lm_tokenizer_vocab_size(tok), p->hidden, p->layers, p->heads, p->ffn,
+        lm_config_roberta_mlm(lm_tokenizer_vocab_size(tok), p->hidden, p->layers, p->heads, p->ffn,
                                  p->block, out);
         lm_tokenizer_free(tok);
         return 0;

@@ -1,5 +1,5 @@
-/* admit.c - a spec's data paths against the data root (see admit.h). */
-#include "run/admit.h"
+/* data.c - a spec's data paths against the data root (see data.h). */
+#include "admit/data.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,7 +20,7 @@ static int check(const char *root, const char *rel, lm_root_kind kind, const cha
     return rc;
 }
 
-int lm_run_check_data(const lm_spec *spec, const char *data_root, char *field, size_t field_len,
+int lm_admit_check_data(const lm_spec *spec, const char *data_root, char *field, size_t field_len,
                       lm_error *err) {
     if (field_len) field[0] = '\0';
     if (spec->is_pretrain) {
