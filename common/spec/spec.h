@@ -120,10 +120,11 @@ typedef struct lm_spec_finetune {
     int linearized;                   /* default 0 */
     int has_seed;                     /* 0: the job's data seed */
     uint32_t seed;
+    int save_weights;                 /* default 0: keep θ_FT as a model folder */
 } lm_spec_finetune;
 
 typedef struct lm_spec_diagnostics {
-    int enabled;                   /* default 0 without the object, 1 with */
+    int enabled;                   /* default: 1 with finetune or the object, else 0 */
     double min_linearization_gain; /* default 0.5 */
     double max_kernel_distance;    /* default 0.1 */
     double min_kernel_ft_ratio;    /* default 0.9 */
