@@ -148,6 +148,11 @@ int lm_diagnostics(const lm_diag_input *in, lm_diag_result *out, lm_error *err) 
     }
     if (rc == 0) rc = lm_diag_spectrum_of(K0, NR, &out->spec0, err);
     if (rc == 0) rc = lm_diag_spectrum_of(K1, NR, &out->spec_ft, err);
+    if (rc == 0 && in->keep_kernels) {
+        out->k_pt = K0;
+        out->k_ft = K1;
+        K0 = K1 = NULL;
+    }
     free(K0);
     free(K1);
     free(label);
@@ -166,6 +171,8 @@ void lm_diag_result_free(lm_diag_result *r) {
     free(r->lin_pred);
     free(r->lin_logits);
     free(r->grad_change);
+    free(r->k_pt);
+    free(r->k_ft);
     lm_diag_spectrum_free(&r->spec0);
     lm_diag_spectrum_free(&r->spec_ft);
     memset(r, 0, sizeof *r);
@@ -236,8 +243,8 @@ cJSON *lm_diag_to_json(const lm_diag_result *r) {
                             "fixed_features: kernel_distance <= max_kernel_distance; "
                             "kernel_solves_task: kernel_ft_ratio >= min_kernel_ft_ratio; "
                             "kernel_behavior: linearization_holds and fixed_features, undecided "
-                            "(null) when fine-tuning did not beat zero-shot "
-                            "(null: undecided; outcome: kernel, not kernel or undecided)");
+                            "when fine-tuning did not beat zero-shot (null: undecided; outcome: "
+                            "kernel, not kernel or undecided)");
     num(o, "seconds", r->seconds);
     return o;
 }

@@ -64,6 +64,7 @@ typedef struct lm_diag_input {
     lm_spec_diagnostics thresholds;
     size_t mem_budget;               /* bytes for kernel.h; 0 = its default */
     const lm_train_hooks *hooks;     /* progress/cancel; may be NULL */
+    int keep_kernels;                /* hand K(θ0) and K(θ_FT) back in the result */
 } lm_diag_input;
 
 typedef struct lm_diag_spectrum {
@@ -87,6 +88,7 @@ typedef struct lm_diag_result {
     double kernel_distance;
     int n_grad;                      /* N * dim */
     double *grad_change;             /* [N * dim] per (example, output) */
+    double *k_pt, *k_ft;             /* with keep_kernels: K(θ0), K(θ_FT) [N, dim, N, dim] */
     double grad_change_mean, grad_change_median, grad_change_max;
     const char *param_set;           /* what the kernels cover ("all", "lora", ...) */
     /* agreement */

@@ -10,6 +10,7 @@
 
 #include "pretrain/checkpoint.h"
 #include "run/jobs.h"
+#include "run/methods.h"
 #include "solve/solve.h"
 #include "util/file.h"
 
@@ -30,10 +31,13 @@ int lm_run_list_jobs(const char *spec_json, cJSON **jobs, lm_error *err) {
         return -1;
     }
     cJSON *arr = cJSON_CreateArray();
+    char label[LM_RUN_LABEL_MAX];
     if (spec.is_pretrain) {
         cJSON *j = cJSON_CreateObject();
         cJSON_AddNumberToObject(j, "seed", spec.pretrain.seed);
         cJSON_AddStringToObject(j, "method", "pretrain");
+        lm_run_method_label(&spec, "pretrain", label);
+        cJSON_AddStringToObject(j, "label", label);
         cJSON_AddItemToArray(arr, j);
     }
     int n_models = spec.is_pretrain ? 0 : spec.n_checkpoints ? spec.n_checkpoints : 1;
@@ -47,6 +51,8 @@ int lm_run_list_jobs(const char *spec_json, cJSON **jobs, lm_error *err) {
                 cJSON *j = cJSON_CreateObject();
                 cJSON_AddNumberToObject(j, "seed", spec.seeds[s]);
                 cJSON_AddStringToObject(j, "method", method);
+                lm_run_method_label(&spec, method, label);
+                cJSON_AddStringToObject(j, "label", label);
                 if (spec.n_checkpoints) cJSON_AddStringToObject(j, "model", spec.checkpoints[m]);
                 cJSON_AddItemToArray(arr, j);
             }
@@ -148,9 +154,13 @@ static void add_mean_std(cJSON *o, const char *name, const double *x, int n) {
 
 /* One summary row: per seed dev/test of the selected point, mean and
  * population std over seeds (spec §5.6). */
-static cJSON *summarise(const char *method, const cJSON **per_seed, const uint32_t *seeds, int n) {
+static cJSON *summarise(const lm_spec *spec, const char *method, const cJSON **per_seed,
+                        const uint32_t *seeds, int n) {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "method", method);
+    char label[LM_RUN_LABEL_MAX];
+    lm_run_method_label(spec, method, label);
+    cJSON_AddStringToObject(o, "label", label);
     cJSON *rows = cJSON_AddArrayToObject(o, "seeds");
     double *dev = lm_xcalloc((size_t)n + 1, sizeof(double)), *test = lm_xcalloc((size_t)n + 1, sizeof(double));
     double *zd = lm_xcalloc((size_t)n + 1, sizeof(double)), *zt = lm_xcalloc((size_t)n + 1, sizeof(double));
@@ -313,7 +323,7 @@ int lm_run_aggregate(const char *spec_json, const cJSON *jobs, const cJSON *job_
                 }
             }
             if (found != S) continue;
-            cJSON_AddItemToArray(msum, summarise(method, per_seed, spec.seeds, S));
+            cJSON_AddItemToArray(msum, summarise(&spec, method, per_seed, spec.seeds, S));
             n_methods++;
             if (strncmp(method, "kernel:", 7) == 0) {
                 n_kernel++;
@@ -322,7 +332,7 @@ int lm_run_aggregate(const char *spec_json, const cJSON *jobs, const cJSON *job_
                         best[s] = per_seed[s];
             }
         }
-        if (n_kernel > 1) cJSON_AddItemToArray(msum, summarise("kernel", best, spec.seeds, S));
+        if (n_kernel > 1) cJSON_AddItemToArray(msum, summarise(&spec, "kernel", best, spec.seeds, S));
     }
     cJSON *jr = cJSON_AddArrayToObject(out, "jobs");
     for (int j = 0; j < nj; j++) {
@@ -339,7 +349,11 @@ int lm_run_aggregate(const char *spec_json, const cJSON *jobs, const cJSON *job_
         if (!d) continue;
         if (!diag) diag = cJSON_AddArrayToObject(out, "diagnostics");
         cJSON *e = cJSON_CreateObject();
-        cJSON_AddStringToObject(e, "method", cJSON_GetObjectItem(r, "method")->valuestring);
+        const char *method = cJSON_GetObjectItem(r, "method")->valuestring;
+        char label[LM_RUN_LABEL_MAX];
+        lm_run_method_label(&spec, method, label);
+        cJSON_AddStringToObject(e, "method", method);
+        cJSON_AddStringToObject(e, "label", label);
         cJSON_AddNumberToObject(e, "seed", num(r, "seed", NULL));
         const cJSON *m = cJSON_GetObjectItem(r, "model");
         if (m) cJSON_AddStringToObject(e, "model", m->valuestring);
@@ -367,9 +381,18 @@ int lm_run_experiment(const char *spec_json, const lm_run_options *opt, const lm
     if (lm_mkdirs(out_dir, err)) goto fail;
     int nj = cJSON_GetArraySize(jobs);
     for (int j = 0; j < nj; j++) {
+        const cJSON *job = cJSON_GetArrayItem(jobs, j);
+        /* each job in its own folder, as the daemon serves them (methods.h) */
+        char sub[512];
+        if (lm_run_job_dir(job, sub, sizeof sub)) {
+            lm_fail(err, "job %d: no folder name for it", j);
+            goto fail;
+        }
+        char *job_dir = lm_path_join(out_dir, sub);
         cJSON *r;
-        if (lm_run_job(spec_json, cJSON_GetArrayItem(jobs, j), opt, hooks, out_dir, &r, err)) {
-            const cJSON *job = cJSON_GetArrayItem(jobs, j);
+        int rc = lm_mkdirs(job_dir, err) ? -1 : lm_run_job(spec_json, job, opt, hooks, job_dir, &r, err);
+        free(job_dir);
+        if (rc) {
             lm_fail_prefix(err, "job %d (seed %g, %s)", j, num(job, "seed", NULL),
                            cJSON_GetObjectItem(job, "method")->valuestring);
             goto fail;

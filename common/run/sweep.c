@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "run/methods.h"
 #include "solve/solve.h"
 
 static const char *str(const cJSON *o, const char *key) {
@@ -78,7 +79,7 @@ typedef struct method_group {
     series_set set;
 } method_group;
 
-static cJSON *diagnostics_of(const char *model, const cJSON *job_results) {
+static cJSON *diagnostics_of(const lm_spec *spec, const char *model, const cJSON *job_results) {
     method_group *g = NULL;
     int n = 0, cap = 0;
     for (const cJSON *r = job_results->child; r; r = r->next) {
@@ -97,6 +98,9 @@ static cJSON *diagnostics_of(const char *model, const cJSON *job_results) {
     for (int i = 0; i < n; i++) {
         cJSON *e = cJSON_CreateObject();
         cJSON_AddStringToObject(e, "method", g[i].method);
+        char label[LM_RUN_LABEL_MAX];
+        lm_run_method_label(spec, g[i].method, label);
+        cJSON_AddStringToObject(e, "label", label);
         cJSON *values = cJSON_AddObjectToObject(e, "values");
         const series_set *set = &g[i].set;
         for (int k = 0; k < set->n; k++) cJSON_AddItemToObject(values, set->s[k].name, mean_std(set->s[k].x, set->s[k].n));
@@ -144,7 +148,7 @@ cJSON *lm_run_pretraining_curve(const lm_spec *spec, const cJSON *summary, const
             if (!same_model(s, model)) continue;
             for (const cJSON *row = cJSON_GetObjectItem(s, "summary")->child; row; row = row->next) {
                 cJSON *x = cJSON_CreateObject();
-                static const char *keys[] = {"method", "dev", "test", "zero_shot_dev", "zero_shot_test"};
+                static const char *keys[] = {"method", "label", "dev", "test", "zero_shot_dev", "zero_shot_test"};
                 for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
                     const cJSON *v = cJSON_GetObjectItem(row, keys[k]);
                     if (v) cJSON_AddItemToObject(x, keys[k], cJSON_Duplicate(v, 1));
@@ -152,7 +156,7 @@ cJSON *lm_run_pretraining_curve(const lm_spec *spec, const cJSON *summary, const
                 cJSON_AddItemToArray(methods, x);
             }
         }
-        cJSON_AddItemToObject(e, "diagnostics", diagnostics_of(model, job_results));
+        cJSON_AddItemToObject(e, "diagnostics", diagnostics_of(spec, model, job_results));
         pts[m] = (point){e, step, m};
     }
     qsort(pts, (size_t)M, sizeof *pts, by_step);
