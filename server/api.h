@@ -8,9 +8,17 @@
 /* Experiments (users). */
 void lmd_api_experiment_submit(lmd_request *req, lmd_reply *rep);
 void lmd_api_experiment_list(lmd_request *req, lmd_reply *rep);
+void lmd_api_experiment_csv(lmd_request *req, lmd_reply *rep);
 void lmd_api_experiment_get(lmd_request *req, lmd_reply *rep);
+void lmd_api_experiment_patch(lmd_request *req, lmd_reply *rep);
 void lmd_api_experiment_cancel(lmd_request *req, lmd_reply *rep);
+void lmd_api_experiment_rerun(lmd_request *req, lmd_reply *rep);
+void lmd_api_experiment_tag_put(lmd_request *req, lmd_reply *rep);
+void lmd_api_experiment_tag_delete(lmd_request *req, lmd_reply *rep);
 void lmd_api_experiment_artifact(lmd_request *req, lmd_reply *rep);
+
+/* Workers, as users see them. */
+void lmd_api_workers(lmd_request *req, lmd_reply *rep);
 
 /* Leases (workers). */
 void lmd_api_lease_take(lmd_request *req, lmd_reply *rep);
@@ -35,6 +43,11 @@ void lmd_static_file(lmd_request *req, lmd_reply *rep);
 
 /* Shared by the handlers. */
 int lmd_uuid_ok(const char *s);
+/* The experiment a route names (an id or a unique prefix of 8 or more
+ * characters), if the caller may see it: 1 with the full id in id, else 0
+ * with rep filled (404, 409 for an ambiguous prefix).  Every route that
+ * names an experiment goes through here. */
+int lmd_find_experiment(lmd_request *req, lmd_reply *rep, const char *given, char id[37]);
 void lmd_reply_internal(lmd_reply *rep, const lm_error *err);
 /* 400 for a query argument not in allowed (NULL-terminated); returns -1. */
 int lmd_query_only(lmd_request *req, const char *const *allowed, lmd_reply *rep);

@@ -4,8 +4,10 @@
 #include "migrations.h"
 
 extern const char lmd_sql_0001_init[];
+extern const char lmd_sql_0002_runs[];
 
 const lmd_migration lmd_migrations[] = {
     {1, "0001_init.sql", lmd_sql_0001_init},
+    {2, "0002_runs.sql", lmd_sql_0002_runs},
 };
 const int lmd_n_migrations = (int)(sizeof lmd_migrations / sizeof lmd_migrations[0]);

@@ -8,14 +8,16 @@
 #include "db.h"
 #include "util/file.h"
 
-static int usage(void) {
-    fprintf(stderr,
+static int usage_to(FILE *to) {
+    fprintf(to,
         "usage: lmntkd token add --kind user|worker (--db PATH | --data DIR) [--note TEXT]\n"
         "       lmntkd token list (--db PATH | --data DIR)\n"
         "       lmntkd token revoke --id N (--db PATH | --data DIR)\n"
         "add prints the new token once; only its sha256 is stored.\n");
-    return 2;
+    return to == stdout ? 0 : 2;
 }
+
+static int usage(void) { return usage_to(stderr); }
 
 static int list_tokens(sqlite3 *h) {
     lm_error err;
@@ -33,6 +35,8 @@ static int list_tokens(sqlite3 *h) {
 
 int lmd_token_command(int argc, char **argv) {
     if (argc < 1) return usage();
+    for (int i = 0; i < argc; i++)
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) return usage_to(stdout);
     const char *action = argv[0], *kind = NULL, *db_path = NULL, *data = NULL, *note = NULL;
     long long id = 0;
     for (int i = 1; i < argc; i++) {

@@ -20,12 +20,14 @@ static void on_signal(int sig) {
 static int usage(FILE *to) {
     fprintf(to,
         "usage: lmntk-worker --server URL --token T [--once] [--cache DIR] [--models DIR] [--data-root DIR]\n"
+        "       lmntk-worker --version | --help\n"
         "                    [--work DIR] [--name NAME] [--poll SECONDS] [--threads N] [--mem 6G]\n"
         "                    [--log-level debug|info|warn|error]\n"
         "  --server, --token default to $LMNTK_SERVER, $LMNTK_TOKEN (a worker token).\n"
         "  --once: run one job, then exit (0 if it succeeded).\n"
         "  --cache: the content-addressed cache; workers here and elsewhere may share it.\n"
-        "  --models: where the model names of specs are found.\n"
+        "  --models: where the model names of specs are found (a spec may also give the path\n"
+        "    of one of its folders).\n"
         "  --data-root: spec \"data\" paths are looked up under DIR and may not leave it\n"
         "    (without it they are paths on this host, as for `lmntk run`).\n"
         "  --work: where a job's files are made before upload (default $TMPDIR or /tmp).\n");
@@ -47,6 +49,10 @@ int main(int argc, char **argv) {
     cli_args a = {argc, argv, 1};
     while (cli_next(&a)) {
         if (cli_flag(&a, "--help") || cli_flag(&a, "-h")) return usage(stdout);
+        if (cli_flag(&a, "--version")) {
+            printf("lmntk-worker %s\n", LMNTK_VERSION);
+            return 0;
+        }
         if (cli_flag(&a, "--once")) cfg.once = 1;
         else if ((v = cli_value(&a, "--server"))) cfg.server = v;
         else if ((v = cli_value(&a, "--token"))) cfg.token = v;

@@ -170,30 +170,42 @@ static long with_retries(const lmw_config *cfg, lmw_http *http, const call *c, c
     }
 }
 
-/* PUTs every file the job wrote in out_dir (one level) as an artifact. */
-static int upload_artifacts(const lmw_config *cfg, lmw_http *http, const char *lease,
-                            const char *out_dir, lm_error *err) {
-    DIR *d = opendir(out_dir);
-    if (!d) return lm_fail(err, "%s: cannot list: %s", out_dir, strerror(errno));
+/* PUTs every file the job wrote in dir as an artifact named prefix + its
+ * name; with depth, the files of its folders too (a model folder is
+ * "finetuned-model/config.json", ...). */
+static int upload_folder(const lmw_config *cfg, lmw_http *http, const char *lease, const char *dir,
+                         const char *prefix, int depth, lm_error *err) {
+    DIR *d = opendir(dir);
+    if (!d) return lm_fail(err, "%s: cannot list: %s", dir, strerror(errno));
     struct dirent *e;
     int rc = 0;
     while (rc == 0 && (e = readdir(d))) {
         if (e->d_name[0] == '.') continue;
-        char *file = lm_path_join(out_dir, e->d_name);
-        if (!lm_file_exists(file)) {
-            if (lm_dir_exists(file)) lm_warn("artifact %s: folders are not uploaded", e->d_name);
-            free(file);
-            continue;
+        char *file = lm_path_join(dir, e->d_name);
+        char name[512];
+        snprintf(name, sizeof name, "%s%s", prefix, e->d_name);
+        if (lm_file_exists(file)) {
+            char path[768], why[512];
+            snprintf(path, sizeof path, "/v1/leases/%s/artifacts/%s", lease, name);
+            call c = {.method = "PUT", .path = path, .file = file};
+            if (with_retries(cfg, http, &c, why, sizeof why) != 201)
+                rc = lm_fail(err, "artifact %s: %s", name, why);
+        } else if (lm_dir_exists(file) && depth > 0) {
+            char sub[520];
+            snprintf(sub, sizeof sub, "%s/", name);
+            rc = upload_folder(cfg, http, lease, file, sub, depth - 1, err);
+        } else if (lm_dir_exists(file)) {
+            lm_warn("artifact %s: folders inside folders are not uploaded", name);
         }
-        char path[512], why[512];
-        snprintf(path, sizeof path, "/v1/leases/%s/artifacts/%s", lease, e->d_name);
-        call c = {.method = "PUT", .path = path, .file = file};
-        if (with_retries(cfg, http, &c, why, sizeof why) != 201)
-            rc = lm_fail(err, "artifact %s: %s", e->d_name, why);
         free(file);
     }
     closedir(d);
     return rc;
+}
+
+static int upload_artifacts(const lmw_config *cfg, lmw_http *http, const char *lease,
+                            const char *out_dir, lm_error *err) {
+    return upload_folder(cfg, http, lease, out_dir, "", 1, err);
 }
 
 typedef struct leased_job {
@@ -306,20 +318,19 @@ int lmw_run(const lmw_config *cfg, lmw_job_runner runner, volatile sig_atomic_t 
         lm_errorlog("lmntk-worker: %s", err.msg);
         return 2;
     }
-    char name[256];
-    if (cfg->name) {
-        snprintf(name, sizeof name, "%s", cfg->name);
-    } else {
-        char host[128] = "worker";
-        gethostname(host, sizeof host - 1);
-        snprintf(name, sizeof name, "%.120s:%ld", host, (long)getpid());
-    }
+    char name[256], host[128] = "worker";
+    gethostname(host, sizeof host - 1);
+    if (cfg->name) snprintf(name, sizeof name, "%s", cfg->name);
+    else snprintf(name, sizeof name, "%.120s:%ld", host, (long)getpid());
     lm_info("lmntk-worker %s: serving %s", name, cfg->server);
     int status = 0;
     double backoff = cfg->poll_seconds;
     while (!*stop) {
         cJSON *req = cJSON_CreateObject();
         cJSON_AddStringToObject(req, "worker", name);
+        /* what GET /v1/workers shows of this worker */
+        cJSON_AddStringToObject(req, "host", host);
+        if (cfg->mem_budget > 0) cJSON_AddNumberToObject(req, "mem_limit_bytes", (double)cfg->mem_budget);
         lmw_response r;
         int rc = lmw_http_json(&http, "POST", "/v1/leases", req, &r, &err);
         cJSON_Delete(req);

@@ -3,10 +3,13 @@
  *
  * It does no model math: a spec's "seeds" x "kernel.formula" become jobs
  * {"seed", "method": "kernel:<formula>"}; a job sleeps LMNTK_TEST_JOB_MS
- * (default 300) in steps of at most 0.1 s, reporting progress, writes one artifact and
+ * (default 300) in steps of at most 0.1 s, reporting progress, writes its
+ * artifacts (scores.txt, scores.npy [seed, score], extra/note.txt) and
  * returns {"seed", "method", "score"} with a score computed from the seed;
- * the aggregate is their count and mean.  A job whose seed equals
- * LMNTK_TEST_FAIL_SEED fails. */
+ * the aggregate is their count and mean, and a "summary" in the runner's
+ * form (each seed's score as its dev and test metric, zero-shot 0.5) for
+ * the runs table to read.  A job whose seed equals LMNTK_TEST_FAIL_SEED
+ * fails. */
 #ifndef LM_TESTS_RUNNER_DOUBLE_H
 #define LM_TESTS_RUNNER_DOUBLE_H
 

@@ -38,13 +38,14 @@ static void submit(const char *spec, char id[37]) {
     cJSON *jobs;
     lm_error err;
     CHECK(runner_double_list_jobs(spec, &jobs, &err) == 0);
-    CHECK_MSG(lmd_queue_submit(h, spec, "SST-2", "tiny", jobs, 0, id, &err) == 0, "%s", err.msg);
+    CHECK_MSG(lmd_queue_submit(h, spec, "SST-2", "tiny", jobs, 0, NULL, id, &err) == 0, "%s", err.msg);
     cJSON_Delete(jobs);
 }
 
 static int lease(lmd_lease *l) {
     lm_error err;
-    int rc = lmd_queue_lease(&srv, h, "w", l, &err);
+    lmd_worker_info w = {.name = "w", .host = "h", .describes = 1};
+    int rc = lmd_queue_lease(&srv, h, &w, l, &err);
     CHECK_MSG(rc >= 0, "%s", err.msg);
     return rc;
 }

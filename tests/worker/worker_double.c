@@ -30,6 +30,7 @@ int main(int argc, char **argv) {
         else if (!strcmp(a, "--token")) cfg.token = v;
         else if (!strcmp(a, "--name")) cfg.name = v;
         else if (!strcmp(a, "--work")) cfg.work_dir = v;
+        else if (!strcmp(a, "--mem")) cfg.mem_budget = (size_t)atoll(v);
         else if (!strcmp(a, "--log-level")) lm_log_set_level(lm_log_parse_level(v));
         else { fprintf(stderr, "worker double: unknown flag %s\n", a); return 2; }
     }
