@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include "../check.h"
 #include "db.h"
+#include "experiments.h"
 #include "migrations.h"
 #include "queue.h"
 #include "runner_double.h"
@@ -200,6 +201,27 @@ static void test_release_and_recover(void) {
     lmd_lease_free(&a); lmd_lease_free(&b);
 }
 
+/* Ids by prefix: 8 characters or more, any case, unique or ambiguous. */
+static void test_resolve(void) {
+    lm_error err;
+    char id[37];
+    CHECK(sqlite3_exec(h, "INSERT INTO experiments(id, spec, n_jobs, created_at, updated_at) VALUES"
+                          " ('abcdef01-1111-4000-8000-000000000001', '{}', 0, 1, 1),"
+                          " ('abcdef01-2222-4000-8000-000000000002', '{}', 0, 1, 1),"
+                          " ('abcdef0a-3333-4000-8000-000000000003', '{}', 0, 1, 1)", NULL, NULL, NULL) == SQLITE_OK);
+    CHECK(lmd_experiment_resolve(h, "abcdef01", id, &err) == 2);            /* two start so */
+    CHECK(lmd_experiment_resolve(h, "abcdef01-2", id, &err) == 1 &&
+          !strcmp(id, "abcdef01-2222-4000-8000-000000000002"));
+    CHECK(lmd_experiment_resolve(h, "ABCDEF0A", id, &err) == 1 &&
+          !strcmp(id, "abcdef0a-3333-4000-8000-000000000003"));
+    CHECK(lmd_experiment_resolve(h, "abcdef01-1111-4000-8000-000000000001", id, &err) == 1);
+    CHECK(lmd_experiment_resolve(h, "abcdef0", id, &err) == 0);             /* 7 are too few */
+    CHECK(lmd_experiment_resolve(h, "abcdef0z", id, &err) == 0);
+    CHECK(lmd_experiment_resolve(h, "abcdef01%", id, &err) == 0);
+    CHECK(lmd_experiment_resolve(h, "ffffffff", id, &err) == 0);
+    sqlite3_exec(h, "DELETE FROM experiments WHERE id LIKE 'abcdef0%'", NULL, NULL, NULL);
+}
+
 int main(void) {
     char dir[] = "/tmp/lmntk-test-queue.XXXXXX";
     CHECK(mkdtemp(dir) != NULL);
@@ -218,6 +240,7 @@ int main(void) {
     test_expiry();
     test_cancel();
     test_release_and_recover();
+    test_resolve();
 
     lmd_db_close(&srv.db);
     char cmd[600];
