@@ -237,8 +237,9 @@ export function render(root, ctx) {
     const out = [];
     for (const j of exp.jobs || []) {
       for (const name of j.artifacts || []) {
-        const m = /^(\d+)\/seed(\d+)-([a-z_]+)-kernel-train\.npy$/.exec(name);
-        if (m) out.push({ name, job: j, seed: Number(m[2]), formula: m[3] });
+        // a kernel job's train x train kernel: <job index>/kernel-train.npy
+        if (/^\d+\/kernel-train\.npy$/.test(name) && (j.method || '').startsWith('kernel:'))
+          out.push({ name, job: j, seed: j.seed, formula: j.method.slice(7) });
       }
     }
     return out;
