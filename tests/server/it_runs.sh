@@ -109,7 +109,9 @@ api GET "/v1/experiments?sort=name&cursor=12" >/dev/null; [ "$(status)" = 400 ] 
 api GET "/v1/experiments/${A:0:8}" | jq -e --arg a "$A" '.id == $a' >/dev/null || fail "GET by an 8-character prefix"
 api GET "/v1/experiments/${A:0:7}" >/dev/null; [ "$(status)" = 404 ] || fail "7 characters are not enough"
 api GET "/v1/experiments/$(echo "${A:0:13}" | tr a-f A-F)" | jq -e --arg a "$A" '.id == $a' >/dev/null || fail "any case"
-"$LMNTK" status "${A:0:8}" | grep -q "^experiment $A" || fail "lmntk status PREFIX"
+"$LMNTK" status "${A:0:8}" > "$TMP/status.txt" || fail "lmntk status PREFIX"
+grep -q "^experiment $A" "$TMP/status.txt" && grep -q '^seeds      2 of 2 done$' "$TMP/status.txt" \
+  && grep -q ' kernel:sgd *K(SGD) *succeeded ' "$TMP/status.txt" || fail "lmntk status: $(cat "$TMP/status.txt")"
 "$LMNTK" wait "${A:0:8}" --quiet --timeout 5 || fail "lmntk wait PREFIX"
 
 # ---- artifacts: listed with job, seed, method, shape, dtype; by seed and method
