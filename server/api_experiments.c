@@ -362,7 +362,7 @@ void lmd_api_experiment_get(lmd_request *req, lmd_reply *rep) {
     cJSON *o;
     lm_error err;
     lmd_db_conn *c = lmd_db_acquire(&req->srv->db);
-    int rc = lmd_experiment_view(c->h, req->srv->artifacts_dir, id, &o, &err);
+    int rc = lmd_experiment_view(c->h, id, &o, &err);
     lmd_db_release(c);
     if (rc) { lmd_reply_internal(rep, &err); return; }
     if (!o) { lmd_reply_error(rep, 404, "not_found", "id", "no such experiment"); return; }

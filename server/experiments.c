@@ -180,9 +180,7 @@ int lmd_experiment_summary(sqlite3 *h, const char *id, cJSON **out, lm_error *er
     return 0;
 }
 
-int lmd_experiment_view(sqlite3 *h, const char *artifacts_dir, const char *id, cJSON **out,
-                        lm_error *err) {
-    (void)artifacts_dir;
+int lmd_experiment_view(sqlite3 *h, const char *id, cJSON **out, lm_error *err) {
     *out = NULL;
     sqlite3_stmt *st = lmd_db_prepare(h,
         "SELECT " LMD_SUMMARY_COLUMNS ", e.spec, e.result, e.partial FROM experiments e WHERE e.id = ?1", err);

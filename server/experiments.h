@@ -40,8 +40,7 @@ int lmd_state_bits(const char *list, unsigned *bits);
 int lmd_experiment_resolve(sqlite3 *h, const char *id_or_prefix, char id_out[37], lm_error *err);
 
 /* The full view of one experiment; *out NULL when there is none. */
-int lmd_experiment_view(sqlite3 *h, const char *artifacts_dir, const char *id, cJSON **out,
-                        lm_error *err);
+int lmd_experiment_view(sqlite3 *h, const char *id, cJSON **out, lm_error *err);
 
 /* The summary of one experiment (what a list shows); *out NULL when none. */
 int lmd_experiment_summary(sqlite3 *h, const char *id, cJSON **out, lm_error *err);
