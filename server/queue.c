@@ -73,21 +73,29 @@ fail:
     return -1;
 }
 
-int lmd_queue_cancel(sqlite3 *h, const char *experiment_id, char state_out[16], lm_error *err) {
-    double now = lmd_now();
-    TRY(lmd_db_begin(h, err));
+/* The experiment's state, inside the caller's transaction: 1 found, 0 no
+ * such experiment, -1 error. */
+static int read_state(sqlite3 *h, const char *experiment_id, char state_out[16], lm_error *err) {
     sqlite3_stmt *st = lmd_db_prepare(h, "SELECT state FROM experiments WHERE id = ?1", err);
-    if (!st) goto fail;
+    if (!st) return -1;
     sqlite3_bind_text(st, 1, experiment_id, -1, SQLITE_STATIC);
     int found = sqlite3_step(st) == SQLITE_ROW;
     snprintf(state_out, 16, "%s", found ? lmd_db_text(st, 0) : "");
     sqlite3_finalize(st);
+    return found;
+}
+
+int lmd_queue_cancel(sqlite3 *h, const char *experiment_id, char state_out[16], lm_error *err) {
+    double now = lmd_now();
+    TRY(lmd_db_begin(h, err));
+    int found = read_state(h, experiment_id, state_out, err);
+    if (found < 0) goto fail;
     if (!found) { lmd_db_rollback(h); return 1; }
     if (strcmp(state_out, "queued") != 0 && strcmp(state_out, "running") != 0) {
         lmd_db_rollback(h);
         return 0;
     }
-    st = lmd_db_prepare(h, "UPDATE experiments SET state = 'cancelled', updated_at = ?2,"
+    sqlite3_stmt *st = lmd_db_prepare(h, "UPDATE experiments SET state = 'cancelled', updated_at = ?2,"
                            " finished_at = ?2 WHERE id = ?1", err);
     if (!st) goto fail;
     sqlite3_bind_text(st, 1, experiment_id, -1, SQLITE_STATIC);
@@ -109,12 +117,8 @@ fail:
 int lmd_queue_delete(lmd_server *srv, sqlite3 *h, const char *experiment_id, char state_out[16],
                      lm_error *err) {
     TRY(lmd_db_begin(h, err));
-    sqlite3_stmt *st = lmd_db_prepare(h, "SELECT state FROM experiments WHERE id = ?1", err);
-    if (!st) goto fail;
-    sqlite3_bind_text(st, 1, experiment_id, -1, SQLITE_STATIC);
-    int found = sqlite3_step(st) == SQLITE_ROW;
-    snprintf(state_out, 16, "%s", found ? lmd_db_text(st, 0) : "");
-    sqlite3_finalize(st);
+    int found = read_state(h, experiment_id, state_out, err);
+    if (found < 0) goto fail;
     if (!found) { lmd_db_rollback(h); return 1; }
     if (!strcmp(state_out, "queued") || !strcmp(state_out, "running")) {
         lmd_db_rollback(h);
@@ -130,7 +134,7 @@ int lmd_queue_delete(lmd_server *srv, sqlite3 *h, const char *experiment_id, cha
         "DELETE FROM experiments WHERE id = ?1",
     };
     for (size_t i = 0; i < sizeof deletes / sizeof deletes[0]; i++) {
-        st = lmd_db_prepare(h, deletes[i], err);
+        sqlite3_stmt *st = lmd_db_prepare(h, deletes[i], err);
         if (!st) goto untrash;
         sqlite3_bind_text(st, 1, experiment_id, -1, SQLITE_STATIC);
         if (lmd_db_step_done(st, err)) goto untrash;

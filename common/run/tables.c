@@ -153,6 +153,21 @@ static void take(cJSON *row, const char *key, const cJSON *o, const char *path) 
     cJSON_ReplaceItemInObjectCaseSensitive(row, key, cJSON_Duplicate(v, 1));
 }
 
+/* Row keys and where the fine-tuning diagnostics hold them. */
+static const char *const diagnostic_columns[][2] = {
+    {"gain_recovered", "linearization.gain_recovered"},
+    {"kernel_distance", "fixed_features.kernel_distance"},
+    {"grad_change_mean", "fixed_features.grad_change_mean"},
+    {"kernel_ft_ratio", "agreement.kernel_ft_ratio"},
+    {"prediction_agreement", "agreement.prediction_agreement"},
+    {"linearization_holds", "verdict.linearization_holds"},
+    {"fixed_features", "verdict.fixed_features"},
+    {"kernel_solves_task", "verdict.kernel_solves_task"},
+    {"kernel_behavior", "verdict.kernel_behavior"},
+    {"verdict", "verdict.outcome"},
+    {"verdict_reason", "verdict.reason"},
+};
+
 static void add_rows(cJSON *out, const cJSON *result, const cJSON *summary, const char *model) {
     static const char *const point_keys[] = {"solver", "regularization", "f0_scaling", "asym_lambda",
                                              "gamma", "C", "lr", "batch_size", "best_step"};
@@ -178,17 +193,8 @@ static void add_rows(cJSON *out, const cJSON *result, const cJSON *summary, cons
             take(row, "zero_shot_dev", job, "zero_shot.dev");
             take(row, "zero_shot_test", job, "zero_shot.test");
             const cJSON *d = diagnostics_of(result, method, seed, model);
-            take(row, "gain_recovered", d, "linearization.gain_recovered");
-            take(row, "kernel_distance", d, "fixed_features.kernel_distance");
-            take(row, "grad_change_mean", d, "fixed_features.grad_change_mean");
-            take(row, "kernel_ft_ratio", d, "agreement.kernel_ft_ratio");
-            take(row, "prediction_agreement", d, "agreement.prediction_agreement");
-            take(row, "linearization_holds", d, "verdict.linearization_holds");
-            take(row, "fixed_features", d, "verdict.fixed_features");
-            take(row, "kernel_solves_task", d, "verdict.kernel_solves_task");
-            take(row, "kernel_behavior", d, "verdict.kernel_behavior");
-            take(row, "verdict", d, "verdict.outcome");
-            take(row, "verdict_reason", d, "verdict.reason");
+            for (size_t i = 0; i < sizeof diagnostic_columns / sizeof diagnostic_columns[0]; i++)
+                take(row, diagnostic_columns[i][0], d, diagnostic_columns[i][1]);
             cJSON_AddItemToArray(out, row);
         }
     }
