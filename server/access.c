@@ -4,6 +4,7 @@
 #include <string.h>
 #include "api.h"
 #include "db.h"
+#include "experiments.h"
 
 const char *lmd_read_scope(const lmd_request *req) {
     if (!req->srv->cfg.read_auth || req->who.kind == LMD_PRINCIPAL_ADMIN) return NULL;
@@ -16,36 +17,26 @@ int lmd_may_access(const lmd_request *req, const char *owner, int change) {
     return req->who.kind == LMD_PRINCIPAL_USER && owner && !strcmp(owner, req->who.user);
 }
 
-int lmd_experiment_access(lmd_request *req, const char *id, int change, int *n_jobs, lmd_reply *rep) {
-    if (!lmd_uuid_ok(id)) {
-        lmd_reply_error(rep, 404, "not_found", "id", "no such experiment");
+int lmd_find_experiment(lmd_request *req, lmd_reply *rep, const char *given, int change, char id[37]) {
+    lm_error err;
+    char owner[LMD_USER_MAX];
+    lmd_db_conn *c = lmd_db_acquire(&req->srv->db);
+    /* a prefix is resolved among what the caller may read, so that it
+     * neither leaks nor is made ambiguous by others' experiments */
+    int rc = lmd_experiment_resolve(c->h, given, lmd_read_scope(req), id, owner, sizeof owner, &err);
+    lmd_db_release(c);
+    if (rc < 0) {
+        lmd_reply_internal(rep, &err);
         return 0;
     }
-    lm_error err;
-    lmd_db_conn *c = lmd_db_acquire(&req->srv->db);
-    sqlite3_stmt *st = lmd_db_prepare(c->h, "SELECT owner, n_jobs FROM experiments WHERE id = ?1", &err);
-    int found = -1, allowed = 0;
-    if (st) {
-        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW) {
-            found = 1;
-            allowed = lmd_may_access(req, lmd_db_text(st, 0), change);
-            if (n_jobs) *n_jobs = sqlite3_column_int(st, 1);
-        } else if (rc == SQLITE_DONE) {
-            found = 0;
-        } else {
-            lm_fail(&err, "database: %s", sqlite3_errmsg(c->h));
-        }
-        sqlite3_finalize(st);
+    if (rc == 2) {
+        lmd_reply_error(rep, 409, "ambiguous_id", "id",
+                        "'%.40s' is the start of more than one experiment id; give more of it", given);
+        return 0;
     }
-    lmd_db_release(c);
-    if (found < 0) {
-        lmd_reply_internal(rep, &err);
-        return -1;
-    }
-    if (!found || !allowed) {
-        lmd_reply_error(rep, 404, "not_found", "id", "no such experiment");
+    if (rc == 0 || !lmd_may_access(req, owner[0] ? owner : NULL, change)) {
+        lmd_reply_error(rep, 404, "not_found", "id",
+                        "no such experiment (an id, or its first 8 or more characters)");
         return 0;
     }
     return 1;

@@ -24,9 +24,11 @@ const char *lmd_read_scope(const lmd_request *req);
  * (change = 1) an experiment of owner (NULL: no known owner, admins only). */
 int lmd_may_access(const lmd_request *req, const char *owner, int change);
 
-/* Looks experiment id up and applies lmd_may_access: 1 allowed; 0 when it
- * does not exist or may not be seen (rep holds the 404); -1 on a database
- * error (rep holds the 500).  n_jobs (may be NULL) gets its job count. */
-int lmd_experiment_access(lmd_request *req, const char *id, int change, int *n_jobs, lmd_reply *rep);
+/* The experiment a route names (an id or a unique prefix of 8 or more
+ * characters) among those the caller may read, and for change = 1 also
+ * change: 1 with the full id in id; else 0 with rep filled (404 when none
+ * or not the caller's, 409 for an ambiguous prefix, 500).  Every route that
+ * names an experiment goes through here. */
+int lmd_find_experiment(lmd_request *req, lmd_reply *rep, const char *given, int change, char id[37]);
 
 #endif

@@ -268,10 +268,11 @@ int lmd_config_from_args(lmd_config *c, int argc, char **argv, lm_error *err) {
     return 0;
 }
 
-void lmd_config_usage(void) {
-    fprintf(stderr,
+void lmd_config_usage(FILE *to) {
+    fprintf(to,
         "usage: lmntkd [--config FILE] [--listen HOST:PORT] [--data DIR] [--models DIR]\n"
         "              [--web DIR] [--log-level debug|info|warn|error] [--SETTING VALUE]...\n"
+        "       lmntkd --version | --help\n"
         "       lmntkd token add --kind user|admin|worker (--db PATH | --data DIR) [--user NAME]\n"
         "       lmntkd token list|revoke ...\n\n"
         "settings (file: name = value, or a JSON object; flags: --name value):\n"

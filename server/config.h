@@ -7,6 +7,7 @@
 #define LMD_CONFIG_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 #include "util/error.h"
 
@@ -50,6 +51,6 @@ int lmd_config_load_file(lmd_config *c, const char *path, lm_error *err);
  * (or --name=value) over it. */
 int lmd_config_from_args(lmd_config *c, int argc, char **argv, lm_error *err);
 
-void lmd_config_usage(void);
+void lmd_config_usage(FILE *to);
 
 #endif

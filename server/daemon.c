@@ -17,7 +17,9 @@
 #include <unistd.h>
 #include "db.h"
 #include "http.h"
+#include "artifacts.h"
 #include "queue.h"
+#include "results.h"
 #include "token_cmd.h"
 #include "util/file.h"
 #include "util/log.h"
@@ -102,6 +104,9 @@ static int open_server(lmd_server *srv, lm_error *err) {
     if (rc) return -1;
     lmd_db_conn *c = lmd_db_acquire(&srv->db);
     rc = lmd_queue_recover(srv, c->h, err);
+    /* a delete a crash interrupted; what older daemons stored */
+    if (rc == 0) rc = lmd_artifact_settle(c->h, srv->artifacts_dir, err);
+    if (rc == 0) rc = lmd_results_backfill(c->h, err);
     lmd_db_release(c);
     if (rc) return -1;
     lmd_ratelimit_init(&srv->ratelimit, srv->cfg.rate_limit, srv->cfg.rate_burst, 0);
@@ -169,7 +174,11 @@ int lmd_main(int argc, char **argv, const lmd_runner *runner) {
     if (argc >= 2 && !strcmp(argv[1], "token")) return lmd_token_command(argc - 2, argv + 2);
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            lmd_config_usage();
+            lmd_config_usage(stdout);
+            return 0;
+        }
+        if (!strcmp(argv[i], "--version")) {
+            printf("lmntkd %s (runner %s)\n", LMNTK_VERSION, runner->name);
             return 0;
         }
     }
@@ -179,7 +188,7 @@ int lmd_main(int argc, char **argv, const lmd_runner *runner) {
     lm_error err;
     if (lmd_config_from_args(&srv->cfg, argc - 1, argv + 1, &err)) {
         fprintf(stderr, "lmntkd: %s\n", err.msg);
-        lmd_config_usage();
+        lmd_config_usage(stderr);
         lmd_config_free(&srv->cfg);
         free(srv);
         return 2;

@@ -8,8 +8,8 @@
 #include "db.h"
 #include "util/file.h"
 
-static int usage(void) {
-    fprintf(stderr,
+static int usage_to(FILE *to) {
+    fprintf(to,
         "usage: lmntkd token add --kind user|admin|worker (--db PATH | --data DIR) [--user NAME]\n"
         "                        [--note TEXT]\n"
         "       lmntkd token list (--db PATH | --data DIR)\n"
@@ -18,8 +18,10 @@ static int usage(void) {
         "acts for (its experiments are that user's; several tokens may share a user); without\n"
         "it the token is a user of its own, token-<id>.  An admin token reads and cancels\n"
         "every user's experiments.\n");
-    return 2;
+    return to == stdout ? 0 : 2;
 }
+
+static int usage(void) { return usage_to(stderr); }
 
 static int list_tokens(sqlite3 *h) {
     lm_error err;
@@ -38,6 +40,8 @@ static int list_tokens(sqlite3 *h) {
 
 int lmd_token_command(int argc, char **argv) {
     if (argc < 1) return usage();
+    for (int i = 0; i < argc; i++)
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) return usage_to(stdout);
     const char *action = argv[0], *kind = NULL, *db_path = NULL, *data = NULL, *note = NULL, *user = NULL;
     long long id = 0;
     for (int i = 1; i < argc; i++) {

@@ -25,6 +25,7 @@ static int usage(FILE *to) {
         "                    [--name NAME] [--poll SECONDS] [--threads N] [--mem 6G]\n"
         "                    [--mem-limit SIZE] [--max-reply SIZE]\n"
         "                    [--log-level debug|info|warn|error]\n"
+        "       lmntk-worker --version | --help\n"
         "  --server, --token default to $LMNTK_SERVER, $LMNTK_TOKEN (a worker token).\n"
         "  --once: run one job, then exit (0 if it succeeded).\n"
         "  --cache: the content-addressed cache; workers here and elsewhere may share it.\n"
@@ -34,7 +35,8 @@ static int usage(FILE *to) {
         "  --mem-limit: each job's memory cap (heap and anonymous memory); past it the job\n"
         "    fails with \"out of memory\" (default: none).\n"
         "  --max-reply: the largest server reply read (default 64M).\n"
-        "  --models: where the model names of specs are found.\n"
+        "  --models: where the model names of specs are found (a spec may also give the path\n"
+        "    of one of its folders).\n"
         "  --data-root: the daemon's data root as mounted here (its data_root setting): spec\n"
         "    \"data\" and corpus paths are looked up under DIR and may not leave it.  Required.\n"
         "  --mem: the memory a job may use here (default 6G); the daemon leases only jobs\n"
@@ -58,6 +60,10 @@ int main(int argc, char **argv) {
     cli_args a = {argc, argv, 1};
     while (cli_next(&a)) {
         if (cli_flag(&a, "--help") || cli_flag(&a, "-h")) return usage(stdout);
+        if (cli_flag(&a, "--version")) {
+            printf("lmntk-worker %s\n", LMNTK_VERSION);
+            return 0;
+        }
         if (cli_flag(&a, "--once")) cfg.once = 1;
         else if ((v = cli_value(&a, "--server"))) cfg.server = v;
         else if ((v = cli_value(&a, "--token"))) cfg.token = v;

@@ -197,30 +197,42 @@ static long with_retries(const lmw_config *cfg, lmw_http *http, const call *c, c
     }
 }
 
-/* PUTs every file the job wrote in out_dir (one level) as an artifact. */
-static int upload_artifacts(const lmw_config *cfg, lmw_http *http, const char *lease,
-                            const char *out_dir, lm_error *err) {
-    DIR *d = opendir(out_dir);
-    if (!d) return lm_fail(err, "%s: cannot list: %s", out_dir, strerror(errno));
+/* PUTs every file the job wrote in dir as an artifact named prefix + its
+ * name; with depth, the files of its folders too (a model folder is
+ * "finetuned-model/config.json", ...). */
+static int upload_folder(const lmw_config *cfg, lmw_http *http, const char *lease, const char *dir,
+                         const char *prefix, int depth, lm_error *err) {
+    DIR *d = opendir(dir);
+    if (!d) return lm_fail(err, "%s: cannot list: %s", dir, strerror(errno));
     struct dirent *e;
     int rc = 0;
     while (rc == 0 && (e = readdir(d))) {
         if (e->d_name[0] == '.') continue;
-        char *file = lm_path_join(out_dir, e->d_name);
-        if (!lm_file_exists(file)) {
-            if (lm_dir_exists(file)) lm_warn("artifact %s: folders are not uploaded", e->d_name);
-            free(file);
-            continue;
+        char *file = lm_path_join(dir, e->d_name);
+        char name[512];
+        snprintf(name, sizeof name, "%s%s", prefix, e->d_name);
+        if (lm_file_exists(file)) {
+            char path[768], why[512];
+            snprintf(path, sizeof path, "/v1/leases/%s/artifacts/%s", lease, name);
+            call c = {.method = "PUT", .path = path, .file = file};
+            if (with_retries(cfg, http, &c, why, sizeof why) != 201)
+                rc = lm_fail(err, "artifact %s: %s", name, why);
+        } else if (lm_dir_exists(file) && depth > 0) {
+            char sub[520];
+            snprintf(sub, sizeof sub, "%s/", name);
+            rc = upload_folder(cfg, http, lease, file, sub, depth - 1, err);
+        } else if (lm_dir_exists(file)) {
+            lm_warn("artifact %s: folders inside folders are not uploaded", name);
         }
-        char path[512], why[512];
-        snprintf(path, sizeof path, "/v1/leases/%s/artifacts/%s", lease, e->d_name);
-        call c = {.method = "PUT", .path = path, .file = file};
-        if (with_retries(cfg, http, &c, why, sizeof why) != 201)
-            rc = lm_fail(err, "artifact %s: %s", e->d_name, why);
         free(file);
     }
     closedir(d);
     return rc;
+}
+
+static int upload_artifacts(const lmw_config *cfg, lmw_http *http, const char *lease,
+                            const char *out_dir, lm_error *err) {
+    return upload_folder(cfg, http, lease, out_dir, "", 1, err);
 }
 
 typedef struct leased_job {
@@ -362,11 +374,13 @@ typedef enum { LEASE_JOB, LEASE_NONE, LEASE_RETRY, LEASE_REFUSED } lease_outcome
 
 /* One lease call.  LEASE_JOB: *reply holds the lease (lj points into it);
  * otherwise why says what came instead. */
-static lease_outcome take_lease(lmw_http *http, const char *name, size_t mem, cJSON **reply,
-                                leased_job *lj, char *why, size_t cap) {
+static lease_outcome take_lease(lmw_http *http, const char *name, const char *host, size_t mem,
+                                cJSON **reply, leased_job *lj, char *why, size_t cap) {
     *reply = NULL;
     cJSON *req = cJSON_CreateObject();
     cJSON_AddStringToObject(req, "worker", name);
+    /* what GET /v1/workers shows of this worker */
+    cJSON_AddStringToObject(req, "host", host);
     /* the daemon leases only jobs whose least memory fits in --mem */
     cJSON_AddNumberToObject(req, "mem_bytes", (double)(mem ? mem : LMW_DEFAULT_MEM));
     lmw_response r;
@@ -414,14 +428,10 @@ int lmw_run(const lmw_config *cfg, lmw_job_runner runner, volatile sig_atomic_t 
         return 2;
     }
     if (cfg->max_reply) http.max_reply = cfg->max_reply;
-    char name[256];
-    if (cfg->name) {
-        snprintf(name, sizeof name, "%s", cfg->name);
-    } else {
-        char host[128] = "worker";
-        gethostname(host, sizeof host - 1);
-        snprintf(name, sizeof name, "%.120s:%ld", host, (long)getpid());
-    }
+    char name[256], host[128] = "worker";
+    gethostname(host, sizeof host - 1);
+    if (cfg->name) snprintf(name, sizeof name, "%s", cfg->name);
+    else snprintf(name, sizeof name, "%.120s:%ld", host, (long)getpid());
     lm_info("lmntk-worker %s: serving %s", name, cfg->server);
     int status = 0;
     backoff b;
@@ -430,7 +440,7 @@ int lmw_run(const lmw_config *cfg, lmw_job_runner runner, volatile sig_atomic_t 
         cJSON *reply;
         leased_job lj = {0};
         char why[LM_ERROR_MAX + 64];
-        lease_outcome out = take_lease(&http, name, cfg->mem_budget, &reply, &lj, why, sizeof why);
+        lease_outcome out = take_lease(&http, name, host, cfg->mem_budget, &reply, &lj, why, sizeof why);
         if (out == LEASE_REFUSED) {
             lm_errorlog("lease refused: %s", why);
             status = 2;

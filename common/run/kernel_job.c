@@ -178,12 +178,10 @@ int lm_run_kernel_job(const lm_spec *spec, lm_job_setup *js, lm_kernel_formula f
     if (rc) return -1;
     double t_kernel = lm_now() - t0;
 
-    /* artifacts */
-    char prefix[64];
-    snprintf(prefix, sizeof prefix, "seed%u-%s-", seed, lm_kernel_formula_name(formula));
+    /* artifacts: the job's folder says which seed and formula (methods.h) */
     static const char *set_names[3] = {"train", "dev", "test"};
     cJSON *manifest = cJSON_AddArrayToObject(res, "artifacts");
-    if (out_dir && lm_kernels_export(out_dir, prefix, &kr, set_names, manifest, err)) {
+    if (out_dir && lm_kernels_export(out_dir, "", &kr, set_names, manifest, err)) {
         lm_kernel_result_free(&kr);
         return -1;
     }

@@ -281,6 +281,51 @@ static void build_cases(const char *exp) {
     add_s("upload dot", "PUT", "/v1/leases/" FAKE "/artifacts/.x", W, "data", NULL);
     add_s("upload no lease", "PUT", "/v1/leases/" FAKE "/artifacts/x.npy", W, "data", NULL);
     add_s("upload bad lease", "PUT", "/v1/leases/zzz/artifacts/x.npy", W, "data", NULL);
+    add_s("upload deep", "PUT", "/v1/leases/" FAKE "/artifacts/a/b/c", W, "data", "name");
+    add_s("upload folder dot", "PUT", "/v1/leases/" FAKE "/artifacts/a/..", W, "data", "name");
+    const char *seed_names[] = {"seed42/kernel-sgd/..%2f..%2fx", "seed42/../x", "seed42/kernel-sgd/.x",
+                                "seed99/kernel-sgd/x.npy", "x/y/z/seed1/m/f", "seed1/m/a/b/c", "seed42/k%20s/x"};
+    for (size_t i = 0; i < sizeof seed_names / sizeof *seed_names; i++) {
+        char label[64];
+        snprintf(label, sizeof label, "artifact %.40s", seed_names[i]);
+        snprintf(path, sizeof path, "/v1/experiments/%s/artifacts/%s", exp, seed_names[i]);
+        add_s(label, "GET", path, NULL, NULL, NULL);
+    }
+
+    /* Renames and tags, re-runs and deletes. */
+    char exp_path[128];
+    snprintf(exp_path, sizeof exp_path, "/v1/experiments/%s", exp);
+    char *long_rename = dup_repeat("{\"name\": \"", 'n', 300, "\"}");
+    const struct { const char *body, *field; } patches[] = {
+        {"{\"name\": 5}", "name"}, {"{\"name\": \"a\\nb\"}", "name"}, {long_rename, "name"},
+        {"{\"add_tags\": \"x\"}", "add_tags"}, {"{\"add_tags\": [\"bad tag\"]}", "add_tags[0]"},
+        {"{\"remove_tags\": [1]}", "remove_tags[0]"}, {"{\"color\": 1}", "color"}, {"[]", NULL},
+        {"{\"add_tags\": [\"\"]}", "add_tags[0]"}};
+    for (size_t i = 0; i < sizeof patches / sizeof *patches; i++)
+        add_s("patch body", "PATCH", exp_path, U, patches[i].body, patches[i].field);
+    free(long_rename);
+    const char *tags[] = {"a%20b", "%ff", "a%2fb", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"};
+    for (size_t i = 0; i < sizeof tags / sizeof *tags; i++) {
+        snprintf(path, sizeof path, "/v1/experiments/%s/tags/%s", exp, tags[i]);
+        add_s("bad tag", "PUT", path, U, NULL, NULL);
+    }
+    snprintf(path, sizeof path, "/v1/experiments/%s/tags/x", exp);
+    add_s("tag without token", "PUT", path, NULL, NULL, NULL);
+    add_s("tag as worker", "PUT", path, W, NULL, NULL);
+    add_s("rename without token", "PATCH", exp_path, NULL, "{\"name\": \"x\"}", NULL);
+    add_s("rerun unknown", "POST", "/v1/experiments/" FAKE "/rerun", U, NULL, NULL);
+    add_s("delete unknown", "DELETE", "/v1/experiments/" FAKE "?purge=true", U, NULL, NULL);
+    snprintf(path, sizeof path, "%s?purge=maybe", exp_path);
+    add_s("delete purge=maybe", "DELETE", path, U, NULL, "purge");
+    snprintf(path, sizeof path, "%s?purge=true", exp_path);
+    add_s("delete a live experiment", "DELETE", path, U, NULL, NULL);
+    add_s("short prefix", "GET", "/v1/experiments/0000000", NULL, NULL, NULL);
+    add_s("csv bad sort", "GET", "/v1/experiments.csv?sort=bogus", NULL, NULL, "sort");
+    add_s("csv bad id", "GET", "/v1/experiments.csv?id=zz", NULL, NULL, "id");
+    add_s("csv limit", "GET", "/v1/experiments.csv?limit=5", NULL, NULL, "limit");
+    add_s("workers query", "GET", "/v1/workers?x=1", NULL, NULL, "x");
+    add_s("lease host", "POST", "/v1/leases", W, "{\"host\": 5}", "host");
+    add_s("lease memory", "POST", "/v1/leases", W, "{\"mem_bytes\": -1}", "mem_bytes");
     add_s("static traversal", "GET", "/../../etc/passwd", NULL, NULL, NULL);
     add_s("static encoded", "GET", "/%2e%2e/%2e%2e/etc/passwd", NULL, NULL, NULL);
     add_s("static dotfile", "GET", "/.git/config", NULL, NULL, NULL);
@@ -324,9 +369,10 @@ static void build_cases(const char *exp) {
         add_s(label, routes[i].method, routes[i].path, strstr(routes[i].path, "leases") ? W : U, "{}", NULL);
     }
     char *long_model_q = dup_repeat("model=", 'm', 300, "");
-    const char *queries[] = {"limit=0", "limit=201", "limit=abc", "limit=-1", "limit=99999999999999999999",
-                             "limit=1.5", "state=bogus", "state=", "cursor=-1", "cursor=abc", "cursor=0",
-                             "bogus=1", "task=%ff%fe", long_model_q, "limit=%00"};
+    const char *queries[] = {"limit=0", "limit=1001", "limit=abc", "limit=-1", "limit=99999999999999999999",
+                             "limit=1.5", "state=bogus", "state=", "state=running,", "cursor=-1", "cursor=abc",
+                             "cursor=0", "cursor=k7b7d", "sort=bogus", "sort=name&cursor=12", "order=up",
+                             "bogus=1", "task=%ff%fe", long_model_q, "q=%ff", "limit=%00"};
     for (size_t i = 0; i < sizeof queries / sizeof *queries; i++) {
         char label[64];
         snprintf(label, sizeof label, "query %.30s", queries[i]);

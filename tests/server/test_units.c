@@ -34,8 +34,16 @@ static void test_routes(void) {
     CHECK(r && r->handle == lmd_api_experiment_artifact && !strcmp(p[0], "abc") &&
           !strcmp(p[1], "3/kernel.npy"));
     r = route("PUT", "/v1/leases/L/artifacts/a/b", p, &known, allow);
-    CHECK(r == NULL); /* upload names are one component */
-    r = route("PATCH", "/v1/experiments", p, &known, allow);
+    CHECK(r && r->handle == lmd_api_lease_upload && !strcmp(p[1], "a/b")); /* a folder and a file */
+    r = route("GET", "/v1/experiments.csv", p, &known, allow);
+    CHECK(r && r->handle == lmd_api_experiment_csv);
+    r = route("PATCH", "/v1/experiments/abc", p, &known, allow);
+    CHECK(r && r->handle == lmd_api_experiment_patch);
+    r = route("PUT", "/v1/experiments/abc/tags/x", p, &known, allow);
+    CHECK(r && r->handle == lmd_api_experiment_tag_put && !strcmp(p[1], "x"));
+    r = route("POST", "/v1/experiments/abc/rerun", p, &known, allow);
+    CHECK(r && r->handle == lmd_api_experiment_rerun);
+    r = route("DELETE", "/v1/experiments", p, &known, allow);
     CHECK(r == NULL && known == 1 && !strcmp(allow, "POST, GET"));
     r = route("GET", "/v1/experiments/", p, &known, allow);
     CHECK(r && r->handle == lmd_static_file); /* an empty id is no experiment route */
@@ -57,10 +65,31 @@ static void test_artifact_names(void) {
     CHECK(lmd_artifact_parse("result.json", &idx, &file) == 0 && idx == -1 && !strcmp(file, "result.json"));
     CHECK(lmd_artifact_parse("12/kernel-train.npy", &idx, &file) == 0 && idx == 12 &&
           !strcmp(file, "kernel-train.npy"));
-    const char *bad[] = {"", ".", "..", "../x", "0/..", "0/.x", ".x", "012/x", "-1/x", "a/x", "0/a/b",
-                        "0/", "/x", "x y", "x\\y", "1234567890/x", "0/a%2f", "ü.txt"};
+    CHECK(lmd_artifact_parse("0/finetuned-model/config.json", &idx, &file) == 0 && idx == 0 &&
+          !strcmp(file, "finetuned-model/config.json"));
+    const char *bad[] = {"", ".", "..", "../x", "0/..", "0/.x", ".x", "012/x", "-1/x", "a/x", "0/a/b/c",
+                        "0/a/../b", "0/../b", "0/a/", "0/", "/x", "x y", "x\\y", "1234567890/x", "0/a%2f",
+                        "ü.txt", "result.json/x"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         CHECK_MSG(lmd_artifact_parse(bad[i], &idx, &file) != 0, "'%s' accepted", bad[i]);
+
+    /* the seed form: [<model>/]seed<S>/<method>/<file> */
+    char model[256], slug[64];
+    long long seed;
+    CHECK(lmd_artifact_parse_seed_form("seed42/kernel-sgd/kernel-train.npy", model, &seed, slug, &file) == 0 &&
+          !model[0] && seed == 42 && !strcmp(slug, "kernel-sgd") && !strcmp(file, "kernel-train.npy"));
+    CHECK(lmd_artifact_parse_seed_form("run/checkpoint-500/seed13/finetune-0/finetuned-model/config.json", model,
+                                       &seed, slug, &file) == 0 &&
+          !strcmp(model, "run/checkpoint-500") && seed == 13 && !strcmp(slug, "finetune-0") &&
+          !strcmp(file, "finetuned-model/config.json"));
+    CHECK(lmd_artifact_parse_seed_form("small/seed0/kernel-sgd/f0-dev.npy", model, &seed, slug, &file) == 0 &&
+          !strcmp(model, "small") && seed == 0);
+    const char *bad_seed[] = {"seed42/kernel-sgd", "seed42/kernel-sgd/", "seed042/kernel-sgd/x", "seedx/a/b",
+                              "a/b/c/seed1/m/f", "seed1/../x", "seed1/m/../x", "../seed1/m/x", "seed1/.m/x",
+                              "seed1/m/a/b/c", ".a/seed1/m/x", "seed/m/x"};
+    for (size_t i = 0; i < sizeof bad_seed / sizeof bad_seed[0]; i++)
+        CHECK_MSG(lmd_artifact_parse_seed_form(bad_seed[i], model, &seed, slug, &file) != 0, "'%s' accepted",
+                  bad_seed[i]);
     char long_name[200];
     memset(long_name, 'a', sizeof long_name - 1);
     long_name[sizeof long_name - 1] = '\0';
