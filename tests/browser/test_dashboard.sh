@@ -51,18 +51,8 @@ trap cleanup EXIT
 mkdir -p "$tmp/models" "$tmp/cache" "$tmp/work"
 ln -s "$(cd "$model" && pwd)" "$tmp/models/lmkft-small"
 # a tiny split under the worker's data root, named as specs name the shared
-# data: k-shot-1k-test/SST-2/4-<seed>, 4 examples per label in train and
-# dev, 12 in test
-for seed in 13 42; do
-  d=$tmp/data-root/k-shot-1k-test/SST-2/4-$seed s=$kshot/16-$seed
-  mkdir -p "$d"
-  for f in train dev; do
-    { sed -n 1p "$s/$f.tsv"; sed -n 2,5p "$s/$f.tsv"; sed -n 18,21p "$s/$f.tsv"; } > "$d/$f.tsv"
-  done
-  head -n 13 "$s/test.tsv" > "$d/test.tsv"
-done
-mkdir -p "$tmp/data-root/corpus"
-tail -n +2 "$kshot/16-42/test.tsv" | cut -f1 > "$tmp/data-root/corpus/sst2-sentences.txt"
+# data (k-shot-1k-test/SST-2/4-<seed>), and a small corpus
+"$src/tests/fixtures/tiny_data_root.sh" "$shared" "$tmp/data-root" || { echo "FAIL: tiny data root"; exit 1; }
 
 UTOK=$("$build/lmntkd" token add --kind user --data "$tmp/data" 2>>"$tmp/daemon.log") || { echo "FAIL: token add"; exit 1; }
 WTOK=$("$build/lmntkd" token add --kind worker --data "$tmp/data" 2>>"$tmp/daemon.log") || { echo "FAIL: token add"; exit 1; }
