@@ -6,6 +6,7 @@
 #include <time.h>
 #include "artifacts.h"
 #include "db.h"
+#include "run/run.h"
 
 int lmd_state_valid(const char *s) {
     static const char *states[] = {"queued", "running", "succeeded", "failed", "cancelled"};
@@ -62,6 +63,15 @@ static cJSON *summary(sqlite3_stmt *st) {
     return o;
 }
 
+/* The display names of the spec's methods, so that the dashboard shows
+ * what the CLI prints (an empty object for a spec the runner cannot read). */
+static cJSON *method_labels(const char *spec_text) {
+    cJSON *labels = NULL;
+    lm_error err;
+    if (!spec_text || lm_run_method_labels(spec_text, &labels, &err) != 0) return cJSON_CreateObject();
+    return labels;
+}
+
 static int add_jobs(sqlite3 *h, const char *artifacts_dir, const char *id, cJSON *o, lm_error *err) {
     sqlite3_stmt *st = lmd_db_prepare(h,
         "SELECT idx, id, seed, method, job, state, attempts, progress, stage, worker, error,"
@@ -114,6 +124,7 @@ int lmd_experiment_view(sqlite3 *h, const char *artifacts_dir, const char *id, c
     if (sqlite3_step(st) == SQLITE_ROW) {
         cJSON *o = summary(st);
         cJSON_AddItemToObject(o, "spec", json_or_null(st, 12));
+        cJSON_AddItemToObject(o, "method_labels", method_labels(lmd_db_text(st, 12)));
         cJSON *result = json_or_null(st, 13);
         cJSON *diag = cJSON_GetObjectItemCaseSensitive(result, "diagnostics");
         cJSON_AddItemToObject(o, "diagnostics", diag ? cJSON_Duplicate(diag, 1) : cJSON_CreateNull());

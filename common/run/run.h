@@ -42,6 +42,12 @@ int lm_run_job(const char *spec_json, const cJSON *job, const lm_run_options *op
 int lm_run_aggregate(const char *spec_json, const cJSON *jobs, const cJSON *job_results,
                      cJSON **result, lm_error *err);
 
+/* The display names of the spec's methods (common/run/methods.c), one
+ * set for the CLI and the dashboard: {"kernel:sgd": "K(SGD)", "kernel":
+ * "Best kernel (dev)" (more than one formula), "finetune:0": "Adam-FT",
+ * "zero-shot": "Zero-shot f0"} or {"pretrain": "Pre-training"}. */
+int lm_run_method_labels(const char *spec_json, cJSON **labels, lm_error *err);
+
 /* All of the above in order, writing out_dir/result.json. */
 int lm_run_experiment(const char *spec_json, const lm_run_options *opt,
                       const lm_run_hooks *hooks, const char *out_dir, cJSON **result,

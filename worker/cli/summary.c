@@ -4,7 +4,9 @@
 #include "summary.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include "run/run.h"
 
 static double num(const cJSON *o, const char *key) {
     const cJSON *v = cJSON_GetObjectItem(o, key);
@@ -24,6 +26,22 @@ static void print_pretrain(const cJSON *p, const char *where) {
     if (where) printf("result: %s/result.json\n", where);
 }
 
+/* The display name of a method (lm_run_method_labels: the dashboard's too),
+ * or the method id itself. */
+static const char *label_of(const cJSON *labels, const char *method) {
+    const cJSON *l = cJSON_GetObjectItemCaseSensitive(labels, method);
+    return cJSON_IsString(l) ? l->valuestring : method;
+}
+
+static cJSON *labels_of(const cJSON *result) {
+    cJSON *labels = NULL;
+    char *spec = cJSON_PrintUnformatted(cJSON_GetObjectItem(result, "spec"));
+    lm_error err;
+    if (!spec || lm_run_method_labels(spec, &labels, &err) != 0) labels = cJSON_CreateObject();
+    free(spec);
+    return labels;
+}
+
 void cli_print_summary(const cJSON *result, const char *where) {
     const cJSON *kind = cJSON_GetObjectItem(result, "kind");
     if (cJSON_IsString(kind) && !strcmp(kind->valuestring, "pretrain")) {
@@ -32,6 +50,7 @@ void cli_print_summary(const cJSON *result, const char *where) {
     }
     const cJSON *summary = cJSON_GetObjectItem(result, "summary");
     const cJSON *metric = cJSON_GetObjectItem(result, "metric");
+    cJSON *labels = labels_of(result);
     printf("%-28s %16s %16s\n", "method", "dev", "test");
     const cJSON *row;
     cJSON_ArrayForEach(row, summary) {
@@ -48,16 +67,17 @@ void cli_print_summary(const cJSON *result, const char *where) {
         }
         cJSON_ArrayForEach(one, rows) {
             const cJSON *d = cJSON_GetObjectItem(one, "dev"), *t = cJSON_GetObjectItem(one, "test");
-            printf("%-28s %7.1f (%5.1f) %9.1f (%5.1f)\n", cJSON_GetObjectItem(one, "method")->valuestring,
+            printf("%-28s %7.1f (%5.1f) %9.1f (%5.1f)\n", label_of(labels, cJSON_GetObjectItem(one, "method")->valuestring),
                    100 * cJSON_GetObjectItem(d, "mean")->valuedouble, 100 * cJSON_GetObjectItem(d, "std")->valuedouble,
                    100 * cJSON_GetObjectItem(t, "mean")->valuedouble, 100 * cJSON_GetObjectItem(t, "std")->valuedouble);
             const cJSON *z = cJSON_GetObjectItem(one, "zero_shot_test");
             if (z)
-                printf("%-28s %16s %9.1f (%5.1f)\n", "  zero-shot f0", "",
+                printf("  %-26s %16s %9.1f (%5.1f)\n", label_of(labels, "zero-shot"), "",
                        100 * cJSON_GetObjectItem(z, "mean")->valuedouble, 100 * cJSON_GetObjectItem(z, "std")->valuedouble);
         }
         cJSON_Delete(single);
     }
+    cJSON_Delete(labels);
     printf("metric: %s x 100, mean (population std) over seeds%s%s%s\n",
            cJSON_IsString(metric) ? metric->valuestring : "acc", where ? "; result: " : "",
            where ? where : "", where ? "/result.json" : "");
