@@ -27,7 +27,7 @@ kshot=$shared/data/k-shot-1k-test/SST-2
 for need in "$model/config.json" "$kshot/16-42/train.tsv" "$kshot/16-13/train.tsv"; do
   [ -e "$need" ] || { echo "FAIL: missing $need"; exit 1; }
 done
-for bin in lmntkd lmntk-worker; do
+for bin in lmntkd lmntk-worker lmntk; do
   [ -x "$build/$bin" ] || { echo "FAIL: $build/$bin is not built"; exit 1; }
 done
 
@@ -68,7 +68,7 @@ mkdir -p "$shots"
 rm -f "$shots"/*.png
 
 BASE=$base UTOK=$UTOK WTOK=$WTOK CHROMIUM=$chromium SHOT_DIR=$shots DATA_DIR=k-shot-1k-test/SST-2 \
-  MODEL_NAME=lmkft-small WORKER_BIN=$build/lmntk-worker WORKER_PIDFILE=$tmp/worker.pid \
+  MODEL_NAME=lmkft-small WORKER_BIN=$build/lmntk-worker WORKER_PIDFILE=$tmp/worker.pid LMNTK_BIN=$build/lmntk \
   WORKER_ARGS="--cache $tmp/cache --models $tmp/models --data-root $tmp/data-root --work $tmp/work --poll 0.2 --threads 2 --name browser-worker" \
   WORKER_LOG=$tmp/worker.log \
   timeout 210 node "$here/dashboard.test.mjs"
