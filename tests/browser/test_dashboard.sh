@@ -47,12 +47,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# models: one registered name, a symlink to the reference model
-mkdir -p "$tmp/models" "$tmp/cache" "$tmp/work"
-ln -s "$(cd "$model" && pwd)" "$tmp/models/lmkft-small"
-# a tiny split under the worker's data root, named as specs name the shared
-# data (k-shot-1k-test/SST-2/4-<seed>), and a small corpus
-"$src/tests/fixtures/tiny_data_root.sh" "$shared" "$tmp/data-root" || { echo "FAIL: tiny data root"; exit 1; }
+# models (lmkft-small), cache, work and a tiny data root (k-shot-1k-test/SST-2/<k>-<seed>, a corpus)
+"$src/tests/fixtures/tiny_workspace.sh" "$shared" "$tmp" || { echo "FAIL: tests/fixtures/tiny_workspace.sh"; exit 1; }
 
 UTOK=$("$build/lmntkd" token add --kind user --data "$tmp/data" 2>>"$tmp/daemon.log") || { echo "FAIL: token add"; exit 1; }
 WTOK=$("$build/lmntkd" token add --kind worker --data "$tmp/data" 2>>"$tmp/daemon.log") || { echo "FAIL: token add"; exit 1; }

@@ -8,7 +8,7 @@
 #   a strict lmntkd: read_auth = token, one request per token per 1000 s,
 #     no --web (GET / is a 404);
 # and gives the node script a real lmntk-worker to run (a tiny SST-2 split
-# and corpus under its --data-root: tests/fixtures/tiny_data_root.sh).
+# and corpus under its --data-root: tests/fixtures/tiny_workspace.sh).
 #   test_contract.sh BUILD_DIR SOURCE_ROOT SHARED_DIR
 set -u
 build=$(cd "$1" && pwd) src=$(cd "$2" && pwd) shared=$3
@@ -34,9 +34,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-mkdir -p "$tmp/models" "$tmp/cache" "$tmp/work"
-ln -s "$(cd "$model" && pwd)" "$tmp/models/lmkft-small"
-"$src/tests/fixtures/tiny_data_root.sh" "$shared" "$tmp/data-root" || { echo "FAIL: tiny data root"; exit 1; }
+# models (lmkft-small), cache, work and a tiny data root (k-shot-1k-test/SST-2/<k>-<seed>, a corpus)
+"$src/tests/fixtures/tiny_workspace.sh" "$shared" "$tmp" || { echo "FAIL: tests/fixtures/tiny_workspace.sh"; exit 1; }
 
 # start_daemon NAME FLAGS...: lmntkd on a free port; its URL in $url
 start_daemon() {

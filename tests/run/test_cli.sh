@@ -40,7 +40,7 @@ JSON
 out=$("$lmntk" run "$tmp/spec.json" --out "$tmp/r1" --cache "$tmp/cache" 2>"$tmp/err1") || fail "lmntk run: $(cat "$tmp/err1")"
 [ -f "$tmp/r1/result.json" ] || fail "no result.json"
 grep -q '"method":	"kernel:sgd"' "$tmp/r1/result.json" || fail "result.json lacks the kernel:sgd summary"
-grep -q 'kernel:sgd' <<<"$out" || fail "no result table printed"
+grep -q '^K(SGD) ' <<<"$out" || fail "no result table printed (a K(SGD) row: common/run/methods.c's names)"
 for f in seed13-sgd-kernel-train seed42-sgd-kernel-test seed42-sgd-f0-dev; do
   [ -s "$tmp/r1/$f.npy" ] || fail "missing artifact $f.npy"
 done
@@ -91,7 +91,7 @@ cat > "$tmp/ft.json" <<JSON
 }
 JSON
 "$lmntk" run "$tmp/ft.json" --out "$tmp/rf" --no-cache >"$tmp/fout" 2>&1 || fail "finetune run: $(tail -3 "$tmp/fout")"
-grep -q 'finetune:0' "$tmp/fout" || fail "no finetune row in the table"
+grep -q '^SGD-FT ' "$tmp/fout" || fail "no finetune row (SGD-FT) in the table"
 grep -q '"prediction_agreement":' "$tmp/rf/result.json" || fail "diagnostics lack the kernel/FT agreement"
 grep -q '"kernel_distance":' "$tmp/rf/result.json" || fail "diagnostics lack the kernel distance"
 grep -q '"effective_rank_participation"' "$tmp/rf/result.json" || fail "diagnostics lack the spectrum"
@@ -100,8 +100,8 @@ cat > "$tmp/np.json" <<JSON
  "kernel": {"formula": ["sgd", "signgd"]}, "solver": {"name": ["lstsq", "svc"]}}
 JSON
 "$lmntk" run "$tmp/np.json" --out "$tmp/rn" --no-cache >"$tmp/nout" 2>&1 || fail "no-prompt run: $(tail -3 "$tmp/nout")"
-grep -q 'kernel:signgd' "$tmp/nout" || fail "no-prompt run lacks the signgd row"
-grep -q '^kernel ' "$tmp/nout" || fail "no row selecting over formulas"
+grep -q '^K(SignGD) ' "$tmp/nout" || fail "no-prompt run lacks the K(SignGD) row"
+grep -q '^Best kernel (dev) ' "$tmp/nout" || fail "no row selecting over formulas (Best kernel (dev))"
 
 # lmntk logits
 "$lmntk" logits --model "$model" --text "It was <mask>." --top 3 >"$tmp/lg" 2>&1 || fail "lmntk logits: $(cat "$tmp/lg")"
