@@ -112,6 +112,10 @@ cJSON *lmd_summary_json(sqlite3_stmt *st) {
     cJSON_AddItemToObject(o, "metrics", json_or_null(st, 12));
     cJSON_AddBoolToObject(o, "metrics_partial", sqlite3_column_int(st, 13));
     cJSON_AddItemToObject(o, "owner", text_or_null(st, 18));
+    /* the spec's k (its default 16 when it names none), for the runs table;
+     * null for pre-training, which has no task and no k */
+    if (sqlite3_column_type(st, 19) == SQLITE_NULL) cJSON_AddNullToObject(o, "k");
+    else cJSON_AddNumberToObject(o, "k", sqlite3_column_int(st, 19));
     return o;
 }
 

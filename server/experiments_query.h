@@ -17,8 +17,9 @@
     "  FROM jobs j WHERE j.experiment_id = e.id)," \
     " e.headline, e.partial IS NOT NULL, e.seeds_total, e.seeds_done, e.rerun_of," \
     " (SELECT json_group_array(tag) FROM" \
-    "  (SELECT tag FROM experiment_tags t WHERE t.experiment_id = e.id ORDER BY tag)), e.owner"
-#define LMD_SUMMARY_NCOLS 19
+    "  (SELECT tag FROM experiment_tags t WHERE t.experiment_id = e.id ORDER BY tag)), e.owner," \
+    " CASE WHEN e.task IS NULL THEN NULL ELSE COALESCE(json_extract(e.spec, '$.k'), 16) END"
+#define LMD_SUMMARY_NCOLS 20
 
 cJSON *lmd_summary_json(sqlite3_stmt *st);
 

@@ -55,7 +55,7 @@ start_worker F LMNTK_TEST_JOB_MS=100
 WF=$LAST_WORKER_PID
 A=$(submit '{"name":"Alpha run","task":"SST-2","data":"d","model":"tiny","seeds":[1,2]}')
 B=$(submit '{"name":"beta run","task":"RTE","data":"d","model":"tiny","seeds":[50,60],"kernel":{"formula":["sgd","signgd"]}}')
-C=$(submit '{"name":"gamma","task":"SST-2","data":"d","seeds":[90]}')
+C=$(submit '{"name":"gamma","task":"SST-2","data":"d","seeds":[90],"k":8}')
 for id in "$A" "$B" "$C"; do wait_until 30 is_state "$id" succeeded || fail "experiment $id finished"; done
 kill -TERM "$WF"; wait "$WF" 2>/dev/null
 # 230 submits in one curl process (a config of requests separated by "next")
@@ -75,6 +75,8 @@ jq -e --arg a "$A" --arg c "$C" --arg p "$P" '[.experiments[].id] == [$c, $p, $a
 jq -e '.experiments[0].metrics | .kernel.method == "kernel:sgd" and .kernel.label == "K(SGD)"
        and (.kernel.test.mean - (90 / 97 + 0.01) | fabs) < 1e-12 and .zero_shot.mean == 0.5 and .finetune == []
        and .metric == "acc" and .seeds == 1' "$TMP/l.json" >/dev/null || fail "headline: $(jq -c '.experiments[0].metrics' "$TMP/l.json")"
+# k: the spec's, or its default 16 when the spec names none
+jq -e '[.experiments[].k] == [8, 16, 16]' "$TMP/l.json" >/dev/null || fail "k in the summary: $(jq -c '[.experiments[].k]' "$TMP/l.json")"
 api GET "/v1/experiments?task=SST-2&sort=kernel_test&order=asc" | jq -e --arg a "$A" '.experiments[0].id == $a' >/dev/null \
   || fail "ascending"
 api GET "/v1/experiments?sort=name&order=asc&state=succeeded" | jq -e '[.experiments[].name] == ["Alpha run", "beta run", "gamma", "partial run"]' \
