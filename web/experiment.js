@@ -1,11 +1,13 @@
 // experiment.js - one experiment: live state, the per-seed and mean ± std
 // table, kernel vs fine-tuning bars, the train x train kernel heatmap
 // (.npy fetched and parsed here), its eigen-spectrum, the diagnostics,
-// artifacts, the spec and a curl command that resubmits it.  A checkpoint
+// artifacts, the spec and a curl command that resubmits it; while seeds
+// remain, the summary of the finished ones (partial_result).  Rename, tags,
+// re-run, cancel and delete are manage.js's.  A checkpoint
 // sweep adds its curves against pre-training steps, and a pre-training
 // experiment (spec.pretrain) shows its run instead (pretrain.js).
 
-import { artifactUrl, cancelExperiment, downloadArtifact, fetchArtifact, getCatalog, getExperiment, getToken } from './api.js';
+import { artifactUrl, downloadArtifact, fetchArtifact, getCatalog, getExperiment, getToken } from './api.js';
 import {
   ago, chanceLevel, clear, copyButton, duration, h, isNum, meanStd, methodInfo, num, pct, progressBar, stateBadge,
   prettyJson, put, summaryRows,
@@ -13,9 +15,11 @@ import {
 import { asymmetry, jacobiEigenvalues, spectrumStats, symmetrize } from './linalg.js';
 import { kernelMatrices, parseNpy } from './npy.js';
 import { renderDiagnostics } from './diagnostics.js';
+import { manageControls } from './manage.js';
 import { isPretrain, pretrainRunView, renderCurve, shortModel } from './pretrain.js';
 import { taskPreset } from './vocab.js';
 import { barChart, classColor, colorBar, FAMILY_COLOR, heatmap, spectrumPlot } from './plots.js';
+import { workerPanel } from './workers.js';
 
 const POLL_MS = 1500;
 const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
@@ -23,6 +27,7 @@ const WORKER_ABOVE = 160; // eigenproblems larger than this run in a Web Worker
 
 export function render(root, ctx) {
   const id = ctx.match[1].toLowerCase();
+  delete root.dataset.state; // main's data-state is this experiment's once it is read, not the last one's
   ctx.setTitle(`Experiment ${id.slice(0, 8)}`);
   let timer = null;
   let shownResult = null;
@@ -34,11 +39,14 @@ export function render(root, ctx) {
 
   const title = h('h1', { id: 'exp-title' }, `Experiment ${id.slice(0, 8)}`);
   const meta = h('div', { class: 'meta', id: 'exp-meta' });
-  const actions = h('div', { class: 'actions' });
+  const links = h('span', { class: 'links' });
+  const manage = manageControls(id, { title, navigate: ctx.navigate, reload: () => load() });
+  const actions = h('div', { class: 'actions' }, manage.actions, links, manage.deleteSlot);
+  const workers = workerPanel(); // its banner: while this experiment waits for a worker
   const errorBox = h('p', { class: 'error', role: 'alert', hidden: true });
   const jobsSec = h('section', { class: 'card', id: 'jobs', 'aria-labelledby': 'jobs-h' });
   const resultsSec = h('section', { class: 'card', id: 'results', 'aria-labelledby': 'results-h' },
-    h('h2', { id: 'results-h' }, 'Results'), h('p', { class: 'muted' }, 'Results appear when every job has finished.'));
+    h('h2', { id: 'results-h' }, 'Results'), h('p', { class: 'muted', id: 'results-pending' }, 'Results appear as seeds finish.'));
   const curveSec = h('section', { class: 'card', id: 'pretraining', 'aria-labelledby': 'pretraining-h', hidden: true });
   const runBox = h('div');
   const barsSec = h('section', { class: 'card', id: 'bars', 'aria-labelledby': 'bars-h', hidden: true });
@@ -49,10 +57,12 @@ export function render(root, ctx) {
 
   put(root, 
     h('p', { class: 'crumbs' }, h('a', { href: '#/experiments' }, 'Experiments'), ' / ', h('code', {}, id.slice(0, 8))),
-    h('div', { class: 'page-head' }, title, actions), meta, errorBox,
+    h('div', { class: 'page-head' }, h('div', { class: 'title-row' }, title, manage.renameButton, manage.renameForm), actions),
+    manage.actionError, meta, manage.tagsBox, workers.banner, errorBox,
     jobsSec, runBox, resultsSec, curveSec, barsSec, kernelSec, diagSec, artSec, specSec);
 
   // ---- header and jobs (every poll) ----
+  let shownLinks = false;
   function drawHeader() {
     title.textContent = exp.name || `Experiment ${id.slice(0, 8)}`;
     ctx.setTitle(exp.name || `Experiment ${id.slice(0, 8)}`);
@@ -65,24 +75,20 @@ export function render(root, ctx) {
     put(clear(meta), 
       stateBadge(exp.state), ' ',
       progressBar(exp.progress, 'experiment progress'), ' ',
+      // while it runs: how many seeds the results so far cover
+      !TERMINAL.has(exp.state) && exp.seeds_total > 1 ? h('strong', { id: 'seeds-done', class: 'small',
+        dataset: { done: String(exp.seeds_done), total: String(exp.seeds_total) } }, `${exp.seeds_done} of ${exp.seeds_total} seeds done`) : null,
       h('span', { title: ckpts ? ckpts.join('\n') : null }, what), ' ',
       h('span', { class: 'muted', title: exp.created_at }, `created ${ago(exp.created_at)}`),
       exp.finished_at ? h('span', { class: 'muted' }, ` · took ${duration(exp.created_at, exp.finished_at)}`) : null,
       h('code', { class: 'muted id' }, ` ${exp.id}`));
     if (exp.error) put(meta, h('p', { class: 'error' }, exp.error));
-    clear(actions);
-    if (!TERMINAL.has(exp.state)) {
-      const b = h('button', { type: 'button', class: 'danger', id: 'cancel-button' }, 'Cancel');
-      b.addEventListener('click', async () => {
-        if (!getToken()) { showError('Cancelling needs a user token (Token button at the top).'); return; }
-        if (!window.confirm('Cancel this experiment?')) return;
-        try { await cancelExperiment(id); load(); } catch (e) { showError(`Cancel failed: ${e.detail}`); }
-      });
-      put(actions, b);
-    }
+    manage.update(exp);
+    if (shownLinks) return;
+    shownLinks = true;
     // the form makes kernel and fine-tuning experiments: a pre-training spec is resubmitted with curl
     if (!isPretrain(exp)) {
-      put(actions, h('a', { class: 'button', href: `#/submit?from=${id}` }, 'Edit as new'),
+      put(links, h('a', { class: 'button', href: `#/submit?from=${id}` }, 'Edit as new'),
         h('a', { class: 'button', href: `#/compare?ids=${id}` }, 'Compare…'),
         exp.task ? h('a', { class: 'button', id: 'kshot-link', href: `#/kshot?${new URLSearchParams({ task: exp.task, model: exp.model || 'default' })}` },
           `${exp.task}: accuracy vs k`) : null);
@@ -132,8 +138,7 @@ export function render(root, ctx) {
   }
 
   // ---- results (once the result is there) ----
-  function drawResults() {
-    const result = exp.result;
+  function drawResults(result) {
     const spec = exp.spec || result.spec || {};
     const names = exp.method_labels;
     // kernels (formulas, then the best of them), then fine-tuning, as the API lists them otherwise
@@ -208,7 +213,8 @@ export function render(root, ctx) {
       h('tbody', {}, body));
     const foot = [];
     if (isNum(result.compute_seconds)) foot.push(`compute ${result.compute_seconds.toFixed(1)} s over all jobs`);
-    put(clear(resultsSec), h('h2', { id: 'results-h' }, 'Results'),
+    put(clear(resultsSec), h('h2', { id: 'results-h' }, result.partial ? 'Results so far' : 'Results'),
+      result.partial ? partialNote(result) : null,
       h('p', { class: 'muted small' }, `${metric === 'F1' ? 'F1' : 'Accuracy'} (%) on dev and test: mean ± population std over ${seeds.length} seed${seeds.length === 1 ? '' : 's'}, then each seed's scores with, under them, the hyper-parameters selected on its dev set.`),
       h('div', { class: 'table-scroll' }, table),
       foot.length ? h('p', { class: 'muted small' }, foot.join(' · ')) : null);
@@ -253,6 +259,17 @@ export function render(root, ctx) {
     }
 
     drawKernelSection(result);
+  }
+
+  // While seeds remain: which are in the summary and how many are to come.
+  function partialNote(result) {
+    const done = Array.isArray(result.seeds_done) ? result.seeds_done : [];
+    const left = isNum(result.remaining_seeds) ? result.remaining_seeds : exp.remaining_seeds;
+    const all = done.length + (left || 0);
+    return h('p', { class: 'partial-note', id: 'partial-note', dataset: { done: String(done.length), remaining: String(left) } },
+      h('strong', {}, `${done.length} of ${all} seeds done`),
+      ` (seed${done.length === 1 ? '' : 's'} ${done.join(', ')}); ${left} remain${left === 1 ? 's' : ''}. `,
+      'The numbers below cover the finished seeds only and change as the others finish.');
   }
 
   // ---- kernel heatmap and spectrum ----
@@ -563,15 +580,22 @@ export function render(root, ctx) {
         if (!runView) { runView = pretrainRunView(); put(runBox, runView.el); }
         try { runView.update(exp); } catch (e) { console.error(e); showError(`Cannot draw the pre-training run: ${e.message}`); }
       } else {
-        if (exp.result && !tasks) tasks = await getCatalog().then((t) => t.tasks).catch(() => []);
-        if (exp.result && exp.result !== null && JSON.stringify(exp.result) !== shownResult) {
-          shownResult = JSON.stringify(exp.result);
-          try { drawResults(); } catch (e) { console.error(e); showError(`Cannot draw the results: ${e.message}`); }
+        // the final result, or while seeds remain the finished seeds' (partial_result)
+        const result = exp.result || exp.partial_result || null;
+        if (result && !tasks) tasks = await getCatalog().then((t) => t.tasks).catch(() => []);
+        if (result && JSON.stringify(result) !== shownResult) {
+          shownResult = JSON.stringify(result);
+          try { drawResults(result); } catch (e) { console.error(e); showError(`Cannot draw the results: ${e.message}`); }
+        } else if (!result) {
+          const p = resultsSec.querySelector('#results-pending');
+          if (p) p.textContent = TERMINAL.has(exp.state) ? 'No results: the experiment did not succeed.'
+            : `Results appear as seeds finish (${exp.seeds_done ?? 0} of ${exp.seeds_total ?? '?'} done).`;
         }
         drawDiagnostics();
       }
       drawArtifacts();
       if (!specDrawn) { drawSpec(); specDrawn = true; }
+      if (exp.state === 'queued') workers.refresh(); else workers.banner.hidden = true;
       root.dataset.state = exp.state;
     } catch (e) {
       if (!ctx.alive()) return;

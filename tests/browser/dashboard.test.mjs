@@ -70,6 +70,58 @@ function lambdaMax(a, m) {
   return lam;
 }
 
+// The page's results table against summary rows of the API: mean ± std and
+// each seed's score, dev and test, text and data-value.
+async function resultsTableAgainst(page, rows) {
+  let cells = 0;
+  const bad = [];
+  for (const r of rows) {
+    for (const col of ['dev', 'test']) {
+      const td = page.locator(`#results-table td[data-method="${r.method}"][data-col="${col}"]`);
+      const text = (await td.textContent()).trim();
+      const want = `${pct(r[col].mean)} ± ${pct(r[col].std)}`;
+      cells += 1;
+      if (text !== want || Number(await td.getAttribute('data-value')) !== r[col].mean) bad.push(`${r.method} ${col}: ${text} vs ${want}`);
+    }
+    for (const sr of r.seeds) {
+      for (const col of ['dev', 'test']) {
+        const td = page.locator(`#results-table td[data-method="${r.method}"][data-col="${col}-${sr.seed}"]`);
+        const text = (await td.textContent()).trim();
+        cells += 1;
+        if (text !== pct(sr[col]) || Number(await td.getAttribute('data-value')) !== sr[col]) bad.push(`${r.method} seed ${sr.seed} ${col}: ${text} vs ${pct(sr[col])}`);
+      }
+    }
+  }
+  return { cells, bad };
+}
+
+// CSV as the export writes it (RFC 4180: quotes around fields with commas,
+// quotes or newlines, doubled quotes inside), into objects by the header.
+function parseCsv(text) {
+  const records = [];
+  let field = '', rec = [], i = 0, quoted = false;
+  while (i < text.length) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') { field += '"'; i += 2; continue; }
+      if (c === '"') { quoted = false; i += 1; continue; }
+      field += c; i += 1; continue;
+    }
+    if (c === '"') { quoted = true; i += 1; continue; }
+    if (c === ',') { rec.push(field); field = ''; i += 1; continue; }
+    if (c === '\n' || c === '\r') {
+      if (c === '\r' && text[i + 1] === '\n') i += 1;
+      rec.push(field); records.push(rec); rec = []; field = ''; i += 1; continue;
+    }
+    field += c; i += 1;
+  }
+  if (field !== '' || rec.length) { rec.push(field); records.push(rec); }
+  const [head, ...body] = records;
+  return { head, rows: body.map((r) => Object.fromEntries(head.map((k, j) => [k, r[j]]))) };
+}
+const tableIds = (page) => page.$$eval('#experiments-table tbody tr', (trs) => trs.map((t) => t.dataset.id));
+const sleep = (ms) => new Promise((res) => setTimeout(res, ms));
+
 let worker = null;
 function startWorker() {
   const args = [...env('WORKER_ARGS').split(' ').filter(Boolean), '--server', BASE, '--token', env('WTOK')];
@@ -270,10 +322,38 @@ async function dashboardFlow() {
   const row = page.locator(`#experiments-table tr[data-id="${id}"]`);
   await row.waitFor();
   ok(await row.getAttribute('data-state') === 'queued', 'the list shows it queued');
+  // no worker has ever connected: the list warns that the queued jobs wait
+  const w0 = (await api('GET', '/v1/workers')).json;
+  const banner = page.locator('#worker-warning');
+  await banner.waitFor();
+  ok(w0.alive === 0 && w0.queued_jobs === 4 && new RegExp(`^${w0.queued_jobs} jobs are queued and no worker is alive`).test(await banner.textContent()),
+    'queued jobs and no live worker: the list warns, with GET /v1/workers\' count', `${JSON.stringify(w0)} / ${await banner.textContent()}`);
+  ok(await banner.getAttribute('role') === 'alert' && /lmntk-worker --server/.test(await banner.textContent()), 'the warning is an alert and says how to start one');
+  ok(/Workers: 0 alive · 4 jobs queued/.test(await page.textContent('#workers-line')), 'the workers line says none is alive', await page.textContent('#workers-line'));
   await shot(page, 'list-queued-1280');
   startWorker();
+  // the API's partial result (one seed of two done), kept to replay on the experiment page below
+  let partialSnap = null;
+  const partialPoll = (async () => {
+    for (const end = Date.now() + 90000; Date.now() < end;) {
+      const r = (await api('GET', `/v1/experiments/${id}`)).json;
+      if (r.partial_result) { partialSnap = r; return; }
+      if (['succeeded', 'failed', 'cancelled'].includes(r.state)) return;
+      await sleep(80);
+    }
+  })();
+  // a live worker with jobs still queued: the warning goes
+  await page.locator('#worker-warning[data-alive="1"]').waitFor({ state: 'attached', timeout: 30000 });
+  const queuedThen = Number(await banner.getAttribute('data-queued'));
+  ok(await banner.isHidden() && queuedThen > 0, `a worker alive: no warning while ${queuedThen} jobs are queued`);
+  await page.click('#workers summary');
+  const wRow = page.locator('#workers tr[data-worker="browser-worker"]');
+  await wRow.waitFor();
+  ok(await wRow.getAttribute('data-alive') === 'true' && /browser-worker/.test(await wRow.textContent()), 'the workers table lists the worker, alive');
+  await page.click('#workers summary');
   await page.locator(`#experiments-table tr[data-id="${id}"][data-state="succeeded"]`).waitFor({ timeout: 90000 });
   note('the list saw it succeed');
+  await partialPoll;
   ok((await row.locator('.progress-text').textContent()).trim() === '100%', 'its progress reads 100%');
   ok(await row.locator('.badge').textContent() === 'succeeded', 'its badge reads succeeded');
 
@@ -305,24 +385,7 @@ async function dashboardFlow() {
   const rows = summaryRows(exp.result);
   ok(rows.map((r) => r.method).sort().join(',') === 'finetune:0,kernel:sgd', 'two summary rows: the kernel and fine-tuning',
     rows.map((r) => r.method).join(','));
-  let cells = 0, bad = [];
-  for (const r of rows) {
-    for (const col of ['dev', 'test']) {
-      const td = page.locator(`#results-table td[data-method="${r.method}"][data-col="${col}"]`);
-      const text = (await td.textContent()).trim();
-      const want = `${pct(r[col].mean)} ± ${pct(r[col].std)}`;
-      cells += 1;
-      if (text !== want || Number(await td.getAttribute('data-value')) !== r[col].mean) bad.push(`${r.method} ${col}: ${text} vs ${want}`);
-    }
-    for (const sr of r.seeds) {
-      for (const col of ['dev', 'test']) {
-        const td = page.locator(`#results-table td[data-method="${r.method}"][data-col="${col}-${sr.seed}"]`);
-        const text = (await td.textContent()).trim();
-        cells += 1;
-        if (text !== pct(sr[col]) || Number(await td.getAttribute('data-value')) !== sr[col]) bad.push(`${r.method} seed ${sr.seed} ${col}: ${text} vs ${pct(sr[col])}`);
-      }
-    }
-  }
+  let { cells, bad } = await resultsTableAgainst(page, rows);
   const zs = rows[0].zero_shot_test;
   const zsText = (await page.textContent('#results-table td[data-method="zero-shot"][data-col="test"]')).trim();
   cells += 1;
@@ -520,6 +583,11 @@ async function dashboardFlow() {
   await page.locator('#kshot-link').waitFor();
   ok((await page.getAttribute('#kshot-link', 'href')).startsWith('#/kshot?task=SST-2'), 'the experiment page links to its task\'s accuracy against k');
 
+  await partialResults(partialSnap);
+  await runsTable(page, [id, ...more]);
+  await manageExperiment(page, id);
+  await rerunAndDelete(page, more[0]);
+
   // ---- 390 px ----
   const phone = page;
   await phone.setViewportSize({ width: 390, height: 844 });
@@ -546,6 +614,293 @@ async function dashboardFlow() {
   await phone.locator('#kshot-plot svg').waitFor();
   await noHorizontalOverflow(phone, 'accuracy against k');
   await shot(phone, 'kshot-390');
+}
+
+// ---- the runs table, an experiment's own controls, partial results ----
+
+// A partial result the daemon reported while one seed of two was done
+// (caught by polling the API), served again to a page by request routing:
+// the experiment page shows the finished seed's summary and how many remain.
+async function partialResults(snap) {
+  ok(snap && snap.partial_result && snap.seeds_done === 1 && snap.remaining_seeds === 1 && snap.result === null,
+    'while seeds remain the API has a partial result (1 of 2 seeds done)', snap && JSON.stringify({ state: snap.state, seeds_done: snap.seeds_done }));
+  if (!snap || !snap.partial_result) return;
+  const page = await newPage(1280);
+  await page.route((u) => u.pathname === `/v1/experiments/${snap.id}`,
+    (r) => r.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(snap) }));
+  await page.goto(`${BASE}/#/experiments/${snap.id}`);
+  await page.locator('#partial-note').waitFor();
+  const pr = snap.partial_result;
+  const note1 = await page.textContent('#partial-note');
+  ok(/^1 of 2 seeds done \(seed \d+\); 1 remains\./.test(note1) && note1.includes(`seed ${pr.seeds_done[0]}`) && pr.remaining_seeds === 1,
+    'the results say which seed is done and how many remain', note1);
+  ok((await page.textContent('#seeds-done')).trim() === '1 of 2 seeds done', 'so does the header');
+  ok((await page.textContent('#results-h')).trim() === 'Results so far', 'the results are titled as partial');
+  const rows = summaryRows(pr);
+  const { cells, bad } = await resultsTableAgainst(page, rows);
+  const groups = await page.$$eval('#results-table thead th.group', (ths) => ths.map((t) => t.textContent.trim()));
+  ok(bad.length === 0 && cells === rows.length * 4 && JSON.stringify(groups) === JSON.stringify(['Mean ± std', `Seed ${pr.seeds_done[0]}`]),
+    `the table is the partial result's, the finished seed only (${cells} cells)`, `${bad.join('\n')} ${groups}`);
+  await shot(page, 'experiment-partial-1280', false);
+  await page.context().close();
+}
+
+// The runs table of the succeeded SST-2 experiments: each row's headline
+// metrics against the API's, sorting by the headers against the API's sort,
+// and the CSV export of the same filters.
+async function runsTable(page, ids) {
+  const q = 'task=SST-2&state=succeeded';
+  await page.goto(`${BASE}/#/experiments?${q}`);
+  const listed = (await api('GET', `/v1/experiments?${q}`)).json.experiments;
+  ok(listed.length === ids.length && ids.every((i) => listed.some((e) => e.id === i)) && listed.every((e) => e.metrics),
+    `the API lists the ${ids.length} succeeded experiments with headline metrics`);
+  await page.waitForFunction((n) => document.querySelectorAll('#experiments-table tbody tr').length === n, listed.length);
+  const bad = [];
+  let cells = 0;
+  for (const e of listed) {
+    const tr = page.locator(`#experiments-table tr[data-id="${e.id}"]`);
+    const m = e.metrics;
+    const text = async (sel) => (await tr.locator(sel).textContent()).trim();
+    const ms = (x) => `${pct(x.mean)} ± ${pct(x.std)}`;
+    const kt = await text('td[data-col="kernel"]');
+    if (kt !== `${ms(m.kernel.test)}${m.kernel.label}` || Number(await tr.locator('td[data-col="kernel"]').getAttribute('data-value')) !== m.kernel.test.mean)
+      bad.push(`${e.name} kernel: ${kt}`);
+    for (const f of m.finetune) {
+      const ft = await text(`td[data-col="finetune"] .ft[data-method="${f.method}"]`);
+      if (ft !== `${f.label} ${ms(f.test)}`) bad.push(`${e.name} ${f.method}: ${ft}`);
+      cells += 1;
+    }
+    const zt = await text('td[data-col="zero-shot"]');
+    if (zt !== ms(m.zero_shot)) bad.push(`${e.name} zero-shot: ${zt}`);
+    const vt = await text('td[data-col="verdict"]');
+    if (vt !== m.verdict || await tr.locator('td[data-col="verdict"]').getAttribute('data-value') !== m.verdict) bad.push(`${e.name} verdict: ${vt}`);
+    const k = await text('td[data-k]');
+    const spec = (await api('GET', `/v1/experiments/${e.id}`)).json.spec;
+    if (k !== `k=${spec.k} · ${spec.seeds.length} seeds` || e.k !== spec.k) bad.push(`${e.name} k: ${k}`);
+    cells += 4;
+  }
+  ok(bad.length === 0 && cells >= 15, `each row shows the API's best kernel, fine-tuning, zero-shot, verdict and k (${cells} cells)`, bad.join('\n'));
+  ok(listed.some((e) => e.metrics.finetune.length > 0 && e.metrics.verdict), 'the rows have fine-tuning and a verdict to show');
+  await shot(page, 'runs-table-1280', false);
+
+  // sorting: the headers ask the daemon (sort, order) and say so (aria-sort)
+  const steps = [['kernel_test', '', 'descending'], ['kernel_test', 'asc', 'ascending'], ['name', '', 'ascending'], ['zero_shot_test', '', 'descending']];
+  for (const [key, order, aria] of steps) {
+    await page.click(`#experiments-table th button[data-sort="${key}"]`);
+    const want = (await api('GET', `/v1/experiments?${q}&sort=${key}${order ? `&order=${order}` : ''}`)).json.experiments.map((e) => e.id);
+    const th = page.locator(`#experiments-table th:has(button[data-sort="${key}"])`);
+    await page.waitForFunction((k) => document.querySelector(`#experiments-table th:has(button[data-sort="${k}"])`).getAttribute('aria-sort'), key);
+    await page.waitForFunction((w) => JSON.stringify([...document.querySelectorAll('#experiments-table tbody tr')].map((t) => t.dataset.id)) === w,
+      JSON.stringify(want), { timeout: 5000 }).catch(() => {});
+    const got = await tableIds(page);
+    ok(JSON.stringify(got) === JSON.stringify(want) && await th.getAttribute('aria-sort') === aria &&
+      page.url().includes(`sort=${key}`) && (order ? page.url().includes(`order=${order}`) : !page.url().includes('order=')),
+    `sorted by ${key}, ${aria}, as the API sorts`, JSON.stringify({ got, want, url: page.url(), aria: await th.getAttribute('aria-sort') }));
+    ok(await page.locator('#experiments-table th[aria-sort]').count() === 1 &&
+      await page.evaluate(() => document.activeElement && document.activeElement.dataset.sort) === key,
+    `only that header has aria-sort, and focus stays on it (${key})`);
+  }
+  const kv = [];
+  await page.click('#experiments-table th button[data-sort="kernel_test"]');
+  await page.waitForFunction(() => document.querySelector('#experiments-table th:has(button[data-sort="kernel_test"])').getAttribute('aria-sort') === 'descending');
+  await page.waitForFunction((n) => /sort=kernel_test/.test(location.hash) && document.querySelectorAll('#experiments-table tbody tr').length === n, listed.length);
+  await sleep(300);
+  for (const v of await page.$$eval('#experiments-table td[data-col="kernel"]', (tds) => tds.map((t) => Number(t.dataset.value)))) kv.push(v);
+  ok(kv.length === listed.length && kv.every((v, i) => i === 0 || kv[i - 1] >= v), 'best kernel descending: the values fall down the table', kv.join(', '));
+
+  // the export: the link carries the filters and sort; its CSV has a line
+  // per (experiment, method, seed) of the API's results
+  const href = await page.getAttribute('#export-csv', 'href');
+  const hq = new URLSearchParams(href.split('?')[1] || '');
+  ok(href.startsWith('/v1/experiments.csv?') && hq.get('task') === 'SST-2' && hq.get('state') === 'succeeded' && hq.get('sort') === 'kernel_test',
+    'the export link has the table\'s filters and sort', href);
+  const res = await fetch(BASE + href, { headers: { Authorization: `Bearer ${UTOK}` } });
+  const csv = parseCsv(await res.text());
+  const want = [];
+  for (const e of listed) {
+    const full = (await api('GET', `/v1/experiments/${e.id}`)).json;
+    for (const r of summaryRows(full.result)) for (const sr of r.seeds) want.push({ id: e.id, method: r.method, seed: sr.seed, test: sr.test, dev: sr.dev });
+  }
+  const missing = want.filter((w) => !csv.rows.some((c) => c.experiment_id === w.id && c.method === w.method && Number(c.seed) === w.seed &&
+    Math.abs(Number(c.test) - w.test) < 1e-12 && Math.abs(Number(c.dev) - w.dev) < 1e-12));
+  ok(res.status === 200 && /text\/csv/.test(res.headers.get('content-type') || '') && csv.rows.length === want.length && missing.length === 0 &&
+    csv.rows.every((c) => listed.some((e) => e.id === c.experiment_id)),
+  `the exported CSV has the ${want.length} (experiment, method, seed) lines of the listed experiments, dev and test as the API`,
+  `${res.status} ${csv.rows.length} rows; missing ${JSON.stringify(missing.slice(0, 3))}`);
+  const csvOrder = [...new Set(csv.rows.map((c) => c.experiment_id))];
+  ok(JSON.stringify(csvOrder) === JSON.stringify(await tableIds(page)), 'in the table\'s order');
+  // with a token set, the link downloads through fetch (the token goes along)
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#export-csv')]);
+  const dlPath = await dl.path();
+  const dlCsv = parseCsv(fs.readFileSync(dlPath, 'utf8'));
+  ok(dl.suggestedFilename() === 'lmntk-experiments.csv' && dlCsv.rows.length === csv.rows.length, 'clicking "Export CSV" downloads that CSV',
+    `${dl.suggestedFilename()} ${dlCsv.rows.length}`);
+}
+
+// On the experiment page: tags added and removed, a refused tag beside its
+// input, rename inline; then the list filtered by tag and by text; and a
+// 401 without a token beside the button that caused it.
+async function manageExperiment(page, eid) {
+  await page.goto(`${BASE}/#/experiments/${eid}`);
+  await page.locator('#tag-input').waitFor();
+  for (const t of ['paper', 'k4']) {
+    await page.fill('#tag-input', t);
+    await page.click('#tag-add');
+    await page.locator(`#exp-tags .tag[data-tag="${t}"]`).waitFor();
+  }
+  ok(JSON.stringify((await api('GET', `/v1/experiments/${eid}`)).json.tags) === '["k4","paper"]', 'two tags added through the page are the API\'s');
+  ok(await page.evaluate(() => document.activeElement && document.activeElement.id) === 'tag-input', 'focus stays in the tag input');
+  await page.click('#exp-tags button[aria-label="Remove tag k4"]');
+  await page.locator('#exp-tags .tag[data-tag="k4"]').waitFor({ state: 'detached' });
+  ok(JSON.stringify((await api('GET', `/v1/experiments/${eid}`)).json.tags) === '["paper"]', 'its × removes a tag');
+  // a tag the API refuses: its detail beside the tag input, focus on it
+  const refused = await api('PUT', `/v1/experiments/${eid}/tags/${encodeURIComponent('no spaces')}`);
+  await page.fill('#tag-input', 'no spaces');
+  await page.click('#tag-add');
+  const tagErr = page.locator('#tag-error:not([hidden])');
+  await tagErr.waitFor();
+  ok(refused.status === 400 && (await tagErr.textContent()).includes(refused.json.detail) && await tagErr.getAttribute('data-status') === '400',
+    'a tag the API refuses (400) is explained beside the tag input', `${JSON.stringify(refused.json)} / ${await tagErr.textContent()}`);
+  ok(await page.evaluate(() => document.activeElement && document.activeElement.id) === 'tag-error', 'and focus moves to the message');
+  const ti = await page.locator('#tag-input').boundingBox(), te = await tagErr.boundingBox();
+  ok(ti && te && te.y >= ti.y && te.y - (ti.y + ti.height) < 40, 'the message sits under the tag input', JSON.stringify({ ti, te }));
+  await page.fill('#tag-input', '');
+  // rename, inline
+  await page.click('#rename-button');
+  ok(await page.evaluate(() => document.activeElement && document.activeElement.id) === 'rename-input' && await page.locator('#exp-title').isHidden(),
+    'Rename turns the title into an input, focused');
+  await page.fill('#rename-input', 'browser renamed');
+  await page.press('#rename-input', 'Enter');
+  await page.locator('#exp-title', { hasText: 'browser renamed' }).waitFor();
+  ok((await api('GET', `/v1/experiments/${eid}`)).json.name === 'browser renamed', 'the new name is the API\'s');
+  ok(await page.evaluate(() => document.activeElement && document.activeElement.id) === 'rename-button', 'focus returns to the Rename button');
+  await page.click('#rename-button');
+  await page.fill('#rename-input', 'not kept');
+  await page.press('#rename-input', 'Escape');
+  ok(await page.locator('#rename-form').isHidden() && (await page.textContent('#exp-title')) === 'browser renamed', 'Escape leaves the name as it was');
+  await shot(page, 'experiment-manage-1280', false);
+
+  // the list: by tag, by text in the name, and a tag chip
+  await page.goto(`${BASE}/#/experiments`);
+  await page.locator(`#experiments-table tr[data-id="${eid}"]`).waitFor();
+  const onlyIt = async (what) => {
+    await page.waitForFunction((x) => { const trs = document.querySelectorAll('#experiments-table tbody tr'); return trs.length === 1 && trs[0].dataset.id === x; }, eid, { timeout: 5000 }).catch(() => {});
+    ok(JSON.stringify(await tableIds(page)) === JSON.stringify([eid]), what, JSON.stringify(await tableIds(page)));
+  };
+  await page.fill('#f-tag', 'paper');
+  await page.waitForURL(/tag=paper/);
+  await onlyIt('the tag filter shows only the tagged experiment, and is in the URL');
+  ok((await page.textContent(`#experiments-table tr[data-id="${eid}"] .tags`)).includes('paper'), 'the row shows its tag as a chip');
+  await page.fill('#f-tag', '');
+  await page.fill('#f-q', 'RENAMED');
+  await page.waitForURL((u) => u.hash.includes('q=RENAMED') && !u.hash.includes('tag='));
+  await onlyIt('the text filter finds the name, any case, and is in the URL');
+  await page.fill('#f-q', 'no such name');
+  await page.locator('p.empty:not([hidden])').waitFor();
+  ok(/No experiment matches/.test(await page.textContent('p.empty')), 'text that no name has: nothing');
+  // a filter the API refuses (a URL edited by hand): its detail under that filter
+  const badState = await api('GET', '/v1/experiments?state=done');
+  await page.goto(`${BASE}/#/experiments?state=done`);
+  const fErr = page.locator('[data-filter="state"] .field-error');
+  await fErr.waitFor();
+  ok(badState.status === 400 && badState.json.field === 'state' && (await fErr.textContent()) === badState.json.detail &&
+    await page.getAttribute('#f-state', 'aria-invalid') === 'true', 'a filter the API refuses (400, field state) is explained under that filter',
+  await fErr.textContent());
+  await page.click('#clear-filters');
+  await page.locator('[data-filter="state"] .field-error').waitFor({ state: 'detached' });
+  await page.locator(`#experiments-table tr[data-id="${eid}"] button.tag[data-tag="paper"]`).click();
+  await onlyIt('a tag chip filters by its tag');
+  ok(await page.inputValue('#f-tag') === 'paper', 'and fills the tag box');
+  await page.click('#clear-filters');
+
+  // without a token: the 401 beside the button that caused it, with "Set a token"
+  const anon = await newPage(1280);
+  await anon.goto(`${BASE}/#/experiments/${eid}`);
+  await anon.locator('#rerun-button').waitFor();
+  const direct = await fetch(`${BASE}/v1/experiments/${eid}/rerun`, { method: 'POST' });
+  const directBody = await direct.json();
+  await anon.click('#rerun-button');
+  const aErr = anon.locator('#action-error:not([hidden])');
+  await aErr.waitFor();
+  ok(direct.status === 401 && await aErr.getAttribute('data-status') === '401' && (await aErr.textContent()).includes(directBody.detail) &&
+    /needs a user token/.test(await aErr.textContent()), 'Re-run without a token: the 401 and its detail beside the buttons', await aErr.textContent());
+  ok(await anon.evaluate(() => document.activeElement && document.activeElement.id) === 'action-error' &&
+    await anon.locator('#action-error-token').isVisible(), 'focus on the message, with a "Set a token" button');
+  await shot(anon, 'experiment-401-1280', false);
+  await anon.context().close();
+}
+
+// Re-run a finished experiment from its page, watch the copy run, then
+// delete it (confirmed) with its artifacts and land on the list.
+async function rerunAndDelete(page, srcId) {
+  const src = (await api('GET', `/v1/experiments/${srcId}`)).json;
+  await page.goto(`${BASE}/#/experiments/${srcId}`);
+  await page.locator('#rerun-button').waitFor();
+  ok(await page.locator('#delete-button').isVisible() && await page.locator('#cancel-button').count() === 0, 'a finished experiment offers Delete, not Cancel');
+  await page.click('#rerun-button');
+  await page.waitForURL((u) => /#\/experiments\/[0-9a-f-]{36}$/.test(u.hash) && !u.hash.includes(srcId));
+  const nid = /#\/experiments\/([0-9a-f-]{36})$/.exec(page.url())[1];
+  const copy = (await api('GET', `/v1/experiments/${nid}`)).json;
+  ok(copy.rerun_of === srcId && JSON.stringify(copy.spec) === JSON.stringify(src.spec) && copy.name === src.name,
+    'Re-run submits the same spec again (rerun_of set) and opens the copy', JSON.stringify({ rerun_of: copy.rerun_of, name: copy.name }));
+  await page.locator('main[data-state="succeeded"]').waitFor({ timeout: 90000 });
+  note('the re-run succeeded');
+  const done = (await api('GET', `/v1/experiments/${nid}`)).json;
+  const art = done.files.find((f) => /kernel-train\.npy$/.test(f.name));
+  ok(art && (await fetch(BASE + art.url)).status === 200, 'the copy has its artifacts', art && art.url);
+  let asked = '';
+  page.once('dialog', (d) => { asked = d.message(); d.accept(); });
+  await page.click('#delete-button');
+  await page.waitForURL((u) => /^#\/experiments$/.test(u.hash));
+  ok(new RegExp(`and its ${done.files.length} artifact files\\? This cannot be undone`).test(asked), 'Delete asks first, naming the artifacts', asked);
+  await page.locator('#experiments-table tbody tr').first().waitFor();
+  ok(await page.locator(`#experiments-table tr[data-id="${nid}"]`).count() === 0, 'and lands on the list, without it');
+  ok((await api('GET', `/v1/experiments/${nid}`)).status === 404 && (await fetch(BASE + art.url)).status === 404,
+    'the experiment and its artifacts are gone from the API');
+}
+
+// ---- more than 200 experiments ----
+// The worker is stopped, 210 small experiments are submitted (they stay
+// queued), and the runs table pages through all of them by its cursors.
+async function bulkFlow() {
+  if (worker) {
+    const gone = new Promise((res) => worker.once('exit', res));
+    worker.kill('SIGTERM');
+    await gone;
+    worker = null;
+  }
+  const N = 210;
+  const spec = { model: MODEL, task: 'SST-2', data: DATA_DIR, k: 2, seeds: [13] };
+  const names = Array.from({ length: N }, (_, i) => `bulk ${String(i + 1).padStart(3, '0')}`);
+  const ids = [];
+  for (let i = 0; i < N; i += 15) {
+    const rs = await Promise.all(names.slice(i, i + 15).map((name) => api('POST', '/v1/experiments', { ...spec, name })));
+    for (const r of rs) ids.push(r.status === 201 ? r.json.id : null);
+  }
+  ok(ids.every(Boolean), `${N} experiments submitted`);
+  note(`${N} experiments submitted`);
+  const page = await newPage(1280);
+  await page.goto(`${BASE}/#/experiments?q=bulk&sort=name&order=desc`);
+  await page.waitForFunction(() => document.querySelectorAll('#experiments-table tbody tr').length === 50);
+  ok((await page.textContent('#list-count')) === `Showing 50 of ${N}`, 'a page of 50, and the total', await page.textContent('#list-count'));
+  let clicks = 0;
+  while (await page.locator('#load-more').isVisible() && clicks < 10) {
+    const before = (await tableIds(page)).length;
+    await page.click('#load-more');
+    await page.waitForFunction((b) => document.querySelectorAll('#experiments-table tbody tr').length > b, before);
+    clicks += 1;
+  }
+  const got = await tableIds(page);
+  const shownNames = await page.$$eval('#experiments-table tbody td.name > a', (as) => as.map((a) => a.textContent));
+  ok(got.length === N && new Set(got).size === N && ids.every((i) => got.includes(i)), `"Load more" reaches all ${N} (${clicks} clicks), each once`,
+    `${got.length} rows, ${new Set(got).size} distinct`);
+  ok(JSON.stringify(shownNames) === JSON.stringify([...names].reverse()), 'in the order asked for (name, Z-A), across pages');
+  ok((await page.textContent('#list-count')) === `Showing ${N} of ${N}` && await page.locator('#load-more').isHidden(), 'and says so, with no more to load');
+  // a poll keeps every loaded row (it rereads them all)
+  await sleep(1800);
+  ok((await tableIds(page)).length === N, 'the live refresh keeps all the loaded rows');
+  await shot(page, 'list-bulk-1280', false);
+  await page.context().close();
 }
 
 // ---- pre-training views, from synthetic API replies ----
@@ -848,8 +1203,8 @@ async function pretrainE2eFlow() {
   await page.context().close();
 }
 
-const ONLY = process.env.BROWSER_ONLY || ''; // "dashboard", "pretrain" or "pretrain-e2e": run only that part
-for (const [name, flow] of [['dashboard', dashboardFlow], ['pretrain', pretrainFlow], ['pretrain-e2e', pretrainE2eFlow]]) {
+const ONLY = process.env.BROWSER_ONLY || ''; // "dashboard", "pretrain", "pretrain-e2e" or "bulk": run only that part
+for (const [name, flow] of [['dashboard', dashboardFlow], ['pretrain', pretrainFlow], ['pretrain-e2e', pretrainE2eFlow], ['bulk', bulkFlow]]) {
   if (ONLY && ONLY !== name) continue;
   try {
     await flow();
