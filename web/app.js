@@ -1,7 +1,7 @@
 // app.js - the dashboard's entry: hash routing, the token panel, the footer.
 //
 // Routes (hash-based, so the daemon serves one index.html):
-//   #/experiments[?task=&model=&state=]   list.js
+//   #/experiments[?q=&task=&model=&state=&tag=&sort=&order=]   list.js
 //   #/experiments/<id>                    experiment.js
 //   #/submit[?from=<id>][?checkpoints=a,b]  submit.js
 //   #/compare[?ids=<id>,<id>...]          compare.js

@@ -360,10 +360,16 @@ export function render(root, ctx) {
       const page = await listExperiments({ ...query(), limit: PAGE, cursor: nextCursor });
       if (!ctx.alive() || gen !== generation) return;
       const have = new Set(rows.map((e) => e.id));
-      rows = rows.concat(page.experiments.filter((e) => !have.has(e.id)));
+      const added = page.experiments.filter((e) => !have.has(e.id));
+      rows = rows.concat(added);
       nextCursor = page.next_cursor;
       total = page.total ?? total;
       draw();
+      // the last page: the button goes, and focus to the first row it brought
+      if (!nextCursor && added.length) {
+        const link = tbody.querySelector(`[data-focus-key="link-${CSS.escape(added[0].id)}"]`);
+        if (link) link.focus();
+      }
     }).finally(() => { more.disabled = false; });
   }
 

@@ -2,12 +2,15 @@
 // chromium, driven by playwright-core), against a live lmntkd and a real
 // lmntk-worker started by test_dashboard.sh / here.  TAP-style output.
 //
-// Two parts: "dashboard" (a real experiment, submitted through the form and
-// run by the worker) and "pretrain" (a checkpoint sweep and a pre-training
-// run, answered to the page from synthetic JSON by request routing: no
-// compute), then "pretrain-e2e" (a tiny real pre-training run, 30 steps of a
-// one-layer model, and the sweep of its checkpoints submitted through the
-// form).  BROWSER_ONLY=dashboard, pretrain or pretrain-e2e runs one.
+// Four parts: "dashboard" (a real experiment, submitted through the form and
+// run by the worker; then the runs table, tags, rename, re-run, delete, the
+// export, partial results and the no-worker warning) and "pretrain" (a
+// checkpoint sweep and a pre-training run, answered to the page from
+// synthetic JSON by request routing: no compute), then "pretrain-e2e" (a
+// tiny real pre-training run, 30 steps of a one-layer model, and the sweep
+// of its checkpoints submitted through the form), then "bulk" (the worker
+// stopped, 210 queued experiments paged through in the runs table).
+// BROWSER_ONLY=dashboard, pretrain, pretrain-e2e or bulk runs one.
 //
 // Environment: BASE (the daemon's URL), UTOK (a user token), CHROMIUM,
 // SHOT_DIR, DATA_DIR (the tiny SST-2 split's root under the worker's --data-root), MODEL_NAME,
@@ -896,6 +899,8 @@ async function bulkFlow() {
     `${got.length} rows, ${new Set(got).size} distinct`);
   ok(JSON.stringify(shownNames) === JSON.stringify([...names].reverse()), 'in the order asked for (name, Z-A), across pages');
   ok((await page.textContent('#list-count')) === `Showing ${N} of ${N}` && await page.locator('#load-more').isHidden(), 'and says so, with no more to load');
+  ok(await page.evaluate(() => { const a = document.activeElement; return !!a && a.matches('#experiments-table td.name > a') && a.textContent; }) ===
+    names[N - 1 - 200], 'the last page moves focus to the first row it brought (the button is gone)');
   // a poll keeps every loaded row (it rereads them all)
   await sleep(1800);
   ok((await tableIds(page)).length === N, 'the live refresh keeps all the loaded rows');
