@@ -17,6 +17,12 @@ static const char *SPEC =
     "{\"task\": \"SST-2\", \"data\": \"d\", \"seeds\": [1, 2], \"kernel\": {\"formula\": [\"sgd\", \"signgd\"]},"
     " \"solver\": {\"name\": \"lstsq\", \"regularization\": [0, 0.1]},"
     " \"finetune\": [{\"optimizer\": \"sgd\", \"lr\": [0.1, 0.01], \"batch_size\": 4}]}";
+/* The same with a model named: the workers' results say it (as lmntk-worker's
+ * do), and so the aggregate's jobs and diagnostics. */
+static const char *SPEC_MODEL =
+    "{\"model\": \"tiny\", \"task\": \"SST-2\", \"data\": \"d\", \"seeds\": [1, 2], \"kernel\": {\"formula\": [\"sgd\", \"signgd\"]},"
+    " \"solver\": {\"name\": \"lstsq\", \"regularization\": [0, 0.1]},"
+    " \"finetune\": [{\"optimizer\": \"sgd\", \"lr\": [0.1, 0.01], \"batch_size\": 4}]}";
 
 static cJSON *pair(double dev, double test) {
     cJSON *o = cJSON_CreateObject();
@@ -86,10 +92,10 @@ static const cJSON *row_of(const cJSON *rows, const char *method, double seed) {
     return NULL;
 }
 
-static cJSON *aggregate(int seed2_says) {
+static cJSON *aggregate(const char *spec, const char *model, int seed2_says) {
     cJSON *jobs = NULL, *result = NULL;
     lm_error err;
-    CHECK(lm_experiment_jobs(SPEC, &jobs, &err) == 0);
+    CHECK(lm_experiment_jobs(spec, &jobs, &err) == 0);
     CHECK(cJSON_GetArraySize(jobs) == 6);
     cJSON *results = cJSON_CreateArray();
     for (const cJSON *j = jobs->child; j; j = j->next) {
@@ -99,8 +105,9 @@ static cJSON *aggregate(int seed2_says) {
         if (!strcmp(m, "kernel:sgd")) cJSON_AddItemToArray(results, result_of(j, 1, s2 ? 0.6 : 0.8, s2 ? 0.55 : 0.75, 0.5, 0));
         else if (!strcmp(m, "kernel:signgd")) cJSON_AddItemToArray(results, result_of(j, 0, s2 ? 0.7 : 0.6, s2 ? 0.65 : 0.7, s2 ? 0.4 : 0.45, 0));
         else cJSON_AddItemToArray(results, result_of(j, 0, 0.9, s2 ? 0.9 : 0.8, 0.5, s2 ? seed2_says : 1));
+        if (model) cJSON_AddStringToObject(cJSON_GetArrayItem(results, cJSON_GetArraySize(results) - 1), "model", model);
     }
-    CHECK_MSG(lm_experiment_aggregate(SPEC, jobs, results, &result, &err) == 0, "%s", err.msg);
+    CHECK_MSG(lm_experiment_aggregate(spec, jobs, results, &result, &err) == 0, "%s", err.msg);
     /* the labels the jobs carry */
     CHECK(!strcmp(text(cJSON_GetArrayItem(jobs, 1), "label"), "K(SignGD)"));
     CHECK(!strcmp(text(cJSON_GetArrayItem(jobs, 2), "label"), "SGD-FT"));
@@ -110,7 +117,7 @@ static cJSON *aggregate(int seed2_says) {
 }
 
 int main(void) {
-    cJSON *result = aggregate(-1);
+    cJSON *result = aggregate(SPEC, NULL, -1);
     if (!result) return check_exit("run_tables");
     cJSON *h = lm_experiment_headline(result);
     CHECK(h && !strcmp(text(h, "metric"), "acc") && at(h, "seeds", NULL) == 2);
@@ -153,15 +160,30 @@ int main(void) {
     cJSON_Delete(result);
 
     /* every seed agrees: the method's and the experiment's verdict */
-    result = aggregate(1);
+    result = aggregate(SPEC, NULL, 1);
     h = lm_experiment_headline(result);
     CHECK(!strcmp(text(h, "verdict"), "kernel"));
     cJSON_Delete(h);
     cJSON_Delete(result);
-    result = aggregate(0);
+    result = aggregate(SPEC, NULL, 0);
     h = lm_experiment_headline(result);
     CHECK(!strcmp(text(h, "verdict"), "mixed"));
     cJSON_Delete(h);
+    cJSON_Delete(result);
+
+    /* a spec that names its model: the rows still find each seed's zero-shot
+     * and diagnostics, which name it too */
+    result = aggregate(SPEC_MODEL, "tiny", -1);
+    CHECK(result && cJSON_IsArray(cJSON_GetObjectItem(result, "diagnostics")));
+    const cJSON *d0 = cJSON_GetArrayItem(cJSON_GetObjectItem(result, "diagnostics"), 0);
+    CHECK_MSG(!strcmp(text(d0, "model"), "tiny"), "the diagnostics name the model: '%s'", text(d0, "model"));
+    rows = lm_experiment_result_rows(result);
+    r = row_of(rows, "kernel:sgd", 1);
+    CHECK(r && at(r, "zero_shot_test", NULL) == 0.5 && at(r, "zero_shot_dev", NULL) == 0.5);
+    r = row_of(rows, "finetune:0", 2);
+    CHECK(r && at(r, "kernel_distance", NULL) == 0.05 && at(r, "gain_recovered", NULL) == 0.8);
+    CHECK(r && !strcmp(text(r, "verdict"), "undecided"));
+    cJSON_Delete(rows);
     cJSON_Delete(result);
 
     /* no summary (a pre-training result): no headline, no rows */
