@@ -107,6 +107,11 @@ int main(void) {
     expect_fail("gpt2");
     write_text("config.json", "not json");
     expect_fail("not a JSON object");
+    /* RoBERTa's default pad_token_id 1 does not fit a vocabulary of 1 */
+    write_text("config.json", "{\"model_type\": \"roberta\", \"vocab_size\": 1, \"hidden_size\": 4,"
+               " \"num_hidden_layers\": 1, \"num_attention_heads\": 2, \"intermediate_size\": 8,"
+               " \"max_position_embeddings\": 6}");
+    expect_fail("\"pad_token_id\" is missing and its default 1 is outside [0, 0]");
     char cfg_text[512];
     snprintf(cfg_text, sizeof cfg_text, CONFIG, "false");
     char *bad = lm_xstrdup(cfg_text);
