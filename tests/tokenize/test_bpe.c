@@ -270,6 +270,22 @@ static void check_file_errors(const char *rdir) {
         free(cases);
         lm_tokenizer_free(t);
     }
+    /* an added token the vocabulary holds keeps the vocabulary's id, even
+     * when added_tokens gives it another (301 would be past the vocabulary) */
+    tc_write(dir, "tokenizer.json",
+             "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"<unk>\": 0, \"<mask>\": 1, \"a\": 2},"
+             " \"merges\": []}, \"pre_tokenizer\": {\"type\": \"ByteLevel\"},"
+             " \"added_tokens\": [{\"id\": 301, \"content\": \"<mask>\"}]}");
+    t = lm_tokenizer_load(dir, &err);
+    CHECK_MSG(t != NULL, "%s", err.msg);
+    if (t) {
+        int32_t *ids = NULL;
+        size_t n = 0, cap = 0;
+        CHECK(lm_tokenize(t, "a<mask>", 7, &ids, &n, &cap, &err) == 0);
+        CHECK(n == 2 && ids[0] == 2 && ids[1] == 1);
+        free(ids);
+        lm_tokenizer_free(t);
+    }
     tc_remove(dir, "tokenizer.json");
     rmdir(dir);
 }
