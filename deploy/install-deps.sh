@@ -16,6 +16,9 @@ PACKAGES=(
   # tests: the integration tests drive the daemon with curl; the browser
   # tests use Debian's Chromium through playwright-core (npm)
   curl jq sqlite3 chromium nodejs
+  # tests: the fuzz targets (tests/fuzz) build with clang; libFuzzer's and
+  # the sanitizers' runtime is libclang-rt-dev (clang does not pull it in)
+  clang libclang-rt-dev
   # benchmarks and fixture scripts (never needed by the product or the tests at run time)
   wrk python3-torch python3-numpy python3-sklearn python3-regex
 )
