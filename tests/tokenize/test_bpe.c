@@ -252,6 +252,9 @@ static void check_file_errors(const char *rdir) {
     expect_load_error(dir, "vocab.json:1:", "surrogate");
     tc_write(dir, "vocab.json", "{\"a\": 0, \"b\": 1, \"ab\": 2}");
     expect_load_error(dir, "is not in the vocabulary", "<unk>");
+    /* a merge that names <unk> does not put it in the vocabulary */
+    tc_write(dir, "merges.txt", "a <unk>\n");
+    expect_load_error(dir, "is not in the vocabulary", "<unk>");
     tc_remove(dir, "vocab.json");
     tc_remove(dir, "merges.txt");
 
