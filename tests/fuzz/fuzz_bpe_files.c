@@ -14,14 +14,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     int parts = fuzz_split(data, size, 3, off, len);
     free(fuzz_write("vocab.json", data + off[0], len[0]));
     free(fuzz_write("merges.txt", parts > 1 ? data + off[1] : data, parts > 1 ? len[1] : 0));
-    lm_error err = {{0}};
-    lm_tokenizer *tok = lm_tokenizer_load(fuzz_dir(), &err);
-    if (tok) {
-        if (lm_tokenizer_get_kind(tok) != LM_TOK_BPE) abort();
-        fuzz_use_tokenizer(tok, parts > 2 ? (const char *)data + off[2] : NULL, parts > 2 ? len[2] : 0);
-        lm_tokenizer_free(tok);
-    } else if (!err.msg[0]) {
-        abort();
-    }
+    fuzz_load_tokenizer(LM_TOK_BPE, parts > 2 ? (const char *)data + off[2] : NULL, parts > 2 ? len[2] : 0);
     return 0;
 }

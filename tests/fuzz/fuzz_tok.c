@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include "fuzz_util.h"
 
 static const char sample[] =
     "It was <mask>. [MASK] <s>a</s> caf\xC3\xA9 na\xC3\xAFve \xE6\x97\xA5\xE6\x9C\xAC "
@@ -45,4 +46,16 @@ void fuzz_use_tokenizer(const lm_tokenizer *tok, const char *text, size_t len) {
     }
     encode(tok, sample, sizeof sample - 1);
     if (text) encode(tok, text, len);
+}
+
+void fuzz_load_tokenizer(lm_tokenizer_kind want, const char *text, size_t len) {
+    lm_error err = {{0}};
+    lm_tokenizer *tok = lm_tokenizer_load(fuzz_dir(), &err);
+    if (!tok) {
+        if (!err.msg[0]) abort();
+        return;
+    }
+    if (want && lm_tokenizer_get_kind(tok) != want) abort();
+    fuzz_use_tokenizer(tok, text, len);
+    lm_tokenizer_free(tok);
 }

@@ -1,5 +1,6 @@
-/* fuzz_tok.h - what the tokenizer-file targets do with a tokenizer that
- * loaded: use it as the prompt code does. */
+/* fuzz_tok.h - what the tokenizer-file targets share: loading the scratch
+ * folder as a model folder, and using a tokenizer that loaded as the prompt
+ * code does. */
 #ifndef LM_FUZZ_TOK_H
 #define LM_FUZZ_TOK_H
 
@@ -10,5 +11,10 @@
  * non-ASCII text), decodes the ids, looks up the special tokens and ids.
  * Aborts when an id falls outside the vocabulary. */
 void fuzz_use_tokenizer(const lm_tokenizer *tok, const char *text, size_t len);
+
+/* Loads the tokenizer files the harness wrote to fuzz_dir(); when that
+ * works, checks its kind (want; 0: any) and uses it (fuzz_use_tokenizer
+ * with text, which may be NULL), else checks that the refusal says why. */
+void fuzz_load_tokenizer(lm_tokenizer_kind want, const char *text, size_t len);
 
 #endif
