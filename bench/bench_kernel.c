@@ -78,7 +78,12 @@ int main(int argc, char **argv) {
     char buf[256];
     snprintf(buf, sizeof buf, "%s", formulas);
     for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
-        lm_kernel_formula f = !strcmp(tok, "sgd") ? LM_KF_SGD : !strcmp(tok, "signgd") ? LM_KF_SIGNGD : LM_KF_ASYM;
+        int parsed = lm_kernel_formula_parse(tok);
+        if (parsed < 0) {
+            fprintf(stderr, "bench_kernel: unknown formula '%s'\n", tok);
+            return 2;
+        }
+        lm_kernel_formula f = (lm_kernel_formula)parsed;
         double flops;
         size_t peak;
         double t = run_one(&m, data, "SST-2", "k-shot-1k-test/SST-2/16-42", f, f == LM_KF_ASYM, mem, &flops, &peak);

@@ -73,7 +73,7 @@ void lmd_api_lease_take(lmd_request *req, lmd_reply *rep) {
     cJSON_AddNumberToObject(o, "attempt", lease.attempt);
     cJSON_AddNumberToObject(o, "lease_seconds", srv->cfg.lease_seconds);
     /* The spec travels as the exact text submitted: the worker's runner
-     * must see the bytes lm_run_list_jobs saw. */
+     * must see the bytes lm_experiment_jobs saw. */
     cJSON_AddStringToObject(o, "spec", lease.spec);
     cJSON_AddItemToObject(o, "job", cJSON_Parse(lease.job));
     lmd_lease_free(&lease);
@@ -186,6 +186,26 @@ void lmd_api_lease_upload(lmd_request *req, lmd_reply *rep) {
     lmd_reply_json(rep, 201, o);
 }
 
+/* Whether a reported result is one the aggregation can read, checked
+ * against the lease's job before anything is stored: 0 if so, else the 400
+ * (naming the field) or the 500 is in rep. */
+static int check_result(lmd_request *req, lmd_reply *rep, const char *lease, const cJSON *result) {
+    char *job_text = NULL;
+    lm_error err;
+    lmd_db_conn *c = lmd_db_acquire(&req->srv->db);
+    int found = lmd_queue_lease_job(c->h, lease, &job_text, &err);
+    lmd_db_release(c);
+    if (found < 0) { lmd_reply_internal(rep, &err); return -1; }
+    if (!found) return 0; /* lmd_queue_complete answers for an unknown lease */
+    cJSON *job = cJSON_Parse(job_text);
+    free(job_text);
+    char field[160] = "";
+    int rc = req->srv->runner.check_result(job, result, field, sizeof field, &err);
+    cJSON_Delete(job);
+    if (rc) lmd_reply_error(rep, 400, "bad_request", field[0] ? field : "result", "%s", err.msg);
+    return rc;
+}
+
 void lmd_api_lease_complete(lmd_request *req, lmd_reply *rep) {
     static const char *const keys[] = {"result", NULL};
     const char *lease = lease_param(req, rep);
@@ -198,7 +218,7 @@ void lmd_api_lease_complete(lmd_request *req, lmd_reply *rep) {
         reply_problem(rep, &p);
     } else if (!cJSON_IsObject(result)) {
         lmd_reply_error(rep, 400, "bad_request", "result", "required: the job result object");
-    } else {
+    } else if (check_result(req, rep, lease, result) == 0) {
         lmd_lease_outcome out;
         lm_error err;
         lmd_db_conn *c = lmd_db_acquire(&req->srv->db);

@@ -474,3 +474,15 @@ int lmd_queue_lease_target(sqlite3 *h, const char *lease_id, char experiment_out
     }
     return 0;
 }
+
+int lmd_queue_lease_job(sqlite3 *h, const char *lease_id, char **job_out, lm_error *err) {
+    *job_out = NULL;
+    sqlite3_stmt *st = lmd_db_prepare(h, "SELECT job FROM jobs WHERE lease_id = ?1", err);
+    if (!st) return -1;
+    sqlite3_bind_text(st, 1, lease_id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) *job_out = lm_xstrdup(lmd_db_text(st, 0));
+    else if (rc != SQLITE_DONE) lm_fail(err, "database: %s", sqlite3_errmsg(h));
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}

@@ -37,7 +37,7 @@ typedef struct lmd_lease {
 
 void lmd_lease_free(lmd_lease *l);
 
-/* Inserts an experiment and its jobs (the array lm_run_list_jobs made). */
+/* Inserts an experiment and its jobs (the array lm_experiment_jobs made). */
 int lmd_queue_submit(sqlite3 *h, const char *spec_json, const char *task, const char *model,
                      const cJSON *jobs, long long token_id, char id_out[37], lm_error *err);
 
@@ -74,6 +74,10 @@ int lmd_queue_expire(lmd_server *srv, sqlite3 *h, int *n, lm_error *err);
 /* At start-up: the daemon's own downtime is not charged to the workers, so
  * every running lease gets at least lease_seconds from now. */
 int lmd_queue_recover(lmd_server *srv, sqlite3 *h, lm_error *err);
+
+/* The job a lease names (its JSON, as listed at submit; free it), whatever
+ * the job's state.  Returns 1, 0 when no job has this lease. */
+int lmd_queue_lease_job(sqlite3 *h, const char *lease_id, char **job_out, lm_error *err);
 
 /* Checks that a lease may upload artifacts now; fills the experiment and
  * job index.  Returns the outcome like the calls above. */

@@ -69,7 +69,14 @@ export const getExperiment = (id) => request('GET', `/v1/experiments/${encodeURI
 export const submitExperiment = (spec) => request('POST', '/v1/experiments', { body: spec });
 export const cancelExperiment = (id) => request('DELETE', `/v1/experiments/${encodeURIComponent(id)}`);
 export const getModels = () => request('GET', '/v1/models');
-export const getTasks = () => request('GET', '/v1/tasks');
+// The tasks and the names of every choice of a spec (vocab.js), read once;
+// a failed read is tried again at the next call.
+let catalog = null;
+export function getCatalog() {
+  if (!catalog) catalog = request('GET', '/v1/tasks').catch((e) => { catalog = null; throw e; });
+  return catalog;
+}
+export function forgetCatalog() { catalog = null; }
 export const getSchema = () => request('GET', '/v1/schema');
 export const getHealth = () => request('GET', '/healthz');
 

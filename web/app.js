@@ -8,12 +8,13 @@
 // A view module exports render(root, ctx) and returns a cleanup function
 // (stops its polling) or nothing.
 
-import { getHealth, getToken, setToken } from './api.js';
+import { forgetCatalog, getHealth, getToken, setToken } from './api.js';
 import { clear, h, put } from './dom.js';
 import * as compare from './compare.js';
 import * as experiment from './experiment.js';
 import * as list from './list.js';
 import * as submit from './submit.js';
+import { loadVocabulary } from './vocab.js';
 
 const ROUTES = [
   { re: /^\/(experiments\/?)?$/, view: list, nav: 'experiments' },
@@ -133,7 +134,15 @@ async function health() {
   }
 }
 
+// The names the views offer and label come from the daemon (vocab.js):
+// loaded before the first view, and again with a new token (a daemon with
+// read_auth = token answers only then).
+async function vocabulary() {
+  try { await loadVocabulary(); } catch (e) { console.warn(`the task catalog: ${e.message}`); }
+}
+
 setupToken();
 window.addEventListener('hashchange', () => route(false));
-route(true);
+window.addEventListener('lmntk-token', () => { forgetCatalog(); vocabulary().then(() => route(false)); });
+vocabulary().then(() => route(true));
 health();

@@ -1,5 +1,7 @@
 // dom.js - small DOM and formatting helpers shared by the views.
 
+import { formulaLabel, optimizerLabel } from './vocab.js';
+
 // h('div', {class: 'x', onclick: f}, child, 'text', [more, children])
 export function h(tag, attrs, ...children) {
   const el = document.createElement(tag);
@@ -135,10 +137,6 @@ export function seconds(d) {
 
 // ---- methods ----------------------------------------------------------------
 
-const FORMULA_LABEL = { sgd: 'K(SGD)', signgd: 'K(SignGD)', asymmetric_signgd: 'K(A-SignGD)' };
-const OPT_LABEL = { adam: 'Adam', sgd: 'SGD', signgd: 'SignGD' };
-
-export function formulaLabel(f) { return FORMULA_LABEL[f] || `K(${f})`; }
 
 // What a result's method name means, in the paper's words.
 //   'kernel:sgd' -> K(SGD), 'kernel' -> best kernel on dev,
@@ -152,7 +150,7 @@ export function methodInfo(method, spec) {
     const idx = Number(method.split(':')[1]);
     const ft = spec && Array.isArray(spec.finetune) && Number.isInteger(idx) ? spec.finetune[idx] : null;
     if (!ft) return { label: method, family: 'finetune', method };
-    let label = `${OPT_LABEL[ft.optimizer || 'adam'] || ft.optimizer}-FT`;
+    let label = `${optimizerLabel(ft.optimizer || 'adam')}-FT`;
     if (ft.linearized) label = `Lin. ${label}`;
     const params = ft.params || (ft.lora ? 'lora' : 'all');
     if (params === 'lora') label += ' (LoRA)';

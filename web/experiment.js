@@ -14,7 +14,7 @@ import { asymmetry, jacobiEigenvalues, spectrumStats, symmetrize } from './linal
 import { kernelMatrices, parseNpy } from './npy.js';
 import { renderDiagnostics } from './diagnostics.js';
 import { isPretrain, pretrainRunView, renderCurve, shortModel } from './pretrain.js';
-import { TASK_PRESETS } from './submit.js';
+import { taskPreset } from './vocab.js';
 import { barChart, classColor, colorBar, FAMILY_COLOR, heatmap, spectrumPlot } from './plots.js';
 
 const POLL_MS = 1500;
@@ -356,7 +356,7 @@ export function render(root, ctx) {
       clear(legend);
       if (cls) {
         const classes = [...new Set(cls)].sort((a, b) => a - b);
-        const names = (exp.spec && exp.spec.label_words) || (exp.spec && TASK_PRESETS[exp.spec.task] && !exp.spec.labels ? TASK_PRESETS[exp.spec.task].label_words : null);
+        const names = (exp.spec && exp.spec.label_words) || (exp.spec && taskPreset(exp.spec.task) && !exp.spec.labels ? taskPreset(exp.spec.task).label_words : null);
         put(legend, h('span', { class: 'muted small' }, 'classes: '),
           classes.map((c) => h('span', { class: 'class-chip' }, h('span', { class: 'swatch', style: `background:${classColor(c)}` }),
             names && names[c] ? `${c} (${names[c]})` : String(c))));

@@ -2,7 +2,7 @@
 // by task, model and state (the API's own query parameters), selection for
 // the compare page.
 
-import { getModels, getTasks, listExperiments } from './api.js';
+import { getCatalog, getModels, listExperiments } from './api.js';
 import { ago, clear, duration, h, progressBar, stateBadge, put } from './dom.js';
 
 const STATES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'];
@@ -167,7 +167,7 @@ export function render(root, ctx) {
 
   (async () => {
     try {
-      const [tasks, models] = await Promise.all([getTasks(), getModels()]);
+      const [tasks, models] = await Promise.all([getCatalog(), getModels()]);
       if (!ctx.alive()) return;
       for (const t of tasks.tasks || []) {
         if (![...taskSel.options].some((o) => o.value === t.name)) put(taskSel, h('option', { value: t.name }, t.name));

@@ -20,7 +20,7 @@
 
 import { clear, compact, h, isNum, meanStd, methodInfo, num, put, seconds } from './dom.js';
 import { FAMILY_COLOR, lineChart } from './plots.js';
-import { TASK_PRESETS } from './submit.js';
+import { taskPreset } from './vocab.js';
 
 const PALETTE = {
   kernel: ['#2f6db5', '#5b9bd5', '#1b3f73', '#3c8d93'],
@@ -158,7 +158,7 @@ export function diagnosticSeries(curve, name, spec) {
 function classCount(spec) {
   if (!spec) return 0;
   if (Array.isArray(spec.labels) && spec.labels.length) return spec.labels.length;
-  const p = TASK_PRESETS[spec.task];
+  const p = taskPreset(spec.task);
   return p ? p.labels.length : 0;
 }
 

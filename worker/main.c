@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "cli/cli_args.h"
+#include "cli_args.h"
 #include "http_client.h"
 #include "util/log.h"
 #include "worker.h"

@@ -22,23 +22,13 @@ static int cmp_double(const void *a, const void *b) {
 }
 
 void lm_diag_verdict(lm_diag_result *r) {
-    const lm_spec_diagnostics *th = &r->thresholds;
+    const lm_diag_thresholds *th = &r->thresholds;
     r->linearization_holds = isnan(r->lin_gain) ? -1 : r->lin_gain >= th->min_linearization_gain;
     r->fixed_features = isnan(r->kernel_distance) ? -1 : r->kernel_distance <= th->max_kernel_distance;
     r->kernel_solves = isnan(r->kernel_ft_ratio) ? -1 : r->kernel_ft_ratio >= th->min_kernel_ft_ratio;
     if (r->linearization_holds == 0 || r->fixed_features == 0) r->kernel_behavior = 0;
     else if (r->linearization_holds < 0 || r->fixed_features < 0) r->kernel_behavior = -1;
     else r->kernel_behavior = 1;
-}
-
-static const char *params_name(const lm_finetune_result *ft) {
-    if (ft->lora.n) return "lora";
-    switch (ft->params) {
-    case LM_SPEC_PARAMS_NO_EMBEDDINGS: return "no_embeddings";
-    case LM_SPEC_PARAMS_NO_HEAD: return "no_head";
-    case LM_SPEC_PARAMS_BIASES: return "biases";
-    default: return "all";
-    }
 }
 
 int lm_diagnostics(const lm_diag_input *in, lm_diag_result *out, lm_error *err) {
@@ -56,7 +46,7 @@ int lm_diagnostics(const lm_diag_input *in, lm_diag_result *out, lm_error *err) 
     int C = in->os->n_out, n = test->n;
     out->n_test = n;
     out->n_out = C;
-    out->param_set = params_name(ft);
+    out->param_set = ft->lora.n ? "lora" : lm_param_set_name(ft->params);
 
     /* linearization */
     if (progress(in->hooks, 0.0, "diagnostics: linearization", err)) return -1;

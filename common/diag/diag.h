@@ -33,7 +33,7 @@
  *                   top ones, and two effective ranks: the participation
  *                   ratio (Σλ)² / Σλ², and the entropy rank exp(−Σ p log p)
  *                   with p = λ / Σλ over λ > 0 (Roy & Vetterli 2007).
- *   verdict         with the thresholds of lm_spec_diagnostics:
+ *   verdict         with the thresholds of lm_diag_thresholds:
  *                   linearization_holds  gain >= min_linearization_gain
  *                   fixed_features       distance <= max_kernel_distance
  *                   kernel_solves_task   kernel / FT metric >= min_kernel_ft_ratio
@@ -44,6 +44,7 @@
 #define LM_DIAG_DIAG_H
 
 #include <cjson/cJSON.h>
+#include "diag/thresholds.h"
 #include "train/train.h"
 
 typedef struct lm_diag_input {
@@ -57,7 +58,7 @@ typedef struct lm_diag_input {
     double kernel_test_metric;       /* NaN: none */
     const double *k0_train;          /* optional K(θ0) [N, dim, N, dim] over the same
                                       * parameter set (sgd), e.g. the runner's; NULL: computed */
-    lm_spec_diagnostics thresholds;
+    lm_diag_thresholds thresholds;
     size_t mem_budget;               /* bytes for kernel.h; 0 = its default */
     const lm_train_hooks *hooks;     /* progress/cancel; may be NULL */
 } lm_diag_input;
@@ -71,7 +72,7 @@ typedef struct lm_diag_spectrum {
 } lm_diag_spectrum;
 
 typedef struct lm_diag_result {
-    lm_spec_diagnostics thresholds;
+    lm_diag_thresholds thresholds;
     int n_test, n_out;
     /* linearization */
     double metric_pt, metric_ft, metric_lin, lin_gain;

@@ -90,7 +90,7 @@ int lm_run_finetune_job(const lm_spec *spec, lm_job_setup *js, int index, uint32
                         cJSON *res, lm_error *err) {
     (void)opt;
     (void)out_dir;
-    lm_spec_finetune ft = spec->finetune[index];
+    lm_finetune_config ft = spec->finetune[index];
     uint32_t run_seed = ft.has_seed ? ft.seed : seed;
     lm_output_spec os;
     if (lm_run_output_spec(spec, js, seed, &os, err)) return -1;
@@ -116,9 +116,9 @@ int lm_run_finetune_job(const lm_spec *spec, lm_job_setup *js, int index, uint32
     cJSON *zs = cJSON_AddObjectToObject(res, "zero_shot");
     cJSON_AddNumberToObject(zs, "dev", zd);
     cJSON_AddNumberToObject(zs, "test", zt);
-    cJSON_AddStringToObject(res, "optimizer", lm_spec_optimizer_name(ft.optimizer));
+    cJSON_AddStringToObject(res, "optimizer", lm_opt_name(ft.optimizer));
     if (ft.linearized) cJSON_AddBoolToObject(res, "linearized", 1);
-    cJSON_AddStringToObject(res, "params", lm_spec_params_name(ft.params));
+    cJSON_AddStringToObject(res, "params", lm_param_set_name(ft.params));
 
     int n_grid = ft.n_lr * ft.n_batch_size, best = -1;
     double best_dev = -INFINITY;

@@ -6,12 +6,10 @@
 #include "kernel/kernel.h"
 #include "run/setup.h"
 
-lm_param_set lm_run_param_set(lm_spec_params p, lm_error *err);
-
 /* Fills res with: grid (every point's dev/test metric), selected, zero_shot,
  * test_predictions/test_labels of the selected point, timings, cache,
  * artifacts (written to out_dir). */
-int lm_run_kernel_job(const lm_spec *spec, lm_job_setup *js, lm_spec_formula formula, uint32_t seed,
+int lm_run_kernel_job(const lm_spec *spec, lm_job_setup *js, lm_kernel_formula formula, uint32_t seed,
                       const lm_run_options *opt, const lm_run_hooks *hooks, const char *out_dir,
                       cJSON *res, lm_error *err);
 
@@ -41,9 +39,5 @@ int lm_run_finetune_diagnostics(const lm_spec *spec, lm_job_setup *js, const lm_
  * (checkpoints, loss curve, tokens/s). */
 int lm_run_pretrain_job(const lm_spec *spec, const lm_run_options *opt, const lm_run_hooks *hooks,
                         cJSON *res, lm_error *err);
-
-/* result.json's "pretraining_curve" of a checkpoint sweep: per checkpoint, in
- * pre-training step order, each method's summary and the diagnostics' means. */
-cJSON *lm_run_pretraining_curve(const lm_spec *spec, const cJSON *summary, const cJSON *job_results);
 
 #endif

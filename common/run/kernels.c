@@ -12,15 +12,6 @@
 /* Bump when the numbers a cached entry holds would change. */
 #define KERNEL_CACHE_VERSION "lmntk-kernel-v1"
 
-const char *lm_kernel_formula_name(lm_kernel_formula f) {
-    return f == LM_KF_SGD ? "sgd" : f == LM_KF_SIGNGD ? "signgd" : "asymmetric_signgd";
-}
-
-const char *lm_param_set_name(lm_param_set p) {
-    static const char *names[] = {"all", "no_embeddings", "no_head", "biases", "lora"};
-    return (unsigned)p < 5 ? names[p] : "?";
-}
-
 void lm_encoded_split_digest(const lm_encoded_split *s, char hex[LM_SHA256_HEX_LEN + 1]) {
     lm_sha256_ctx c;
     lm_sha256_init(&c);

@@ -129,8 +129,16 @@ async function dashboardFlow() {
   await page.click('nav a[href="#/submit"]');
   await page.locator(`select[name="model"] option[value="${MODEL}"]`).waitFor({ state: 'attached' });
   const taskOptions = await page.$$eval('select[name="task"] option', (os) => os.map((o) => o.value));
-  const tasks = (await api('GET', '/v1/tasks')).json.tasks.map((t) => t.name);
+  const catalog = (await api('GET', '/v1/tasks')).json;
+  const tasks = catalog.tasks.map((t) => t.name);
   ok(JSON.stringify(taskOptions) === JSON.stringify(tasks), 'the task list is GET /v1/tasks', taskOptions.join(','));
+  // every other name the form offers is the catalog's too, in its order
+  const offered = async (sel) => page.$$eval(sel, (els) => els.map((e) => e.value));
+  for (const [sel, list] of [['input[name="formula"]', 'formulas'], ['input[name="solver"]', 'solvers'],
+    ['select[name="kernel.params"] option', 'param_sets'], ['select[name="kernel.precision"] option', 'precisions']]) {
+    const want = (catalog[list] || []).map((w) => w.name), got = await offered(sel);
+    ok(want.length > 0 && JSON.stringify(got) === JSON.stringify(want), `the form's ${list} are GET /v1/tasks'`, got.join(','));
+  }
   await page.selectOption('select[name="task"]', 'MNLI');
   const words = async () => page.$$eval('[data-path="label_words"] input', (is) => is.map((i) => i.value));
   ok(JSON.stringify(await words()) === '["No","Yes","Maybe"]', 'MNLI preset fills three label words', await words());

@@ -217,7 +217,7 @@ static void test_train_kernels(int binary) {
     int R = lm_output_dim(&os), NR = 6 * R;
     lm_error err;
     /* θ_FT = θ0 + a random move on every tensor but the embeddings */
-    lm_finetune_result ft = {.params = LM_SPEC_PARAMS_NO_EMBEDDINGS, .n_params = m.n_params};
+    lm_finetune_result ft = {.params = LM_PS_NO_EMBEDDINGS, .n_params = m.n_params};
     ft.best_params = lm_xmalloc(m.n_params * sizeof(float));
     memcpy(ft.best_params, m.params, m.n_params * sizeof(float));
     double *K0, *K1, *ch = lm_xmalloc((size_t)NR * sizeof(double));
@@ -283,9 +283,9 @@ static void test_lora_kernel(void) {
     lm_encoded_split tr, dv;
     make_split(&tr, 6, 2, 9);
     make_split(&dv, 4, 2, 10);
-    lm_spec_finetune fs = {.optimizer = LM_SPEC_OPT_ADAM, .steps = 6, .eval_every = 3,
-                           .max_grad_norm = 1.0, .params = LM_SPEC_PARAMS_LORA,
-                           .lora = {.r = 2, .alpha = 4, .targets = LM_SPEC_LORA_QUERY | LM_SPEC_LORA_VALUE}};
+    lm_finetune_config fs = {.optimizer = LM_OPT_ADAMW, .steps = 6, .eval_every = 3,
+                           .max_grad_norm = 1.0, .params = LM_PS_LORA,
+                           .lora = {.r = 2, .alpha = 4, .targets = LM_LORA_QUERY | LM_LORA_VALUE}};
     lm_finetune_result ft;
     lm_error err;
     CHECK_MSG(lm_finetune(&m, &os, &fs, 1e-2, 3, 1, &tr, &dv, NULL, "acc", NULL, NULL, &ft, &err) == 0,
@@ -357,7 +357,7 @@ static void test_end_to_end(void) {
     make_split(&tr, 8, 2, 1);
     make_split(&dv, 6, 2, 2);
     make_split(&te, 10, 2, 3);
-    lm_spec_finetune fs = {.optimizer = LM_SPEC_OPT_SGD, .steps = 6, .eval_every = 2, .max_grad_norm = 1.0};
+    lm_finetune_config fs = {.optimizer = LM_OPT_SGD, .steps = 6, .eval_every = 2, .max_grad_norm = 1.0};
     lm_finetune_result ft;
     lm_error err;
     CHECK_MSG(lm_finetune(&m, &os, &fs, 0.05, 4, 1, &tr, &dv, &te, "acc", NULL, NULL, &ft, &err) == 0,
@@ -411,7 +411,7 @@ static void test_no_prompt(void) {
     make_split(&dv, 6, 3, 2);
     make_split(&te, 9, 3, 3);
     CHECK_MSG(lm_linear_head_init(&m, &os, &tr, 1, NULL, &err) == 0, "%s", err.msg);
-    lm_spec_finetune fs = {.optimizer = LM_SPEC_OPT_ADAM, .steps = 4, .eval_every = 2, .max_grad_norm = 1.0};
+    lm_finetune_config fs = {.optimizer = LM_OPT_ADAMW, .steps = 4, .eval_every = 2, .max_grad_norm = 1.0};
     lm_finetune_result ft;
     CHECK_MSG(lm_finetune(&m, &os, &fs, 1e-3, 5, 1, &tr, &dv, &te, "acc", NULL, NULL, &ft, &err) == 0,
               "%s", err.msg);

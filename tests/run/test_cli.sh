@@ -14,16 +14,7 @@ tmp=$(mktemp -d /tmp/lmntk-test-cli.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 
 # a small split: 6 examples per label in train and dev, 12 in test
-src=$shared/data/k-shot-1k-test/SST-2/16-42
-for seed in 42 13; do
-  d=$tmp/data/SST-2/6-$seed
-  mkdir -p "$d"
-  s=$shared/data/k-shot-1k-test/SST-2/16-$seed
-  for f in train dev; do
-    { sed -n 1p "$s/$f.tsv"; sed -n 2,7p "$s/$f.tsv"; sed -n 18,23p "$s/$f.tsv"; } > "$d/$f.tsv"
-  done
-  head -n 13 "$s/test.tsv" > "$d/test.tsv"
-done
+"$(dirname "$0")/cut_split.sh" "$shared" "$tmp/data" || fail "cutting the split"
 
 cat > "$tmp/spec.json" <<JSON
 {

@@ -69,6 +69,25 @@ int runner_double_run_job(const char *spec_json, const cJSON *job, const lm_run_
     return 0;
 }
 
+int runner_double_check_result(const cJSON *job, const cJSON *result, char *field, size_t field_len,
+                               lm_error *err) {
+    const cJSON *seed = cJSON_GetObjectItemCaseSensitive(result, "seed");
+    const cJSON *method = cJSON_GetObjectItemCaseSensitive(result, "method");
+    const cJSON *score = cJSON_GetObjectItemCaseSensitive(result, "score");
+    const char *bad = NULL;
+    if (seed && (!cJSON_IsNumber(seed) ||
+                 seed->valuedouble != cJSON_GetObjectItemCaseSensitive(job, "seed")->valuedouble))
+        bad = "result.seed";
+    else if (method && (!cJSON_IsString(method) ||
+                        strcmp(method->valuestring, cJSON_GetObjectItemCaseSensitive(job, "method")->valuestring)))
+        bad = "result.method";
+    else if (!cJSON_IsNumber(score) || score->valuedouble < 0 || score->valuedouble > 2)
+        bad = "result.score";
+    if (!bad) return 0;
+    snprintf(field, field_len, "%s", bad);
+    return lm_fail(err, "test double: not this job's result");
+}
+
 int runner_double_aggregate(const char *spec_json, const cJSON *jobs, const cJSON *job_results,
                             cJSON **result, lm_error *err) {
     (void)spec_json;

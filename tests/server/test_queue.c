@@ -206,7 +206,8 @@ int main(void) {
     lmd_config_defaults(&srv.cfg);
     srv.cfg.lease_seconds = 0.5;
     srv.cfg.max_attempts = 2;
-    srv.runner = (lmd_runner){"test double", runner_double_list_jobs, runner_double_aggregate};
+    srv.runner = (lmd_runner){"test double", runner_double_list_jobs, runner_double_check_result,
+                              runner_double_aggregate};
     srv.artifacts_dir = lm_path_join(dir, "artifacts");
     char *db_path = lm_path_join(dir, "test.db");
     CHECK_MSG(lmd_db_open(&srv.db, db_path, 1, &err) == 0, "%s", err.msg);

@@ -1,15 +1,16 @@
-/* test_sweep.c - result.json's "pretraining_curve" (common/run/sweep.c) from
- * hand-made job results: checkpoints in step order (unknown steps last, ties
+/* test_curve.c - result.json's "pretraining_curve" (common/experiment/curve.c)
+ * from hand-made job results: checkpoints in step order (unknown steps last, ties
  * in the spec's order), each with its summary rows and, per fine-tuning
  * method in order of first appearance, the mean and std over seeds of every
  * finite numeric diagnostic by dotted name; the same at the size of a long
  * sweep. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../check.h"
-#include "run/jobs.h"
+#include "experiment/experiment.h"
 #include "util/error.h"
 
 static cJSON *job(const char *model, const char *method, double step, double ratio, double seconds) {
@@ -27,6 +28,33 @@ static cJSON *job(const char *model, const char *method, double step, double rat
     cJSON_AddNumberToObject(d, "seconds", seconds);
     cJSON_AddNumberToObject(d, "not_finite", NAN);
     return j;
+}
+
+/* The results as the aggregation hands them to the curve: read, and placed
+ * at their checkpoint. */
+static lm_job_result *as_results(const lm_spec *spec, const cJSON *jobs, int *n) {
+    lm_job_result *r = lm_xcalloc((size_t)cJSON_GetArraySize(jobs) + 1, sizeof *r);
+    *n = 0;
+    for (const cJSON *j = jobs->child; j; j = j->next) {
+        const cJSON *step = cJSON_GetObjectItem(j, "pretrain_step"), *tokens = cJSON_GetObjectItem(j, "pretrain_tokens");
+        lm_job_result *x = &r[(*n)++];
+        *x = (lm_job_result){.json = j, .method = cJSON_GetObjectItem(j, "method")->valuestring,
+                             .model = cJSON_GetObjectItem(j, "model")->valuestring,
+                             .diagnostics = cJSON_GetObjectItem(j, "diagnostics"),
+                             .pretrain_step = step ? step->valuedouble : NAN,
+                             .pretrain_tokens = tokens ? tokens->valuedouble : NAN, .checkpoint = -1};
+        for (int m = 0; m < spec->n_checkpoints; m++)
+            if (!strcmp(spec->checkpoints[m], x->model)) x->checkpoint = m;
+    }
+    return r;
+}
+
+static cJSON *curve_of(const lm_spec *spec, const cJSON *summary, const cJSON *jobs) {
+    int n;
+    lm_job_result *r = as_results(spec, jobs, &n);
+    cJSON *curve = lm_experiment_curve(spec, summary, r, n);
+    free(r);
+    return curve;
 }
 
 static cJSON *summary_of(const char *model, double test) {
@@ -73,7 +101,7 @@ int main(void) {
     cJSON_AddItemToArray(summary, summary_of("late", 0.8));
     cJSON_AddItemToArray(summary, summary_of("early", 0.6));
 
-    cJSON *curve = lm_run_pretraining_curve(&spec, summary, jobs);
+    cJSON *curve = curve_of(&spec, summary, jobs);
     CHECK(cJSON_GetArraySize(curve) == 3);
     const char *order[] = {"early", "late", "unknown"};
     for (int i = 0; i < 3; i++) {
@@ -125,7 +153,7 @@ int main(void) {
                 cJSON_AddItemToArray(jobs, job(names[m], method, M - m, 0.1 * k + 0.01 * s, s));
             }
     }
-    curve = lm_run_pretraining_curve(&big, summary, jobs);
+    curve = curve_of(&big, summary, jobs);
     CHECK(cJSON_GetArraySize(curve) == M);
     const cJSON *first = cJSON_GetArrayItem(curve, 0);
     CHECK(!strcmp(cJSON_GetObjectItem(first, "model")->valuestring, "ck-1"));
@@ -135,5 +163,5 @@ int main(void) {
     cJSON_Delete(jobs);
     cJSON_Delete(summary);
     for (int m = 0; m < M; m++) free(names[m]);
-    return check_exit("run_sweep");
+    return check_exit("experiment_curve");
 }

@@ -6,7 +6,7 @@
 
 #include <cjson/cJSON.h>
 #include "cli_args.h"
-#include "../http_client.h"
+#include "http_client.h"
 
 typedef struct cli_client {
     const char *server;

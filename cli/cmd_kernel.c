@@ -10,8 +10,8 @@
 #include "cli_args.h"
 #include "commands.h"
 #include "progress.h"
-#include "run/jobs.h"
 #include "run/kernels.h"
+#include "run/setup.h"
 #include "util/file.h"
 
 const char *cli_default_cache(void);
@@ -28,20 +28,6 @@ static void usage(FILE *to) {
             "  (opt-in; the relative error on train x train is measured and reported).\n");
 }
 
-static int parse_formula(const char *s, lm_kernel_formula *f) {
-    if (!strcmp(s, "sgd")) *f = LM_KF_SGD;
-    else if (!strcmp(s, "signgd")) *f = LM_KF_SIGNGD;
-    else if (!strcmp(s, "asymmetric_signgd")) *f = LM_KF_ASYM;
-    else return -1;
-    return 0;
-}
-
-static int parse_params(const char *s, lm_param_set *p) {
-    static const char *names[] = {"all", "no_embeddings", "no_head", "biases"};
-    for (int i = 0; i < 4; i++)
-        if (!strcmp(s, names[i])) { *p = (lm_param_set)i; return 0; }
-    return -1;
-}
 
 int cmd_kernel(int argc, char **argv) {
     const char *model = NULL, *task_name = NULL, *data = NULL, *out = NULL, *v;
@@ -61,9 +47,14 @@ int cmd_kernel(int argc, char **argv) {
         else if (cli_flag(&a, "--no-cache")) cache_dir = NULL;
         else if (cli_flag(&a, "--binary")) binary = 1;
         else if ((v = cli_value(&a, "--formula"))) {
-            if (parse_formula(v, &formula)) return cli_bad("kernel", "--formula: sgd, signgd or asymmetric_signgd");
+            int f = lm_kernel_formula_parse(v);
+            if (f < 0) return cli_bad("kernel", "--formula: sgd, signgd or asymmetric_signgd");
+            formula = (lm_kernel_formula)f;
         } else if ((v = cli_value(&a, "--params"))) {
-            if (parse_params(v, &ps)) return cli_bad("kernel", "--params: all, no_embeddings, no_head or biases");
+            /* LoRA needs its factors, which only a spec describes (lmntk run) */
+            int p = lm_param_set_parse(v);
+            if (p < 0 || p == LM_PS_LORA) return cli_bad("kernel", "--params: all, no_embeddings, no_head or biases");
+            ps = (lm_param_set)p;
         } else if ((v = cli_value(&a, "--mem"))) {
             if (cli_parse_size(v, &mem)) return cli_bad("kernel", "--mem takes a size such as 6G or 512M");
         } else if ((v = cli_value(&a, "--projection"))) {

@@ -1,23 +1,23 @@
-/* sweep.c - a checkpoint sweep seen against pre-training: result.json's
+/* curve.c - a checkpoint sweep seen against pre-training: result.json's
  * "pretraining_curve", one entry per checkpoint in step order, so that
  * accuracy and kernel-behaviour diagnostics can be read (and plotted) as
  * functions of how long the model was pre-trained. */
-#include "run/jobs.h"
+#include "experiment/experiment.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "solve/solve.h"
+#include "util/stats.h"
 
 static const char *str(const cJSON *o, const char *key) {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
     return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-static int same_model(const cJSON *job, const char *model) {
-    const char *m = str(job, "model");
+static int same_model(const cJSON *entry, const char *model) {
+    const char *m = str(entry, "model");
     return m && !strcmp(m, model);
 }
 
@@ -69,41 +69,40 @@ static cJSON *mean_std(const double *x, int n) {
     return e;
 }
 
-/* Per fine-tuning method of this checkpoint, the mean and std over seeds of
- * each diagnostic.  One pass over the job results (a cJSON array is a linked
- * list: indexing it in a loop would make a long sweep cubic), grouping by
- * method in order of first appearance. */
+/* Per fine-tuning method of each checkpoint, the mean and std over seeds
+ * of each diagnostic, grouped by method in order of first appearance. */
 typedef struct method_group {
     const char *method;
     series_set set;
 } method_group;
 
-static cJSON *diagnostics_of(const char *model, const cJSON *job_results) {
-    method_group *g = NULL;
-    int n = 0, cap = 0;
-    for (const cJSON *r = job_results->child; r; r = r->next) {
-        const char *method = str(r, "method");
-        const cJSON *d = cJSON_GetObjectItem(r, "diagnostics");
-        if (!same_model(r, model) || !method || !d) continue;
-        int i = 0;
-        while (i < n && strcmp(g[i].method, method)) i++;
-        if (i == n) {
-            if (n == cap) g = lm_xrealloc(g, (size_t)(cap = cap ? 2 * cap : 4) * sizeof *g);
-            g[n++] = (method_group){.method = method};
-        }
-        flatten(&g[i].set, d, "");
+typedef struct checkpoint_groups {
+    method_group *g;
+    int n, cap;
+} checkpoint_groups;
+
+static void add_diagnostics(checkpoint_groups *c, const lm_job_result *r) {
+    int i = 0;
+    while (i < c->n && strcmp(c->g[i].method, r->method)) i++;
+    if (i == c->n) {
+        if (c->n == c->cap) c->g = lm_xrealloc(c->g, (size_t)(c->cap = c->cap ? 2 * c->cap : 4) * sizeof *c->g);
+        c->g[c->n++] = (method_group){.method = r->method};
     }
+    flatten(&c->g[i].set, r->diagnostics, "");
+}
+
+static cJSON *diagnostics_json(checkpoint_groups *c) {
     cJSON *arr = cJSON_CreateArray();
-    for (int i = 0; i < n; i++) {
+    for (int i = 0; i < c->n; i++) {
         cJSON *e = cJSON_CreateObject();
-        cJSON_AddStringToObject(e, "method", g[i].method);
+        cJSON_AddStringToObject(e, "method", c->g[i].method);
         cJSON *values = cJSON_AddObjectToObject(e, "values");
-        const series_set *set = &g[i].set;
+        const series_set *set = &c->g[i].set;
         for (int k = 0; k < set->n; k++) cJSON_AddItemToObject(values, set->s[k].name, mean_std(set->s[k].x, set->s[k].n));
         free(set->s);
         cJSON_AddItemToArray(arr, e);
     }
-    free(g);
+    free(c->g);
     return arr;
 }
 
@@ -121,43 +120,52 @@ static int by_step(const void *a, const void *b) {
     return x->order - y->order;
 }
 
-cJSON *lm_run_pretraining_curve(const lm_spec *spec, const cJSON *summary, const cJSON *job_results) {
+cJSON *lm_experiment_curve(const lm_spec *spec, const cJSON *summary, const lm_job_result *r, int n) {
     int M = spec->n_checkpoints;
     point *pts = lm_xcalloc((size_t)M + 1, sizeof *pts);
+    checkpoint_groups *groups = lm_xcalloc((size_t)M + 1, sizeof *groups);
+    double *step = lm_xmalloc(((size_t)M + 1) * sizeof *step), *tokens = lm_xmalloc(((size_t)M + 1) * sizeof *tokens);
+    for (int m = 0; m < M; m++) step[m] = tokens[m] = NAN;
+    /* one pass over the results: the last known step and tokens of each
+     * checkpoint, and its diagnostics by method */
+    for (int j = 0; j < n; j++) {
+        int m = r[j].checkpoint;
+        if (m < 0 || m >= M) continue;
+        if (!isnan(r[j].pretrain_step)) step[m] = r[j].pretrain_step;
+        if (!isnan(r[j].pretrain_tokens)) tokens[m] = r[j].pretrain_tokens;
+        if (r[j].diagnostics) add_diagnostics(&groups[m], &r[j]);
+    }
     for (int m = 0; m < M; m++) {
         const char *model = spec->checkpoints[m];
         cJSON *e = cJSON_CreateObject();
         cJSON_AddStringToObject(e, "model", model);
-        double step = NAN, tokens = NAN;
-        for (const cJSON *r = job_results->child; r; r = r->next) {
-            if (!same_model(r, model)) continue;
-            const cJSON *s = cJSON_GetObjectItem(r, "pretrain_step"), *t = cJSON_GetObjectItem(r, "pretrain_tokens");
-            if (cJSON_IsNumber(s)) step = s->valuedouble;
-            if (cJSON_IsNumber(t)) tokens = t->valuedouble;
-        }
-        if (isnan(step)) cJSON_AddNullToObject(e, "pretrain_step");
-        else cJSON_AddNumberToObject(e, "pretrain_step", step);
-        if (isnan(tokens)) cJSON_AddNullToObject(e, "pretrain_tokens");
-        else cJSON_AddNumberToObject(e, "pretrain_tokens", tokens);
+        if (isnan(step[m])) cJSON_AddNullToObject(e, "pretrain_step");
+        else cJSON_AddNumberToObject(e, "pretrain_step", step[m]);
+        if (isnan(tokens[m])) cJSON_AddNullToObject(e, "pretrain_tokens");
+        else cJSON_AddNumberToObject(e, "pretrain_tokens", tokens[m]);
         cJSON *methods = cJSON_AddArrayToObject(e, "methods");
         for (const cJSON *s = summary->child; s; s = s->next) {
             if (!same_model(s, model)) continue;
-            for (const cJSON *row = cJSON_GetObjectItem(s, "summary")->child; row; row = row->next) {
+            const cJSON *rows = cJSON_GetObjectItemCaseSensitive(s, "summary");
+            for (const cJSON *row = rows ? rows->child : NULL; row; row = row->next) {
                 cJSON *x = cJSON_CreateObject();
                 static const char *keys[] = {"method", "dev", "test", "zero_shot_dev", "zero_shot_test"};
                 for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
-                    const cJSON *v = cJSON_GetObjectItem(row, keys[k]);
+                    const cJSON *v = cJSON_GetObjectItemCaseSensitive(row, keys[k]);
                     if (v) cJSON_AddItemToObject(x, keys[k], cJSON_Duplicate(v, 1));
                 }
                 cJSON_AddItemToArray(methods, x);
             }
         }
-        cJSON_AddItemToObject(e, "diagnostics", diagnostics_of(model, job_results));
-        pts[m] = (point){e, step, m};
+        cJSON_AddItemToObject(e, "diagnostics", diagnostics_json(&groups[m]));
+        pts[m] = (point){e, step[m], m};
     }
     qsort(pts, (size_t)M, sizeof *pts, by_step);
     cJSON *arr = cJSON_CreateArray();
     for (int m = 0; m < M; m++) cJSON_AddItemToArray(arr, pts[m].entry);
     free(pts);
+    free(groups);
+    free(step);
+    free(tokens);
     return arr;
 }
