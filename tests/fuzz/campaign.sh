@@ -23,7 +23,7 @@ dict=()
 start=$(date +%s)
 set +e
 ASAN_OPTIONS=detect_leaks=1 TMPDIR="$tmp" nice -n 19 "$dir/tests/fuzz/$t" \
-  -max_total_time="$secs" -timeout=20 -rss_limit_mb=2048 -max_len=8192 -print_final_stats=1 \
+  -max_total_time="$secs" -timeout=20 -rss_limit_mb=2048 -max_len=16384 -print_final_stats=1 \
   -artifact_prefix="$work/artifacts/" "${dict[@]}" "$work/corpus" "$here/corpus/$t" > "$work/log" 2>&1
 rc=$?
 set -e

@@ -1,6 +1,7 @@
 /* fuzz_spec.c - experiment specs as the daemon takes them at submit:
- * lm_spec_validate (which is lm_spec_parse) and lm_run_list_jobs
- * (common/spec, common/run) on the bytes of a POST /v1/experiments body.
+ * lm_spec_validate (which is lm_spec_parse) and lm_experiment_jobs
+ * (common/spec, common/experiment) on the bytes of a POST /v1/experiments
+ * body.
  *
  * Checked beyond "no crash, no leak, no UB":
  *   - a refusal names a reason;
@@ -12,7 +13,7 @@
 #include <string.h>
 #include <cjson/cJSON.h>
 #include "fuzz_util.h"
-#include "run/run.h"
+#include "experiment/experiment.h"
 #include "spec/spec.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
@@ -36,7 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         cJSON_Delete(norm);
 
         cJSON *jobs = NULL;
-        if (lm_run_list_jobs(text, &jobs, &err) != 0 || cJSON_GetArraySize(jobs) < 1) abort();
+        if (lm_experiment_jobs(text, &jobs, &err) != 0 || cJSON_GetArraySize(jobs) < 1) abort();
         cJSON_Delete(jobs);
     }
     lm_spec_free(&spec);

@@ -4,10 +4,11 @@ and dictionaries (tests/fuzz/dict/<target>.dict) of the fuzz targets from the
 repository's own files:
 
   specs            schema/experiment.schema.json's examples, bench/load_spec.json,
-                   common/pretrain/runs/*/eval/spec-*.json, and specs using the
+                   models/runs/*/eval/spec-*.json, and specs using the
                    fields those leave out (fine-tuning, LoRA, diagnostics,
                    checkpoints, a custom task);
-  job results      written here with the keys common/run/*_job.c report;
+  job results      tests/fixtures/experiment's real ones (fields nobody reads
+                   dropped), and a pre-training one written here;
   safetensors      tensors written with tests/fixtures/model/safetensors_io.py,
                    and the header of tests/fixtures/model/bert-tiny's model;
   config.json      tests/fixtures/model/*/config.json, models/default/config.json;
@@ -76,7 +77,7 @@ def specs():
     schema = json.loads(rd("schema", "experiment.schema.json"))
     out += [compact(e) for e in schema.get("examples", [])]
     out.append(rd("bench", "load_spec.json"))
-    for p in sorted(glob.glob(os.path.join(ROOT, "common/pretrain/runs/*/eval/spec-*.json")))[:2]:
+    for p in sorted(glob.glob(os.path.join(ROOT, "models/runs/*/eval/spec-*.json")))[:2]:
         with open(p, "rb") as f:
             out.append(f.read())
     out += [compact(s) for s in [
@@ -107,33 +108,24 @@ def json_edge_cases():
 
 # ---- job results (what a worker posts with complete) -------------------
 
-def grid_point(i):
-    return {"solver": "lstsq", "regularization": [0, 0.001][i % 2], "f0_scaling": 0,
-            "dev": 0.5 + 0.1 * i, "test": 0.55 + 0.05 * i}
+# Fields neither the daemon's check nor the aggregation reads; dropped (and
+# numbers shortened) to keep the seeds small.
+UNREAD = {"artifacts", "timings", "cache", "test_labels", "train_labels", "sizes"}
 
 
-def kernel_result(seed, formula, model=None):
-    r = {"seed": seed, "method": "kernel:" + formula, "metric": "acc",
-         "zero_shot": {"dev": 0.5, "test": 0.52}, "grid": [grid_point(0), grid_point(1)],
-         "selected": {"index": 1, "dev": 0.6, "test": 0.6}, "test_predictions": [0, 1, 1, 0],
-         "test_labels": [0, 1, 0, 0], "train_labels": [0, 1], "timings": {"kernel": 1.5},
-         "cache": {"hit": False}, "sizes": {"train": 2, "dev": 2, "test": 4},
-         "artifacts": ["kernel-train.npy"], "seconds": 2.5}
-    if model:
-        r.update({"model": model, "pretrain_step": 100, "pretrain_tokens": 12800})
-    return r
+def shrink(o):
+    if isinstance(o, float):
+        return float("%.4g" % o)
+    if isinstance(o, dict):
+        return {k: shrink(v) for k, v in o.items() if k not in UNREAD}
+    if isinstance(o, list):
+        return [shrink(v) for v in o]
+    return o
 
 
-def finetune_result(seed, optimizer, diagnostics):
-    r = {"seed": seed, "method": "finetune:0", "metric": "acc", "optimizer": optimizer, "params": "all",
-         "zero_shot": {"dev": 0.5, "test": 0.5}, "grid": [{"lr": 1e-5, "batch_size": 8, "dev": 0.7, "test": 0.65}],
-         "selected": {"index": 0, "dev": 0.7, "test": 0.65}, "test_predictions": [0, 1, 0, 0],
-         "test_labels": [0, 1, 0, 0], "sizes": {"train": 2, "dev": 2, "test": 4}, "seconds": 9}
-    if diagnostics:
-        r["diagnostics"] = {"linearization": {"gain": 0.6}, "fixed_features": {"kernel": "sgd, train x train"},
-                            "agreement": {}, "spectrum": {"pretrained": {"n": 2, "top_eigenvalues": [2, 1]}},
-                            "verdict": {"thresholds": {"min_kernel_ft_ratio": 0.9}, "kernel_solves_task": None}}
-    return r
+def job_results(name):
+    """The real job results of tests/fixtures/experiment/<name>."""
+    return shrink(json.loads(rd("tests", "fixtures", "experiment", name, "job_results.json")))
 
 
 def pretrain_result():
@@ -145,11 +137,16 @@ def pretrain_result():
 
 def result_sets():
     """(spec selector, results) for fuzz_complete_result's specs, in its order."""
-    s0 = [kernel_result(s, f) for s in (13, 21) for f in ("sgd", "signgd", "asymmetric_signgd")]
-    s0 += [finetune_result(13, "adam", True), finetune_result(21, "sgd", True)]
-    s1 = [kernel_result(s, f, "run/checkpoint-100") for s in (13, 42) for f in ("sgd", "signgd")]
-    return [(0, s0), (1, s1), (2, [pretrain_result()]), (3, [kernel_result(1, "sgd")]),
-            (0, [{}]), (1, [{"diagnostics": {}}])]
+    kernels, finetune, sweep = job_results("kernels"), job_results("finetune"), job_results("sweep")
+    return [(0, kernels), (1, finetune), (2, sweep), (3, [pretrain_result()]),
+            (1, finetune[:3] + [{"diagnostics": {}}]), (0, [{}])]
+
+
+def one_job_result():
+    """A result for fuzz_lease_bodies' one-job experiment (seed 13, kernel:sgd, no model)."""
+    r = dict(job_results("kernels")[0])
+    r.pop("model", None)
+    return r
 
 
 # ---- safetensors ---------------------------------------------------------
@@ -238,7 +235,7 @@ def main():
 
     c = Corpus("fuzz_lease_bodies")
     for route, body in [(0, {"worker": "gpu-1"}), (0, {}), (1, {"progress": 0.5, "stage": "kernel 3/8"}),
-                        (1, {"progress": 2}), (2, {"result": kernel_result(13, "sgd")}),
+                        (1, {"progress": 2}), (2, {"result": one_job_result()}),
                         (2, {"result": {"diagnostics": {}}}), (2, {"result": 5}),
                         (3, {"error": "out of memory", "release": False}), (3, {"error": "stop", "release": True})]:
         c.add(["take", "heartbeat", "complete", "fail"][route] + ".json", bytes([route]) + compact(body))
@@ -364,7 +361,8 @@ def write_dicts(all_specs):
     dict_file("fuzz_lease_bodies", JSON_TOKENS + quoted(result_words | {"worker", "progress", "stage", "result",
                                                                           "error", "release"}))
     dict_file("fuzz_complete_result", JSON_TOKENS + quoted(result_words) +
-              quoted(["kernel:sgd", "kernel:signgd", "finetune:0", "finetune:1", "run/checkpoint-100"]))
+              quoted(["kernel:sgd", "kernel:signgd", "kernel:asymmetric_signgd", "finetune:0", "finetune:1",
+                      "pretrain", "small", "default"]))
     cfg = json.loads(rd("models", "default", "config.json"))
     dict_file("fuzz_config", JSON_TOKENS + quoted(cfg.keys()) + quoted(["roberta", "bert", "gelu", "gelu_new",
                                                                        "relu", "absolute"]))

@@ -28,7 +28,7 @@ for t in "$@"; do
   # New inputs go to the scratch folder (the first corpus folder), never
   # into the committed corpus.
   if TMPDIR="$scratch/$t/tmp" "$dir/tests/fuzz/$t" -seed=1 -runs=$((n + runs)) -timeout=20 \
-       -rss_limit_mb=2048 -max_len=8192 -print_final_stats=1 -artifact_prefix="$scratch/$t/" \
+       -rss_limit_mb=2048 -max_len=16384 -print_final_stats=1 -artifact_prefix="$scratch/$t/" \
        "${dict[@]}" "$scratch/$t/new" "$corpus" > "$scratch/$t/log" 2>&1; then
     ms=$(( ($(date +%s%N) - start) / 1000000 ))
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$scratch/$t/log")
