@@ -56,3 +56,32 @@ cJSON *cli_get_experiment(cli_client *c, const char *command, const char *id) {
     lmw_response_free(&r);
     return o;
 }
+
+int cli_call(cli_client *c, const char *command, const char *method, const char *path, const cJSON *body,
+             long want, cJSON **reply) {
+    lmw_response r;
+    lm_error err;
+    if (reply) *reply = NULL;
+    if (lmw_http_json(&c->http, method, path, body, &r, &err)) {
+        fprintf(stderr, "lmntk %s: %s\n", command, err.msg);
+        return -1;
+    }
+    int rc = r.status == want ? 0 : -1;
+    if (rc) cli_print_error(command, &r);
+    else if (reply) *reply = lmw_response_json(&r);
+    lmw_response_free(&r);
+    return rc;
+}
+
+void cli_query_add(char *query, size_t cap, const char *name, const char *value) {
+    if (!value) return;
+    size_t n = strlen(query);
+    n += (size_t)snprintf(query + n, n < cap ? cap - n : 0, "%s%s=", n ? "&" : "", name);
+    for (const unsigned char *p = (const unsigned char *)value; *p && n + 4 < cap; p++) {
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || strchr("-._~,", *p))
+            query[n++] = (char)*p;
+        else
+            n += (size_t)snprintf(query + n, cap - n, "%%%02X", *p);
+    }
+    if (n < cap) query[n] = '\0';
+}

@@ -1,6 +1,6 @@
-/* client.h - what `lmntk submit|status|wait|results` share: the --server
- * and --token flags (defaults $LMNTK_SERVER, $LMNTK_TOKEN) and fetching an
- * experiment. */
+/* client.h - what the server commands of `lmntk` share: the --server and
+ * --token flags (defaults $LMNTK_SERVER, $LMNTK_TOKEN), calls, and fetching
+ * an experiment by its id or the first 8 or more characters of it. */
 #ifndef LM_CLI_CLIENT_H
 #define LM_CLI_CLIENT_H
 
@@ -29,5 +29,14 @@ cJSON *cli_get_experiment(cli_client *c, const char *command, const char *id);
 
 /* Prints "lmntk <command>: <error reply>" for a non-2xx reply. */
 void cli_print_error(const char *command, const lmw_response *r);
+
+/* method path [JSON body]; the reply's JSON in *reply (may be NULL) when
+ * its status is want.  Prints why and returns -1 otherwise. */
+int cli_call(cli_client *c, const char *command, const char *method, const char *path, const cJSON *body,
+             long want, cJSON **reply);
+
+/* Appends "&name=value" (value percent-encoded; nothing when value is NULL)
+ * to a query string of cap bytes. */
+void cli_query_add(char *query, size_t cap, const char *name, const char *value);
 
 #endif

@@ -7,7 +7,8 @@
 #include "commands.h"
 
 static int usage(FILE *to) {
-    fprintf(to, "usage: lmntk status ID [--json] [--server URL] [--token T]\n");
+    fprintf(to, "usage: lmntk status ID [--json] [--server URL] [--token T]\n"
+                "  ID: an experiment id, or its first 8 or more characters.\n");
     return to == stdout ? 0 : 2;
 }
 
@@ -26,19 +27,29 @@ static void print_status(const cJSON *e) {
            str(e, "name", ""), str(e, "name", NULL) ? ")" : "");
     printf("state      %s  %.0f%%\n", str(e, "state", "?"), 100 * num(e, "progress"));
     printf("task       %s    model %s\n", str(e, "task", "?"), str(e, "model", "(default)"));
+    printf("seeds      %.0f of %.0f done%s\n", num(e, "seeds_done"), num(e, "seeds_total"),
+           cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(e, "partial_result"))
+               ? " (lmntk results gives the partial result)" : "");
+    const cJSON *tags = cJSON_GetObjectItemCaseSensitive(e, "tags"), *t;
+    if (cJSON_GetArraySize(tags)) {
+        printf("tags      ");
+        cJSON_ArrayForEach(t, tags) printf(" %s", t->valuestring);
+        printf("\n");
+    }
+    if (str(e, "rerun_of", NULL)) printf("re-runs    %s\n", str(e, "rerun_of", ""));
     printf("created    %s    finished %s\n", str(e, "created_at", "-"), str(e, "finished_at", "-"));
     if (str(e, "error", NULL)) printf("error      %s\n", str(e, "error", ""));
     const cJSON *jobs = cJSON_GetObjectItemCaseSensitive(e, "jobs");
-    printf("\n%4s  %-12s %-22s %-10s %5s %4s  %-20s %s\n", "job", "seed", "method", "state", "done",
+    printf("\n%4s  %-12s %-16s %-18s %-10s %5s %4s  %-20s %s\n", "job", "seed", "method", "", "state", "done",
            "try", "worker", "stage / error");
     for (const cJSON *j = jobs ? jobs->child : NULL; j; j = j->next) {
         const cJSON *seed = cJSON_GetObjectItemCaseSensitive(j, "seed");
         char seed_text[24] = "-";
         if (cJSON_IsNumber(seed)) snprintf(seed_text, sizeof seed_text, "%.0f", seed->valuedouble);
         const char *note = str(j, "error", NULL) ? str(j, "error", "") : str(j, "stage", "");
-        printf("%4.0f  %-12s %-22s %-10s %4.0f%% %4.0f  %-20.20s %.80s\n", num(j, "index"), seed_text,
-               str(j, "method", "-"), str(j, "state", "?"), 100 * num(j, "progress"), num(j, "attempts"),
-               str(j, "worker", "-"), note);
+        printf("%4.0f  %-12s %-16s %-18s %-10s %4.0f%% %4.0f  %-20.20s %.80s\n", num(j, "index"), seed_text,
+               str(j, "method", "-"), str(j, "label", ""), str(j, "state", "?"), 100 * num(j, "progress"),
+               num(j, "attempts"), str(j, "worker", "-"), note);
     }
 }
 

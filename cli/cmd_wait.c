@@ -13,7 +13,8 @@
 
 static int usage(FILE *to) {
     fprintf(to, "usage: lmntk wait ID [--timeout SECONDS] [--interval SECONDS] [--quiet]\n"
-                "                 [--server URL] [--token T]\n");
+                "                 [--server URL] [--token T]\n"
+                "  ID: an experiment id, or its first 8 or more characters.\n");
     return to == stdout ? 0 : 2;
 }
 

@@ -32,7 +32,7 @@ void cli_print_summary(const cJSON *result, const char *where) {
     }
     const cJSON *summary = cJSON_GetObjectItem(result, "summary");
     const cJSON *metric = cJSON_GetObjectItem(result, "metric");
-    printf("%-28s %16s %16s\n", "method", "dev", "test");
+    printf("%-16s %-24s %16s %16s\n", "method", "", "dev", "test");
     const cJSON *row;
     cJSON_ArrayForEach(row, summary) {
         const cJSON *rows = cJSON_GetObjectItem(row, "summary");
@@ -48,12 +48,14 @@ void cli_print_summary(const cJSON *result, const char *where) {
         }
         cJSON_ArrayForEach(one, rows) {
             const cJSON *d = cJSON_GetObjectItem(one, "dev"), *t = cJSON_GetObjectItem(one, "test");
-            printf("%-28s %7.1f (%5.1f) %9.1f (%5.1f)\n", cJSON_GetObjectItem(one, "method")->valuestring,
+            const cJSON *label = cJSON_GetObjectItem(one, "label");
+            printf("%-16s %-24s %7.1f (%5.1f) %9.1f (%5.1f)\n", cJSON_GetObjectItem(one, "method")->valuestring,
+                   cJSON_IsString(label) ? label->valuestring : "",
                    100 * cJSON_GetObjectItem(d, "mean")->valuedouble, 100 * cJSON_GetObjectItem(d, "std")->valuedouble,
                    100 * cJSON_GetObjectItem(t, "mean")->valuedouble, 100 * cJSON_GetObjectItem(t, "std")->valuedouble);
             const cJSON *z = cJSON_GetObjectItem(one, "zero_shot_test");
             if (z)
-                printf("%-28s %16s %9.1f (%5.1f)\n", "  zero-shot f0", "",
+                printf("%-16s %-24s %16s %9.1f (%5.1f)\n", "  zero-shot", "Zero-shot f0", "",
                        100 * cJSON_GetObjectItem(z, "mean")->valuedouble, 100 * cJSON_GetObjectItem(z, "std")->valuedouble);
         }
         cJSON_Delete(single);

@@ -28,6 +28,7 @@ int lmw_http_init(lmw_http *h, const char *base, const char *token, long timeout
         snprintf(h->auth, len, "Authorization: Bearer %s", token);
     }
     h->timeout_s = timeout_s;
+    h->max_reply = LMW_HTTP_MAX_REPLY;
     h->curl = curl_easy_init();
     if (!h->curl) {
         lmw_http_free(h);
@@ -48,9 +49,21 @@ void lmw_response_free(lmw_response *r) {
     memset(r, 0, sizeof *r);
 }
 
+/* Where a reply body goes: into r, up to max bytes. */
+typedef struct sink {
+    lmw_response *r;
+    size_t max;
+    int over;
+} sink;
+
 static size_t collect(char *data, size_t size, size_t n, void *arg) {
-    lmw_response *r = arg;
+    sink *s = arg;
+    lmw_response *r = s->r;
     size_t add = size * n;
+    if (add > s->max - r->len) { /* r->len <= max always */
+        s->over = 1;
+        return 0; /* libcurl stops with CURLE_WRITE_ERROR */
+    }
     r->body = lm_xrealloc(r->body, r->len + add + 1);
     memcpy(r->body + r->len, data, add);
     r->len += add;
@@ -95,11 +108,22 @@ static void stream_timeouts(lmw_http *h) {
 static int perform(lmw_http *h, const char *method, const char *path, lmw_response *resp,
                    struct curl_slist *headers, lm_error *err) {
     CURL *c = h->curl;
+    sink s = {resp, h->max_reply, 0};
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, resp);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &s);
+    /* A declared Content-Length over the bound fails before any byte. */
+    curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)h->max_reply);
     CURLcode rc = curl_easy_perform(c);
     curl_slist_free_all(headers);
-    if (rc != CURLE_OK) return lm_fail(err, "%s %s%s: %s", method, h->base, path, curl_easy_strerror(rc));
+    if (s.over || rc == CURLE_FILESIZE_EXCEEDED) {
+        lmw_response_free(resp);
+        return lm_fail(err, "%s %s%s: the reply is larger than %zu bytes, the limit", method, h->base,
+                       path, h->max_reply);
+    }
+    if (rc != CURLE_OK) {
+        lmw_response_free(resp);
+        return lm_fail(err, "%s %s%s: %s", method, h->base, path, curl_easy_strerror(rc));
+    }
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp->status);
     if (!resp->body) resp->body = lm_xcalloc(1, 1);
     return 0;

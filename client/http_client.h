@@ -9,10 +9,15 @@
 #include <cjson/cJSON.h>
 #include "util/error.h"
 
+/* The default bound of a reply body read into memory: a reply past it is an
+ * error, never an allocation the size of whatever a server sends. */
+#define LMW_HTTP_MAX_REPLY ((size_t)64 << 20)
+
 typedef struct lmw_http {
     char *base;            /* "http://host:port", no trailing '/' */
     char *auth;            /* "Authorization: Bearer ..." or NULL */
     long timeout_s;        /* whole request; 0 = none (downloads) */
+    size_t max_reply;      /* bytes; lmw_http_init sets LMW_HTTP_MAX_REPLY */
     void *curl;            /* CURL * */
 } lmw_http;
 
@@ -29,7 +34,8 @@ int lmw_http_init(lmw_http *h, const char *base, const char *token, long timeout
 void lmw_http_free(lmw_http *h);
 
 /* method path [JSON body].  Returns 0 when a reply came (whatever its
- * status), -1 on a transport error (refused, timed out, reset). */
+ * status), -1 on a transport error (refused, timed out, reset) or a reply
+ * body over h->max_reply bytes. */
 int lmw_http_json(lmw_http *h, const char *method, const char *path, const cJSON *body,
                   lmw_response *resp, lm_error *err);
 

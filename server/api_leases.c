@@ -46,12 +46,15 @@ static const char *lease_param(lmd_request *req, lmd_reply *rep) {
 }
 
 void lmd_api_lease_take(lmd_request *req, lmd_reply *rep) {
-    static const char *const keys[] = {"worker", NULL};
+    static const char *const keys[] = {"worker", "host", "mem_bytes", NULL};
     cJSON *body = lmd_request_json(req, rep);
     if (!body) return;
     lmd_json_problem p;
-    const char *worker = NULL;
-    if (lmd_json_only_keys(body, keys, &p) || lmd_json_string(body, "worker", 128, 0, 1, &worker, &p)) {
+    const char *worker = NULL, *host = NULL;
+    double mem = 0; /* the worker's --mem; absent: it takes any job */
+    if (lmd_json_only_keys(body, keys, &p) || lmd_json_string(body, "worker", 128, 0, 1, &worker, &p) ||
+        lmd_json_string(body, "host", 255, 0, 1, &host, &p) ||
+        lmd_json_number(body, "mem_bytes", 1 << 20, 0x1p52, 0, &mem, &p)) {
         reply_problem(rep, &p);
         cJSON_Delete(body);
         return;
@@ -59,8 +62,11 @@ void lmd_api_lease_take(lmd_request *req, lmd_reply *rep) {
     lmd_server *srv = req->srv;
     lmd_lease lease;
     lm_error err;
+    /* a worker that gives no host is on the address it calls from */
+    lmd_worker_info who = {.name = worker ? worker : req->client, .host = host ? host : req->client,
+                           .mem_limit_bytes = (long long)mem, .describes = 1};
     lmd_db_conn *c = lmd_db_acquire(&srv->db);
-    int rc = lmd_queue_lease(srv, c->h, worker ? worker : req->client, &lease, &err);
+    int rc = lmd_queue_lease(srv, c->h, &who, &lease, &err);
     lmd_db_release(c);
     cJSON_Delete(body);
     if (rc < 0) { lmd_reply_internal(rep, &err); return; }
@@ -113,9 +119,10 @@ void lmd_api_lease_heartbeat(lmd_request *req, lmd_reply *rep) {
 int lmd_api_lease_upload_begin(lmd_request *req, lmd_reply *rep) {
     const char *lease = lease_param(req, rep), *name = req->params[1];
     if (!lease) return -1;
-    if (!lmd_artifact_file_ok(name)) {
+    if (!lmd_artifact_rel_ok(name)) {
         lmd_reply_error(rep, 400, "bad_request", "name",
-                        "artifact file names are [A-Za-z0-9._-], 1-%d bytes, not starting with '.'",
+                        "an artifact is a file, or a folder and a file ('finetuned-model/config.json'); "
+                        "names are [A-Za-z0-9._-], 1-%d bytes, not starting with '.'",
                         LMD_ARTIFACT_NAME_MAX);
         return -1;
     }
@@ -129,7 +136,15 @@ int lmd_api_lease_upload_begin(lmd_request *req, lmd_reply *rep) {
     if (rc) { lmd_reply_internal(rep, &err); return -1; }
     if (reply_outcome(rep, out)) return -1;
 
-    char *dir = lmd_artifact_dir(req->srv->artifacts_dir, experiment, job_idx);
+    char *job_dir = lmd_artifact_dir(req->srv->artifacts_dir, experiment, job_idx), *dir = job_dir;
+    const char *slash = strrchr(name, '/');
+    if (slash) {   /* the file's folder inside the job's */
+        char folder[LMD_ARTIFACT_NAME_MAX + 1];
+        snprintf(folder, sizeof folder, "%.*s", (int)(slash - name), name);
+        dir = lm_path_join(job_dir, folder);
+        free(job_dir);
+        name = slash + 1;
+    }
     if (lm_mkdirs(dir, &err)) {
         free(dir);
         lmd_reply_error(rep, 507, "storage_failed", NULL, "%s", err.msg);
@@ -178,6 +193,12 @@ void lmd_api_lease_upload(lmd_request *req, lmd_reply *rep) {
     }
     free(req->upload_tmp);
     req->upload_tmp = NULL; /* renamed: nothing left to remove */
+    /* In the table once in place; should this fail the worker's retry
+     * renames again and records it then. */
+    c = lmd_db_acquire(&req->srv->db);
+    rc = lmd_artifact_record(c->h, req->srv->artifacts_dir, experiment, job_idx, req->params[1], &err);
+    lmd_db_release(c);
+    if (rc) { lmd_reply_internal(rep, &err); return; }
     cJSON *o = cJSON_CreateObject();
     char name[LMD_ARTIFACT_NAME_MAX + 16];
     snprintf(name, sizeof name, "%d/%s", job_idx, req->params[1]);

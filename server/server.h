@@ -7,6 +7,7 @@
 #include <stdatomic.h>
 #include <cjson/cJSON.h>
 #include "config.h"
+#include "conntrack.h"
 #include "db.h"
 #include "ratelimit.h"
 #include "util/error.h"
@@ -40,6 +41,8 @@ typedef struct lmd_server {
     lmd_db db;
     lmd_ratelimit ratelimit;
     lmd_http_counters counters;
+    lmd_conntrack conns;         /* open connections and their deadlines */
+    int conns_ready;
     char *artifacts_dir;         /* <data>/artifacts */
     char *web_root;              /* realpath of cfg.web_dir, or NULL */
     int lock_fd;                 /* flock on <data>/lmntkd.lock */

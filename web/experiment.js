@@ -237,8 +237,9 @@ export function render(root, ctx) {
     const out = [];
     for (const j of exp.jobs || []) {
       for (const name of j.artifacts || []) {
-        const m = /^(\d+)\/seed(\d+)-([a-z_]+)-kernel-train\.npy$/.exec(name);
-        if (m) out.push({ name, job: j, seed: Number(m[2]), formula: m[3] });
+        // a kernel job's train x train kernel: <job index>/kernel-train.npy
+        if (/^\d+\/kernel-train\.npy$/.test(name) && (j.method || '').startsWith('kernel:'))
+          out.push({ name, job: j, seed: j.seed, formula: j.method.slice(7) });
       }
     }
     return out;
@@ -485,7 +486,7 @@ export function render(root, ctx) {
     if (!total) { put(artSec, h('p', { class: 'muted' }, 'No artifacts yet.')); return; }
     if ((exp.artifacts || []).length) {
       put(artSec, h('p', { class: 'files' }, exp.artifacts.map((name) => link(name, name,
-        name === 'result.json' ? 'the aggregate result (lm_run_aggregate)' : name)),
+        name === 'result.json' ? 'the aggregate result (lm_experiment_aggregate)' : name)),
       h('span', { class: 'muted small' }, ' the aggregate result: summary, every job\'s grid and predictions')));
     }
     const rows = jobs.map((j) => {

@@ -39,7 +39,11 @@
  *                   kernel_solves_task   kernel / FT metric >= min_kernel_ft_ratio
  *                   kernel_behavior      linearization_holds AND fixed_features
  *                   each 1, 0, or -1 when it cannot be decided (no gain to
- *                   recover, no kernel result). */
+ *                   recover, no kernel result).  Fine-tuning that did not
+ *                   beat zero-shot leaves kernel_behavior undecided whatever
+ *                   the rest says: there is no gain for the kernel to
+ *                   explain.  The outcome ("kernel", "not kernel",
+ *                   "undecided") comes with its reason in words. */
 #ifndef LM_DIAG_DIAG_H
 #define LM_DIAG_DIAG_H
 
@@ -61,6 +65,7 @@ typedef struct lm_diag_input {
     lm_diag_thresholds thresholds;
     size_t mem_budget;               /* bytes for kernel.h; 0 = its default */
     const lm_train_hooks *hooks;     /* progress/cancel; may be NULL */
+    int keep_kernels;                /* hand K(θ0) and K(θ_FT) back in the result */
 } lm_diag_input;
 
 typedef struct lm_diag_spectrum {
@@ -84,6 +89,7 @@ typedef struct lm_diag_result {
     double kernel_distance;
     int n_grad;                      /* N * dim */
     double *grad_change;             /* [N * dim] per (example, output) */
+    double *k_pt, *k_ft;             /* with keep_kernels: K(θ0), K(θ_FT) [N, dim, N, dim] */
     double grad_change_mean, grad_change_median, grad_change_max;
     const char *param_set;           /* what the kernels cover ("all", "lora", ...) */
     /* agreement */
@@ -92,6 +98,7 @@ typedef struct lm_diag_result {
     lm_diag_spectrum spec0, spec_ft;
     /* verdict: 1 yes, 0 no, -1 undecided */
     int linearization_holds, fixed_features, kernel_solves, kernel_behavior;
+    char reason[320];                /* the outcome in words, with the numbers */
     double seconds;
 } lm_diag_result;
 
@@ -115,8 +122,11 @@ double lm_diag_kernel_distance(const double *K0, const double *K1, size_t n);
 /* Spectrum of a symmetric n x n matrix (row-major; symmetrised first). */
 int lm_diag_spectrum_of(const double *K, int n, lm_diag_spectrum *out, lm_error *err);
 void lm_diag_spectrum_free(lm_diag_spectrum *s);
-/* The verdict fields of r from its measures and r->thresholds. */
+/* The verdict fields of r (and its reason) from its measures and
+ * r->thresholds. */
 void lm_diag_verdict(lm_diag_result *r);
+/* "kernel", "not kernel" or "undecided" for a kernel_behavior of 1, 0, -1. */
+const char *lm_diag_outcome_name(int kernel_behavior);
 
 /* Train x train sgd kernels at θ0 and θ_FT over the fine-tuned parameters
  * and the per-(example, output) relative gradient change.  K0, K1: [N*dim,

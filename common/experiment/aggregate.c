@@ -7,6 +7,7 @@
  * jobs plus work proportional to the table: linear in the number of jobs
  * (the daemon runs it inside a write transaction). */
 #include "experiment/experiment.h"
+#include "experiment/methods.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -69,10 +70,13 @@ static void add_mean_std(cJSON *o, const char *name, const double *x, int n) {
 
 /* One summary row: per seed dev/test of the selected point, mean and
  * population std over seeds (spec §5.6). */
-static cJSON *summarise(const char *method, const lm_job_result *const *per_seed, const uint32_t *seeds,
-                        int n) {
+static cJSON *summarise(const lm_spec *spec, const char *method, const lm_job_result *const *per_seed,
+                        const uint32_t *seeds, int n) {
     cJSON *o = cJSON_CreateObject();
+    char label[LM_METHOD_LABEL_MAX];
+    lm_method_label(spec, method, label);
     cJSON_AddStringToObject(o, "method", method);
+    cJSON_AddStringToObject(o, "label", label);
     cJSON *rows = cJSON_AddArrayToObject(o, "seeds");
     double dev[LM_SPEC_MAX_SEEDS], test[LM_SPEC_MAX_SEEDS], zd[LM_SPEC_MAX_SEEDS], zt[LM_SPEC_MAX_SEEDS];
     for (int i = 0; i < n; i++) {
@@ -111,14 +115,14 @@ static void summarise_model(const table *t, int m, cJSON *rows) {
         if (found != t->S) continue;
         char method[64];
         lm_experiment_method_name(spec, k, method, sizeof method);
-        cJSON_AddItemToArray(rows, summarise(method, per_seed, spec->seeds, t->S));
+        cJSON_AddItemToArray(rows, summarise(spec, method, per_seed, spec->seeds, t->S));
         if (lm_experiment_slot_is_kernel(spec, k)) {
             n_kernel++;
             for (int s = 0; s < t->S; s++)
                 if (!best[s] || per_seed[s]->dev > best[s]->dev) best[s] = per_seed[s];
         }
     }
-    if (n_kernel > 1) cJSON_AddItemToArray(rows, summarise("kernel", best, spec->seeds, t->S));
+    if (n_kernel > 1) cJSON_AddItemToArray(rows, summarise(spec, "kernel", best, spec->seeds, t->S));
 }
 
 /* The kernel job a fine-tuning job is compared with (the paper's pairs):
@@ -185,7 +189,10 @@ static void add_jobs(const table *t, cJSON *out) {
         r->diagnostics = d;
         if (!diag) diag = cJSON_AddArrayToObject(out, "diagnostics");
         cJSON *e = cJSON_CreateObject();
+        char label[LM_METHOD_LABEL_MAX];
+        lm_method_label(t->spec, r->method, label);
         cJSON_AddStringToObject(e, "method", r->method);
+        cJSON_AddStringToObject(e, "label", label);
         cJSON_AddNumberToObject(e, "seed", r->seed);
         if (r->model) cJSON_AddStringToObject(e, "model", r->model);
         cJSON_AddItemToObject(e, "diagnostics", cJSON_Duplicate(d, 1));

@@ -3,6 +3,7 @@
  * accuracy and kernel-behaviour diagnostics can be read (and plotted) as
  * functions of how long the model was pre-trained. */
 #include "experiment/experiment.h"
+#include "experiment/methods.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -91,11 +92,14 @@ static void add_diagnostics(checkpoint_groups *c, const lm_job_result *r) {
     flatten(&c->g[i].set, r->diagnostics, "");
 }
 
-static cJSON *diagnostics_json(checkpoint_groups *c) {
+static cJSON *diagnostics_json(const lm_spec *spec, checkpoint_groups *c) {
     cJSON *arr = cJSON_CreateArray();
     for (int i = 0; i < c->n; i++) {
         cJSON *e = cJSON_CreateObject();
+        char label[LM_METHOD_LABEL_MAX];
+        lm_method_label(spec, c->g[i].method, label);
         cJSON_AddStringToObject(e, "method", c->g[i].method);
+        cJSON_AddStringToObject(e, "label", label);
         cJSON *values = cJSON_AddObjectToObject(e, "values");
         const series_set *set = &c->g[i].set;
         for (int k = 0; k < set->n; k++) cJSON_AddItemToObject(values, set->s[k].name, mean_std(set->s[k].x, set->s[k].n));
@@ -149,7 +153,7 @@ cJSON *lm_experiment_curve(const lm_spec *spec, const cJSON *summary, const lm_j
             const cJSON *rows = cJSON_GetObjectItemCaseSensitive(s, "summary");
             for (const cJSON *row = rows ? rows->child : NULL; row; row = row->next) {
                 cJSON *x = cJSON_CreateObject();
-                static const char *keys[] = {"method", "dev", "test", "zero_shot_dev", "zero_shot_test"};
+                static const char *keys[] = {"method", "label", "dev", "test", "zero_shot_dev", "zero_shot_test"};
                 for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
                     const cJSON *v = cJSON_GetObjectItemCaseSensitive(row, keys[k]);
                     if (v) cJSON_AddItemToObject(x, keys[k], cJSON_Duplicate(v, 1));
@@ -157,7 +161,7 @@ cJSON *lm_experiment_curve(const lm_spec *spec, const cJSON *summary, const lm_j
                 cJSON_AddItemToArray(methods, x);
             }
         }
-        cJSON_AddItemToObject(e, "diagnostics", diagnostics_json(&groups[m]));
+        cJSON_AddItemToObject(e, "diagnostics", diagnostics_json(spec, &groups[m]));
         pts[m] = (point){e, step[m], m};
     }
     qsort(pts, (size_t)M, sizeof *pts, by_step);

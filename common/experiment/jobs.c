@@ -1,5 +1,6 @@
 /* jobs.c - a spec expanded into its jobs, and the method names of jobs. */
 #include "experiment/experiment.h"
+#include "experiment/methods.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,6 +63,7 @@ int lm_experiment_jobs(const char *spec_json, cJSON **jobs, lm_error *err) {
         cJSON *j = cJSON_CreateObject();
         cJSON_AddNumberToObject(j, "seed", spec.pretrain.seed);
         cJSON_AddStringToObject(j, "method", "pretrain");
+        cJSON_AddStringToObject(j, "label", "Pre-training");
         cJSON_AddItemToArray(arr, j);
     }
     int n_models = spec.is_pretrain ? 0 : spec.n_checkpoints ? spec.n_checkpoints : 1;
@@ -74,6 +76,9 @@ int lm_experiment_jobs(const char *spec_json, cJSON **jobs, lm_error *err) {
                 cJSON *j = cJSON_CreateObject();
                 cJSON_AddNumberToObject(j, "seed", spec.seeds[s]);
                 cJSON_AddStringToObject(j, "method", method);
+                char label[LM_METHOD_LABEL_MAX];
+                lm_method_label(&spec, method, label);
+                cJSON_AddStringToObject(j, "label", label);
                 if (spec.n_checkpoints) cJSON_AddStringToObject(j, "model", spec.checkpoints[m]);
                 cJSON_AddItemToArray(arr, j);
             }

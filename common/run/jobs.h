@@ -30,10 +30,12 @@ int lm_run_finetune_job(const lm_spec *spec, lm_job_setup *js, int index, uint32
                         cJSON *res, lm_error *err);
 
 /* Kernel-behaviour diagnostics of a fine-tuned run, into res (when the spec
- * asks for them). */
+ * asks for them); with out_dir also K(θ_FT), K(θ0) over the fine-tuned
+ * parameters and the linearized model's test logits as artifacts. */
 int lm_run_finetune_diagnostics(const lm_spec *spec, lm_job_setup *js, const lm_output_spec *os,
                                 const struct lm_finetune_result *ft, uint32_t seed,
-                                const lm_run_options *opt, cJSON *res, lm_error *err);
+                                const lm_run_options *opt, const char *out_dir, cJSON *res,
+                                lm_error *err);
 
 /* The one job of a pre-training experiment: fills res with "pretrain"
  * (checkpoints, loss curve, tokens/s). */

@@ -10,6 +10,7 @@
 
 #include "run/kernels.h"
 #include "train/lora.h"
+#include "util/log.h"
 #include "util/rng.h"
 #include "solve/solve.h"
 #include "util/file.h"
@@ -159,7 +160,11 @@ int lm_run_kernel_job(const lm_spec *spec, lm_job_setup *js, lm_kernel_formula f
     rq.sets = sets;
     rq.n_sets = 3;
     lm_cache *cache = NULL;
-    if (opt && opt->cache_dir && !(cache = lm_cache_open(opt->cache_dir, err))) return -1;
+    if (opt && opt->cache_dir) {
+        lm_error cerr; /* no cache is a warning: the job computes everything */
+        cache = lm_cache_open(opt->cache_dir, opt->cache_secret_file, &cerr);
+        if (!cache) lm_warn("cache %s: %s; computing without it", opt->cache_dir, cerr.msg);
+    }
     lm_kernel_result kr;
     lm_kernel_cache_stats cs;
     double t0 = lm_now();
@@ -173,12 +178,10 @@ int lm_run_kernel_job(const lm_spec *spec, lm_job_setup *js, lm_kernel_formula f
     if (rc) return -1;
     double t_kernel = lm_now() - t0;
 
-    /* artifacts */
-    char prefix[64];
-    snprintf(prefix, sizeof prefix, "seed%u-%s-", seed, lm_kernel_formula_name(formula));
+    /* artifacts: the job's folder says which seed and formula (methods.h) */
     static const char *set_names[3] = {"train", "dev", "test"};
     cJSON *manifest = cJSON_AddArrayToObject(res, "artifacts");
-    if (out_dir && lm_kernels_export(out_dir, prefix, &kr, set_names, manifest, err)) {
+    if (out_dir && lm_kernels_export(out_dir, "", &kr, set_names, manifest, err)) {
         lm_kernel_result_free(&kr);
         return -1;
     }

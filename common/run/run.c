@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "experiment/experiment.h"
+#include "experiment/methods.h"
 #include "pretrain/checkpoint.h"
 #include "run/jobs.h"
 #include "util/clock.h"
@@ -92,8 +93,17 @@ int lm_run_experiment(const char *spec_json, const lm_run_options *opt, const lm
     if (lm_mkdirs(out_dir, err)) goto fail;
     int j = 0;
     for (const cJSON *job = jobs->child; job; job = job->next, j++) {
+        /* each job in its own folder, as the daemon serves them (methods.h) */
+        char sub[512];
+        if (lm_method_job_dir(job, sub, sizeof sub)) {
+            lm_fail(err, "job %d: no folder name for it", j);
+            goto fail;
+        }
+        char *job_dir = lm_path_join(out_dir, sub);
         cJSON *r;
-        if (lm_run_job(spec_json, job, opt, hooks, out_dir, &r, err)) {
+        int rc = lm_mkdirs(job_dir, err) ? -1 : lm_run_job(spec_json, job, opt, hooks, job_dir, &r, err);
+        free(job_dir);
+        if (rc) {
             lm_fail_prefix(err, "job %d (seed %g, %s)", j, cJSON_GetObjectItem(job, "seed")->valuedouble,
                            cJSON_GetObjectItem(job, "method")->valuestring);
             goto fail;

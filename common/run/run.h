@@ -22,6 +22,7 @@ typedef struct lm_run_hooks {
 
 typedef struct lm_run_options {
     const char *cache_dir;   /* content-addressed cache; NULL disables it */
+    const char *cache_secret_file; /* its MAC secret; NULL: lm_cache_secret_load's default */
     const char *models_dir;  /* where spec "model" names are looked up; NULL: as given */
     const char *data_root;   /* where spec "data" paths are looked up; NULL: as given */
     size_t mem_budget;       /* bytes; 0 = default (6 GiB) */

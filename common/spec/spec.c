@@ -193,6 +193,13 @@ static int fill_finetune(const cJSON *o, int i, lm_finetune_config *f, char *fie
     f->linearized = bool_or(o, "linearized", 0);
     f->has_seed = get(o, "seed") != NULL;
     f->seed = (uint32_t)num_or(o, "seed", 0);
+    f->save_weights = bool_or(o, "save_weights", 0);
+    if (f->save_weights && f->linearized) {
+        char path[96];
+        snprintf(path, sizeof path, "%s.save_weights", where);
+        /* θ of a linearized run parametrises f_lin, which no model folder holds */
+        return fail_field(field, field_len, err, path, "cannot be combined with \"linearized\"");
+    }
     if (f->warmup > f->steps) {
         char path[96];
         snprintf(path, sizeof path, "%s.warmup", where);
@@ -348,7 +355,8 @@ static int fill(const cJSON *doc, lm_spec *s, char *field, size_t field_len, lm_
         }
     }
     const cJSON *d = get(doc, "diagnostics");
-    s->diagnostics.enabled = d ? bool_or(d, "enabled", 1) : 0;
+    /* Fine-tuning is measured against its kernel unless a spec says not to. */
+    s->diagnostics.enabled = d ? bool_or(d, "enabled", 1) : s->n_finetune > 0;
     s->diagnostics.min_linearization_gain = num_or(d, "min_linearization_gain", 0.5);
     s->diagnostics.max_kernel_distance = num_or(d, "max_kernel_distance", 0.1);
     s->diagnostics.min_kernel_ft_ratio = num_or(d, "min_kernel_ft_ratio", 0.9);

@@ -78,6 +78,7 @@ static cJSON *finetune_json(const lm_finetune_config *f) {
     add_params(o, f->params, &f->lora);
     cJSON_AddBoolToObject(o, "linearized", f->linearized);
     if (f->has_seed) cJSON_AddNumberToObject(o, "seed", f->seed);
+    cJSON_AddBoolToObject(o, "save_weights", f->save_weights);
     return o;
 }
 

@@ -85,6 +85,7 @@ typedef struct lm_finetune_config {
     int linearized;          /* default 0 */
     int has_seed;            /* 0: the job's data seed */
     uint32_t seed;
+    int save_weights;        /* default 0: keep θ_FT as a model folder */
 } lm_finetune_config;
 
 #endif

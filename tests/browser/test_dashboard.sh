@@ -77,9 +77,10 @@ shots=${SHOT_DIR:-$build/meson-logs/browser}
 mkdir -p "$shots"
 rm -f "$shots"/*.png
 
+(umask 077; echo "browser test cache secret $RANDOM$RANDOM" > "$tmp/cache-secret")
 BASE=$base UTOK=$UTOK WTOK=$WTOK CHROMIUM=$chromium SHOT_DIR=$shots DATA_DIR=k-shot-1k-test/SST-2 \
   MODEL_NAME=lmkft-small WORKER_BIN=$build/lmntk-worker WORKER_PIDFILE=$tmp/worker.pid \
-  WORKER_ARGS="--cache $tmp/cache --models $tmp/models --data-root $tmp/data-root --work $tmp/work --poll 0.2 --threads 2 --name browser-worker" \
+  WORKER_ARGS="--cache $tmp/cache --cache-secret-file $tmp/cache-secret --models $tmp/models --data-root $tmp/data-root --work $tmp/work --poll 0.2 --threads 2 --name browser-worker" \
   WORKER_LOG=$tmp/worker.log \
   timeout 210 node "$here/dashboard.test.mjs"
 rc=$?

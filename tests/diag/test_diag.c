@@ -96,19 +96,32 @@ static void test_spectrum(void) {
 
     lm_diag_result r = {.thresholds = {.min_linearization_gain = 0.5, .max_kernel_distance = 0.1,
                                        .min_kernel_ft_ratio = 0.9}};
+    r.metric_pt = 0.5;
+    r.metric_ft = 0.8;
     r.lin_gain = 0.7;
     r.kernel_distance = 0.05;
     r.kernel_ft_ratio = 0.95;
     lm_diag_verdict(&r);
     CHECK(r.linearization_holds == 1 && r.fixed_features == 1 && r.kernel_solves == 1 && r.kernel_behavior == 1);
+    CHECK_MSG(strstr(r.reason, "recovers 70% of fine-tuning's gain (>= 50%)") &&
+              strstr(r.reason, "moved 5.0% during fine-tuning (<= 10.0%)"), "%s", r.reason);
     r.kernel_distance = 0.2;
     r.lin_gain = NAN;
     r.kernel_ft_ratio = NAN;
     lm_diag_verdict(&r);
     CHECK(r.linearization_holds == -1 && r.fixed_features == 0 && r.kernel_solves == -1 && r.kernel_behavior == 0);
+    CHECK_MSG(!strcmp(r.reason, "the kernel moved 20.0% during fine-tuning (> 10.0%)"), "%s", r.reason);
+    CHECK(!strcmp(lm_diag_outcome_name(r.kernel_behavior), "not kernel"));
     r.kernel_distance = 0.01;
     lm_diag_verdict(&r);
-    CHECK(r.kernel_behavior == -1);
+    CHECK(r.kernel_behavior == -1 && strstr(r.reason, "linearized gain could not be measured"));
+    /* fine-tuning below zero-shot: undecided, even with a kernel that moved */
+    r.metric_ft = 0.45;
+    r.kernel_distance = 0.3;
+    lm_diag_verdict(&r);
+    CHECK(r.fixed_features == 0 && r.kernel_behavior == -1);
+    CHECK(!strcmp(lm_diag_outcome_name(r.kernel_behavior), "undecided"));
+    CHECK_MSG(strstr(r.reason, "fine-tuning (45.0%) did not beat zero-shot (50.0%)"), "%s", r.reason);
 }
 
 /* outputs of m at every example of s [n, C] */
@@ -383,6 +396,11 @@ static void test_end_to_end(void) {
     CHECK(!strstr(txt, "nan"));
     const cJSON *v = cJSON_GetObjectItem(j, "verdict");
     CHECK(cJSON_IsBool(cJSON_GetObjectItem(v, "fixed_features")));
+    const cJSON *outcome = cJSON_GetObjectItem(v, "outcome"), *reason = cJSON_GetObjectItem(v, "reason");
+    CHECK(cJSON_IsString(outcome) && !strcmp(outcome->valuestring, lm_diag_outcome_name(d.kernel_behavior)));
+    CHECK(cJSON_IsString(reason) && reason->valuestring[0]);
+    /* no gain over θ0: no share of a gain either */
+    CHECK(d.metric_ft > d.metric_pt || isnan(d.lin_gain));
     fprintf(stderr, "diagnostics: pt %.2f ft %.2f lin %.2f gain %.2f; distance %.4f; change %.4f; "
             "eff. rank %.2f / %.2f; %.2f s\n%s\n", d.metric_pt, d.metric_ft, d.metric_lin, d.lin_gain,
             d.kernel_distance, d.grad_change_mean, d.spec0.eff_rank_pr, d.spec0.eff_rank_entropy,

@@ -3,11 +3,19 @@
  *
  * It does no model math: a spec's "seeds" x "kernel.formula" become jobs
  * {"seed", "method": "kernel:<formula>"}; a job sleeps LMNTK_TEST_JOB_MS
- * (default 300) in steps of at most 0.1 s, reporting progress, writes one artifact and
+ * (default 300) in steps of at most 0.1 s, reporting progress, writes its
+ * artifacts (scores.txt, scores.npy [seed, score], extra/note.txt) and
  * returns {"seed", "method", "score"} with a score computed from the seed;
  * a reported result must hold a score in [0, 2] (and its job's seed and
- * method when it names them); the aggregate is their count and mean.  A job whose seed equals
- * LMNTK_TEST_FAIL_SEED fails. */
+ * method when it names them); the aggregate is their count and mean, and a "summary" in the runner's
+ * form (each seed's score as its dev and test metric, zero-shot 0.5) for
+ * the runs table to read.  A job whose seed equals
+ * LMNTK_TEST_FAIL_SEED fails; one whose seed equals LMNTK_TEST_ALLOC_SEED
+ * allocates (lm_xmalloc) and touches LMNTK_TEST_ALLOC_MB MiB (default 1024);
+ * one whose seed equals LMNTK_TEST_CRASH_SEED logs a line and dies of
+ * SIGSEGV; one whose seed equals LMNTK_TEST_DEAF_SEED sleeps 20 s without
+ * reporting progress (so never sees a request to stop).  With
+ * LMNTK_TEST_PID_FILE, a job writes its process id there first. */
 #ifndef LM_TESTS_RUNNER_DOUBLE_H
 #define LM_TESTS_RUNNER_DOUBLE_H
 

@@ -82,6 +82,9 @@ static void test_defaults(void) {
               "{'optimizer': 'sgd', 'lr': [1e-3, 1e-2], 'lora': {'r': 4}, 'seed': 7}]}");
     CHECK(lm_spec_parse(json, strlen(json), &s, field, sizeof field, &err) == 0);
     CHECK(!s.has_kernel && s.n_finetune == 2 && s.n_classes == 3);
+    /* fine-tuning is diagnosed by default (no "diagnostics": {} needed) */
+    CHECK(s.diagnostics.enabled && s.diagnostics.min_linearization_gain == 0.5);
+    CHECK(!s.finetune[0].save_weights);
     lm_finetune_config *f = &s.finetune[0];
     CHECK(f->optimizer == LM_OPT_ADAMW && f->n_lr == 1 && f->lr[0] == 1e-5);
     CHECK(f->n_batch_size == 1 && f->batch_size[0] == 8 && f->steps == 1000 && f->warmup == 0);
@@ -122,6 +125,14 @@ static void test_defaults(void) {
     CHECK(s.finetune[0].params == LM_PS_BIASES && s.finetune[0].linearized);
     CHECK(s.diagnostics.enabled && s.diagnostics.max_kernel_distance == 0.2 &&
           s.diagnostics.min_kernel_ft_ratio == 0.9);
+    lm_spec_free(&s);
+    free(json);
+    /* opting out of diagnostics; keeping the weights */
+    json = dq("{'task': 'SST-2', 'data': 'd', 'finetune': [{'lr': 1e-5, 'save_weights': true}],"
+              " 'diagnostics': {'enabled': false}}");
+    rc = lm_spec_parse(json, strlen(json), &s, field, sizeof field, &err);
+    CHECK_MSG(rc == 0, "%s: %s", field, err.msg);
+    CHECK(!s.diagnostics.enabled && s.finetune[0].save_weights);
     lm_spec_free(&s);
     free(json);
 }
@@ -212,6 +223,9 @@ static const bad_case bad[] = {
     {"{" B "'finetune': [{'lr': 1e-5, 'linearized': 'no'}]}", "finetune[0].linearized", "must be a boolean"},
     {"{" B "'finetune': [{'lr': 1e-5, 'params': 'biases', 'lora': {}}]}", "finetune[0].lora", "only used with params"},
     {"{" B "'finetune': [{'lr': 1e-5, 'weight_decay': 2}]}", "finetune[0].weight_decay", "must be <= 1"},
+    {"{" B "'finetune': [{'lr': 1e-5, 'save_weights': 1}]}", "finetune[0].save_weights", "must be a boolean"},
+    {"{" B "'finetune': [{'lr': 1e-5, 'linearized': true, 'save_weights': true}]}", "finetune[0].save_weights",
+     "cannot be combined with \"linearized\""},
     /* diagnostics, checkpoints */
     {"{" B "'diagnostics': {'enabled': true}}", "diagnostics", "needs \"finetune\""},
     {"{" B "'diagnostics': {'enabled': false, 'min_linearization_gain': -1}}", "diagnostics.min_linearization_gain", "must be >= 0"},
