@@ -1,6 +1,6 @@
 /* fuzz_lease_bodies.c - the bodies workers POST to the daemon, through the
  * daemon's own handlers (server/api_leases.c) on a real SQLite queue:
- *   POST /v1/leases                    {"worker": ...}
+ *   POST /v1/leases                    {"worker": ..., "host": ..., "mem_bytes": ...}
  *   POST /v1/leases/{lease}/heartbeat  {"progress": ..., "stage": ...}
  *   POST /v1/leases/{lease}/complete   {"result": {...}}
  *   POST /v1/leases/{lease}/fail       {"error": ..., "release": ...}
@@ -62,17 +62,19 @@ static void ensure_lease(void) {
     sqlite3 *h = srv.db.conns[0].h;
     lm_error err;
     lmd_lease l;
-    int rc = lmd_queue_lease(&srv, h, "fuzz", &l, &err);
+    const lmd_worker_info worker = {.name = "fuzz"};
+    int rc = lmd_queue_lease(&srv, h, &worker, &l, &err);
     if (rc == 0) {
         cJSON *jobs = NULL;
         char id[37];
         if (lm_experiment_jobs(spec_one_job, &jobs, &err) != 0 ||
-            lmd_queue_submit(h, spec_one_job, "SST-2", "default", jobs, 0, id, &err) != 0) {
+            lmd_queue_submit(h, spec_one_job, "SST-2", "default", jobs, NULL, 0, "fuzz", NULL, id,
+                             &err) != 0) {
             fprintf(stderr, "fuzz_lease_bodies: submit: %s\n", err.msg);
             abort();
         }
         cJSON_Delete(jobs);
-        rc = lmd_queue_lease(&srv, h, "fuzz", &l, &err);
+        rc = lmd_queue_lease(&srv, h, &worker, &l, &err);
     }
     if (rc != 1) {
         fprintf(stderr, "fuzz_lease_bodies: lease: %s\n", rc < 0 ? err.msg : "queue empty");

@@ -234,7 +234,7 @@ def main():
         c.add("spec.json", s)
 
     c = Corpus("fuzz_lease_bodies")
-    for route, body in [(0, {"worker": "gpu-1"}), (0, {}), (1, {"progress": 0.5, "stage": "kernel 3/8"}),
+    for route, body in [(0, {"worker": "gpu-1", "host": "node-3", "mem_bytes": 8 << 30}), (0, {}), (1, {"progress": 0.5, "stage": "kernel 3/8"}),
                         (1, {"progress": 2}), (2, {"result": one_job_result()}),
                         (2, {"result": {"diagnostics": {}}}), (2, {"result": 5}),
                         (3, {"error": "out of memory", "release": False}), (3, {"error": "stop", "release": True})]:
@@ -358,8 +358,8 @@ def write_dicts(all_specs):
     for _, rs in result_sets():
         for r in rs:
             keys_of(r, result_words)
-    dict_file("fuzz_lease_bodies", JSON_TOKENS + quoted(result_words | {"worker", "progress", "stage", "result",
-                                                                          "error", "release"}))
+    dict_file("fuzz_lease_bodies", JSON_TOKENS + quoted(result_words | {"worker", "host", "mem_bytes", "progress",
+                                                                          "stage", "result", "error", "release"}))
     dict_file("fuzz_complete_result", JSON_TOKENS + quoted(result_words) +
               quoted(["kernel:sgd", "kernel:signgd", "kernel:asymmetric_signgd", "finetune:0", "finetune:1",
                       "pretrain", "small", "default"]))
