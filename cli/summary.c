@@ -4,7 +4,9 @@
 #include "summary.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include "run/run.h"
 
 static double num(const cJSON *o, const char *key) {
     const cJSON *v = cJSON_GetObjectItem(o, key);

@@ -8,6 +8,7 @@
 #include <time.h>
 #include "artifacts.h"
 #include "db.h"
+#include "experiment/methods.h"
 #include "experiments_query.h"
 
 static const char *const states[] = {"queued", "running", "succeeded", "failed", "cancelled"};
@@ -114,6 +115,15 @@ cJSON *lmd_summary_json(sqlite3_stmt *st) {
     return o;
 }
 
+/* The display names of the spec's methods, so that the dashboard shows
+ * what the CLI prints (an empty object for a spec that cannot be read). */
+static cJSON *method_labels(const char *spec_text) {
+    cJSON *labels = NULL;
+    lm_error err;
+    if (!spec_text || lm_method_labels(spec_text, &labels, &err) != 0) return cJSON_CreateObject();
+    return labels;
+}
+
 /* One experiment's artifacts: "artifacts" (its own, as names), "files"
  * (every one, described) and each job's "artifacts" as "<index>/<file>"
  * names, the form older clients build. */
@@ -201,6 +211,7 @@ int lmd_experiment_view(sqlite3 *h, const char *id, cJSON **out, lm_error *err) 
         cJSON *o = lmd_summary_json(st);
         int col = LMD_SUMMARY_NCOLS;
         cJSON_AddItemToObject(o, "spec", json_or_null(st, col));
+        cJSON_AddItemToObject(o, "method_labels", method_labels(lmd_db_text(st, col)));
         cJSON *result = json_or_null(st, col + 1);
         cJSON *diag = cJSON_GetObjectItemCaseSensitive(result, "diagnostics");
         cJSON_AddItemToObject(o, "diagnostics", diag ? cJSON_Duplicate(diag, 1) : cJSON_CreateNull());

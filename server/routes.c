@@ -1,5 +1,6 @@
 /* routes.c - every route of the daemon in one table.  schema/openapi.yaml
- * documents exactly these (tests/server/test_openapi.c holds them equal). */
+ * documents exactly these (tests/openapi/ holds them equal, reading this
+ * table's method, pattern, access and body columns). */
 #include "api.h"
 
 const lmd_route lmd_routes[] = {

@@ -5,6 +5,7 @@
 //   #/experiments/<id>                    experiment.js
 //   #/submit[?from=<id>][?checkpoints=a,b]  submit.js
 //   #/compare[?ids=<id>,<id>...]          compare.js
+//   #/kshot[?task=&model=&split=]         kshot.js
 // A view module exports render(root, ctx) and returns a cleanup function
 // (stops its polling) or nothing.
 
@@ -12,6 +13,7 @@ import { forgetCatalog, getHealth, getToken, setToken } from './api.js';
 import { clear, h, put } from './dom.js';
 import * as compare from './compare.js';
 import * as experiment from './experiment.js';
+import * as kshot from './kshot.js';
 import * as list from './list.js';
 import * as submit from './submit.js';
 import { loadVocabulary } from './vocab.js';
@@ -21,6 +23,7 @@ const ROUTES = [
   { re: /^\/experiments\/([0-9a-fA-F-]{36})\/?$/, view: experiment, nav: 'experiments' },
   { re: /^\/submit\/?$/, view: submit, nav: 'submit' },
   { re: /^\/compare\/?$/, view: compare, nav: 'compare' },
+  { re: /^\/kshot\/?$/, view: kshot, nav: 'kshot' },
 ];
 
 let cleanup = null;

@@ -5,9 +5,9 @@
 // sweep adds its curves against pre-training steps, and a pre-training
 // experiment (spec.pretrain) shows its run instead (pretrain.js).
 
-import { artifactUrl, cancelExperiment, downloadArtifact, fetchArtifact, getExperiment, getToken } from './api.js';
+import { artifactUrl, cancelExperiment, downloadArtifact, fetchArtifact, getCatalog, getExperiment, getToken } from './api.js';
 import {
-  ago, clear, copyButton, duration, h, isNum, meanStd, methodInfo, num, pct, progressBar, stateBadge,
+  ago, chanceLevel, clear, copyButton, duration, h, isNum, meanStd, methodInfo, num, pct, progressBar, stateBadge,
   prettyJson, put, summaryRows,
 } from './dom.js';
 import { asymmetry, jacobiEigenvalues, spectrumStats, symmetrize } from './linalg.js';
@@ -30,6 +30,7 @@ export function render(root, ctx) {
   let resizeObs = null;
   let curveDispose = null;
   let runView = null;
+  let tasks = null; // GET /v1/tasks, for the class count of chance
 
   const title = h('h1', { id: 'exp-title' }, `Experiment ${id.slice(0, 8)}`);
   const meta = h('div', { class: 'meta', id: 'exp-meta' });
@@ -82,7 +83,9 @@ export function render(root, ctx) {
     // the form makes kernel and fine-tuning experiments: a pre-training spec is resubmitted with curl
     if (!isPretrain(exp)) {
       put(actions, h('a', { class: 'button', href: `#/submit?from=${id}` }, 'Edit as new'),
-        h('a', { class: 'button', href: `#/compare?ids=${id}` }, 'Compare…'));
+        h('a', { class: 'button', href: `#/compare?ids=${id}` }, 'Compare…'),
+        exp.task ? h('a', { class: 'button', id: 'kshot-link', href: `#/kshot?${new URLSearchParams({ task: exp.task, model: exp.model || 'default' })}` },
+          `${exp.task}: accuracy vs k`) : null);
     }
   }
 
@@ -93,7 +96,7 @@ export function render(root, ctx) {
     const details = jobsSec.querySelector('details');
     const open = details ? details.open : !TERMINAL.has(exp.state);
     const tbody = h('tbody', {}, jobs.map((j) => {
-      const mi = methodInfo(j.method || '', exp.spec);
+      const mi = methodInfo(j.method || '', exp.method_labels);
       return h('tr', { dataset: { state: j.state } },
         h('td', { class: 'num', 'data-label': '#' }, String(j.index)),
         h('td', { 'data-label': 'Seed' }, j.seed ?? '—'),
@@ -118,12 +121,23 @@ export function render(root, ctx) {
     errorBox.textContent = msg || '';
   }
 
+  // Chance for this experiment's metric: its classes from the spec's labels
+  // or GET /v1/tasks, the test labels from a job result (for F1).
+  function chanceOf(result) {
+    const spec = exp.spec || {};
+    const task = tasks && tasks.find((t) => t.name === spec.task);
+    const classes = Array.isArray(spec.labels) && spec.labels.length ? spec.labels.length : task && task.classes;
+    const job = (result.jobs || []).find((j) => j && Array.isArray(j.test_labels));
+    return chanceLevel(result.metric || (task && task.metric), classes, job && job.test_labels);
+  }
+
   // ---- results (once the result is there) ----
   function drawResults() {
     const result = exp.result;
     const spec = exp.spec || result.spec || {};
+    const names = exp.method_labels;
     // kernels (formulas, then the best of them), then fine-tuning, as the API lists them otherwise
-    const rank = (r) => { const f = methodInfo(r.method, spec).family; return f === 'kernel' ? (r.method === 'kernel' ? 1 : 0) : f === 'finetune' ? 2 : 3; };
+    const rank = (r) => { const f = methodInfo(r.method, names).family; return f === 'kernel' ? (r.method === 'kernel' ? 1 : 0) : f === 'finetune' ? 2 : 3; };
     const rows = summaryRows(result).map((r, i) => [r, i]).sort((a, b) => (rank(a[0]) - rank(b[0])) || (a[1] - b[1])).map((x) => x[0]);
     const metric = result.metric === 'f1' ? 'F1' : 'accuracy';
     const seeds = rows.length ? rows[0].seeds.map((r) => r.seed) : [];
@@ -135,7 +149,8 @@ export function render(root, ctx) {
 
     const cell = (method, col, value, text, titleText) => h('td', {
       class: 'num', dataset: { method, col, value: isNum(value) ? String(value) : '' }, title: titleText || null }, text);
-    const pointText = (sr) => {
+    // a seed's selected point; a best-of row names the method it took it from
+    const pointText = (sr, method) => {
       const p = sr.point;
       if (!p) return sr.from || '';
       const parts = p.solver ? [p.solver] : [];
@@ -145,11 +160,11 @@ export function render(root, ctx) {
       if (isNum(p.gamma) && p.solver === 'asym') parts.push(`γ=${p.gamma}`);
       if (isNum(p.C)) parts.push(`C=${num(p.C)}`);
       for (const k of ['lr', 'batch_size', 'best_step']) if (p[k] !== undefined) parts.push(`${k.replace('_', ' ')} ${p[k]}`);
-      return `${sr.from && sr.from !== sr.method ? `${methodInfo(sr.from, spec).label}: ` : ''}${parts.join(', ')}`;
+      return `${sr.from && sr.from !== method ? `${methodInfo(sr.from, names).label}: ` : ''}${parts.join(', ')}`;
     };
     const body = [];
     for (const r of rows) {
-      const mi = methodInfo(r.method, spec);
+      const mi = methodInfo(r.method, names);
       const bySeed = Object.fromEntries(r.seeds.map((x) => [x.seed, x]));
       body.push(h('tr', { dataset: { method: r.method, family: mi.family } },
         h('th', { scope: 'row', title: r.method }, h('span', { class: `dot fam-${mi.family}` }), mi.label),
@@ -158,13 +173,19 @@ export function render(root, ctx) {
         cell(r.method, 'test', r.test && r.test.mean, meanStd(r.test)),
         seeds.flatMap((sd) => {
           const x = bySeed[sd] || {};
-          return [cell(r.method, `dev-${sd}`, x.dev, pct(x.dev), pointText(x)),
-            cell(r.method, `test-${sd}`, x.test, pct(x.test), pointText(x))];
+          return [cell(r.method, `dev-${sd}`, x.dev, pct(x.dev), pointText(x, r.method)),
+            cell(r.method, `test-${sd}`, x.test, pct(x.test), pointText(x, r.method))];
         })));
+      // each seed's point selected on dev, written out under its scores
+      body.push(h('tr', { class: 'hp-row', dataset: { method: r.method } },
+        h('th', { scope: 'row', class: 'hp-head' }, h('span', { class: 'visually-hidden' }, `${mi.label}: `), 'selected'),
+        hasModel ? h('td', {}) : null,
+        h('td', { colspan: '2' }),
+        seeds.map((sd) => h('td', { colspan: '2', class: 'hp', dataset: { seed: String(sd) } }, bySeed[sd] ? pointText(bySeed[sd], r.method) : ''))));
     }
     if (zsRow) {
       body.push(h('tr', { dataset: { method: 'zero-shot', family: 'zero-shot' }, class: 'zero-shot' },
-        h('th', { scope: 'row' }, h('span', { class: 'dot fam-zero-shot' }), 'Zero-shot f0'),
+        h('th', { scope: 'row' }, h('span', { class: 'dot fam-zero-shot' }), methodInfo('zero-shot', names).label),
         hasModel ? h('td', {}, '') : null,
         cell('zero-shot', 'dev', zsRow.zero_shot_dev.mean, meanStd(zsRow.zero_shot_dev)),
         cell('zero-shot', 'test', zsRow.zero_shot_test.mean, meanStd(zsRow.zero_shot_test)),
@@ -188,26 +209,28 @@ export function render(root, ctx) {
     const foot = [];
     if (isNum(result.compute_seconds)) foot.push(`compute ${result.compute_seconds.toFixed(1)} s over all jobs`);
     put(clear(resultsSec), h('h2', { id: 'results-h' }, 'Results'),
-      h('p', { class: 'muted small' }, `${metric === 'F1' ? 'F1' : 'Accuracy'} (%) on dev and test: mean ± population std over ${seeds.length} seed${seeds.length === 1 ? '' : 's'}, then each seed's selected point (hover a cell for its solver settings).`),
+      h('p', { class: 'muted small' }, `${metric === 'F1' ? 'F1' : 'Accuracy'} (%) on dev and test: mean ± population std over ${seeds.length} seed${seeds.length === 1 ? '' : 's'}, then each seed's scores with, under them, the hyper-parameters selected on its dev set.`),
       h('div', { class: 'table-scroll' }, table),
       foot.length ? h('p', { class: 'muted small' }, foot.join(' · ')) : null);
 
     // bars: kernel vs fine-tuning (per checkpoint in a sweep)
     const barRows = rows.map((r) => {
-      const mi = methodInfo(r.method, spec);
+      const mi = methodInfo(r.method, names);
       return { ...mi, label: hasModel && r.model ? `${mi.label} @ ${shortModel(r.model)}` : mi.label, test: r.test, dev: r.dev };
     });
     const hasFt = barRows.some((r) => r.family === 'finetune');
     const baseline = zsRow ? { label: 'zero-shot', value: zsRow.zero_shot_test.mean } : null;
+    const chance = chanceOf(result);
     const barsBox = h('div', { class: 'plot-box', id: 'bars-plot' });
     const drawBars = () => {
       const w = Math.max(300, Math.min(900, barsBox.clientWidth || 640));
-      put(clear(barsBox), barChart(barRows, { width: w, baseline, title: `Test ${metric} (%), mean ± std` }));
+      put(clear(barsBox), barChart(barRows, { width: w, baseline, chance, title: `Test ${metric} (%), mean ± std` }));
     };
     barsSec.hidden = false;
     put(clear(barsSec), h('h2', { id: 'bars-h' }, 'Kernel vs fine-tuning'),
       h('p', { class: 'legend' },
-        h('span', { class: 'dot fam-kernel' }), 'eNTK kernels ', h('span', { class: 'dot fam-finetune' }), 'fine-tuning'),
+        h('span', { class: 'dot fam-kernel' }), 'eNTK kernels ', h('span', { class: 'dot fam-finetune' }), 'fine-tuning',
+        chance ? h('span', { class: 'muted small', id: 'chance-rule' }, ` · chance ${pct(chance.value)}: ${chance.rule}`) : null),
       hasFt ? null : h('p', { class: 'muted small' }, 'This experiment has no fine-tuning methods: add some to the spec to compare.'),
       barsBox);
     drawBars();
@@ -223,7 +246,7 @@ export function render(root, ctx) {
     if (curveDispose) { curveDispose(); curveDispose = null; }
     curveSec.hidden = !(Array.isArray(result.pretraining_curve) && result.pretraining_curve.length);
     if (!curveSec.hidden) {
-      try { curveDispose = renderCurve(curveSec, result, { spec }); } catch (e) {
+      try { curveDispose = renderCurve(curveSec, result, { spec, labels: names, chance }); } catch (e) {
         console.error(e);
         put(clear(curveSec), h('h2', { id: 'pretraining-h' }, 'Pre-training'), h('p', { class: 'error' }, `Cannot draw the curves: ${e.message}`));
       }
@@ -254,7 +277,7 @@ export function render(root, ctx) {
       return;
     }
     const pick = h('select', { id: 'kernel-pick' }, arts.map((a, i) =>
-      h('option', { value: String(i) }, `seed ${a.seed} · ${methodInfo(`kernel:${a.formula}`, exp.spec).label}`)));
+      h('option', { value: String(i) }, `seed ${a.seed} · ${methodInfo(`kernel:${a.formula}`, exp.method_labels).label}`)));
     const viewSel = h('select', { id: 'kernel-view' });
     const normBox = h('input', { type: 'checkbox', id: 'kernel-norm', checked: true });
     const orderSel = h('select', { id: 'kernel-order' },
@@ -466,7 +489,7 @@ export function render(root, ctx) {
     put(clear(diagSec), h('h2', { id: 'diag-h' }, 'Kernel-behaviour diagnostics'));
     const box = h('div');
     put(diagSec, box);
-    renderDiagnostics(box, d, { spec: exp.spec, state: exp.state, terminal: TERMINAL.has(exp.state) });
+    renderDiagnostics(box, d, { spec: exp.spec, labels: exp.method_labels, state: exp.state, terminal: TERMINAL.has(exp.state) });
   }
 
   // ---- artifacts ----
@@ -500,7 +523,7 @@ export function render(root, ctx) {
           m.shape ? h('span', { class: 'muted small mono' }, ` [${m.shape.join(',')}]`) : null);
       });
       return h('tr', {},
-        h('th', { scope: 'row' }, `seed ${j.seed ?? '—'} · ${methodInfo(j.method || '', exp.spec).label}`,
+        h('th', { scope: 'row' }, `seed ${j.seed ?? '—'} · ${methodInfo(j.method || '', exp.method_labels).label}`,
           h('div', { class: 'muted small' }, `job ${j.index}`)),
         h('td', {}, h('div', { class: 'files' }, files)));
     });
@@ -540,6 +563,7 @@ export function render(root, ctx) {
         if (!runView) { runView = pretrainRunView(); put(runBox, runView.el); }
         try { runView.update(exp); } catch (e) { console.error(e); showError(`Cannot draw the pre-training run: ${e.message}`); }
       } else {
+        if (exp.result && !tasks) tasks = await getCatalog().then((t) => t.tasks).catch(() => []);
         if (exp.result && exp.result !== null && JSON.stringify(exp.result) !== shownResult) {
           shownResult = JSON.stringify(exp.result);
           try { drawResults(); } catch (e) { console.error(e); showError(`Cannot draw the results: ${e.message}`); }

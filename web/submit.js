@@ -143,6 +143,8 @@ export function render(root, ctx) {
 
   const summary = h('div', { class: 'form-errors', role: 'alert', id: 'form-errors', hidden: true });
   const submitBtn = h('button', { type: 'submit', class: 'primary', id: 'submit-button' }, 'Submit experiment');
+  // an error that names no field (401, 403, 413, the network): beside the button
+  const submitError = h('div', { class: 'submit-error', id: 'submit-error', role: 'alert', tabindex: '-1', hidden: true });
   const preview = h('pre', { class: 'code', id: 'spec-preview', tabindex: '0', 'aria-label': 'Spec JSON preview' });
   const curlPre = h('pre', { class: 'code', id: 'curl-preview', tabindex: '0', 'aria-label': 'curl command' });
 
@@ -188,7 +190,7 @@ export function render(root, ctx) {
         field('diagnostics.max_kernel_distance', 'Max kernel distance', diagDist),
         field('diagnostics.min_kernel_ft_ratio', 'Min kernel/FT ratio', diagRatio))),
     h('div', { class: 'actions' }, submitBtn,
-      h('span', { class: 'muted', id: 'submit-status', 'aria-live': 'polite' })));
+      h('span', { class: 'muted', id: 'submit-status', 'aria-live': 'polite' }), submitError));
   const aside = h('aside', { class: 'submit-aside card', 'aria-label': 'Spec preview' },
     h('h2', {}, 'Spec'),
     h('div', { class: 'code-head' }, h('span', {}, 'JSON'), copyButton(() => preview.textContent, 'Copy spec')), preview,
@@ -392,6 +394,8 @@ export function render(root, ctx) {
     for (const el of form.querySelectorAll('.has-error')) el.classList.remove('has-error');
     summary.hidden = true;
     clear(summary);
+    submitError.hidden = true;
+    clear(submitError);
   }
   // The container for an API field path: the longest data-path prefix.
   function containerFor(path) {
@@ -420,12 +424,18 @@ export function render(root, ctx) {
     clearErrors();
     const where = err.field ? containerFor(err.field) : null;
     const msg = err.field ? `${err.field}: ${err.detail}` : err.detail;
+    if (!where) {
+      const auth = err.status === 401 || err.status === 403;
+      put(submitError, h('p', {}, h('strong', {}, auth ? 'Not allowed: ' : `Error${err.status ? ` ${err.status}` : ''}: `), msg),
+        auth ? h('p', {}, err.status === 401 ? 'Submitting needs a user token. ' : 'This token is not a user token. ',
+          h('button', { type: 'button', class: 'small', id: 'submit-set-token',
+            onclick: () => document.getElementById('token-button').click() }, 'Set a token')) : null);
+      submitError.hidden = false;
+      submitError.focus();
+      return;
+    }
     summary.hidden = false;
     put(summary, h('p', {}, h('strong', {}, err.status === 400 ? 'The server refused this spec. ' : `Error ${err.status || ''} `), msg));
-    if (err.status === 401 || err.status === 403) {
-      put(summary, h('p', {}, 'Set a user token with the Token button at the top of the page.'));
-    }
-    if (!where) { summary.focus(); return; }
     const box = where.box;
     const id = uid('err');
     const errEl = h('p', { class: 'field-error', id: `err-${id}`, dataset: { errorFor: err.field } },

@@ -11,7 +11,7 @@
 //
 // Environment: BASE (the daemon's URL), UTOK (a user token), CHROMIUM,
 // SHOT_DIR, DATA_DIR (the tiny SST-2 split's root under the worker's --data-root), MODEL_NAME,
-// WORKER_BIN, WORKER_ARGS, WTOK, WORKER_PIDFILE, WORKER_LOG.
+// WORKER_BIN, WORKER_ARGS, WTOK, WORKER_PIDFILE, WORKER_LOG, LMNTK_BIN (the CLI, for its result table).
 
 import { spawn, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -119,11 +119,34 @@ async function dashboardFlow() {
   ok((await page.title()).includes('Experiments'), 'the list has a title');
 
   note('list loaded');
-  // ---- the token, through its panel ----
-  await page.click('#token-button');
+  // ---- submitting without a token: the 401 beside the button, focus on it ----
+  await page.click('nav a[href="#/submit"]');
+  await page.locator(`select[name="model"] option[value="${MODEL}"]`).waitFor({ state: 'attached' });
+  const unauth = await fetch(`${BASE}/v1/experiments`, { method: 'POST', body: '{}' });
+  const unauthBody = await unauth.json();
+  await page.click('#submit-button');
+  const subErr = page.locator('#submit-error:not([hidden])');
+  await subErr.waitFor();
+  ok(unauth.status === 401 && (await subErr.textContent()).includes(unauthBody.detail) && /user token/.test(await subErr.textContent()),
+    'a 401 on submit shows the API\'s detail and asks for a user token', await subErr.textContent());
+  ok(await page.evaluate(() => document.activeElement && document.activeElement.id) === 'submit-error', 'focus moves to the message');
+  const btnBox = await page.locator('#submit-button').boundingBox();
+  const errBox = await subErr.boundingBox();
+  ok(btnBox && errBox && errBox.y < btnBox.y + btnBox.height + 60 && errBox.y + errBox.height > btnBox.y - 10 &&
+    errBox.x < btnBox.x + btnBox.width + 400, 'the message sits next to the submit button', JSON.stringify({ btnBox, errBox }));
+  ok(await page.locator('#form-errors').isHidden(), 'and not in the summary at the top of the form');
+  await shot(page, 'submit-401-1280', false);
+  // ---- the token, through its panel, opened from the message ----
+  await page.keyboard.press('Tab');
+  ok(await page.evaluate(() => document.activeElement && document.activeElement.id) === 'submit-set-token', 'Tab reaches its "Set a token" button');
+  await page.keyboard.press('Enter');
+  await page.locator('#token-panel:not([hidden])').waitFor();
+  ok(await page.evaluate(() => document.activeElement && document.activeElement.id) === 'token-input', 'which opens the token panel');
   await page.fill('#token-input', UTOK);
   await page.press('#token-input', 'Enter');
   ok((await page.textContent('#token-button')).includes('✓'), 'the token is saved');
+  await page.click('nav a[href="#/experiments"]');
+  await page.locator('h1', { hasText: 'Experiments' }).waitFor();
 
   // ---- submit form: catalogs and presets ----
   await page.click('nav a[href="#/submit"]');
@@ -306,12 +329,46 @@ async function dashboardFlow() {
   if (zsText !== `${pct(zs.mean)} ± ${pct(zs.std)}`) bad.push(`zero-shot test: ${zsText}`);
   ok(bad.length === 0 && cells === rows.length * 6 + 1, `the results table equals the API (${cells} cells)`, bad.join('\n'));
   ok((await page.textContent('#results-table tr[data-method="finetune:0"] th')).includes('SGD-FT'), 'fine-tuning is named from the spec (SGD-FT)');
-  ok(await page.locator('#results-table tbody tr').count() === rows.length + 1, 'one row per method plus zero-shot');
+  ok(await page.locator('#results-table tbody tr:not(.hp-row)').count() === rows.length + 1, 'one row per method plus zero-shot');
+
+  // each seed's selected hyper-parameters, written under its scores (no hover)
+  const hpBad = [];
+  for (const r of rows) {
+    for (const sr of r.seeds) {
+      const td = page.locator(`#results-table tr.hp-row[data-method="${r.method}"] td.hp[data-seed="${sr.seed}"]`);
+      const text = (await td.textContent()).trim();
+      const p = sr.point || {};
+      const want = r.method.startsWith('kernel') ? [p.solver, `λ=${p.regularization}`]
+        : [`lr ${p.lr}`, `batch size ${p.batch_size}`, `best step ${p.best_step}`];
+      if (!(await td.isVisible()) || !want.every((w) => text.includes(w))) hpBad.push(`${r.method} seed ${sr.seed}: '${text}' lacks ${want.join(', ')}`);
+    }
+  }
+  ok(hpBad.length === 0 && rows.length > 0, 'each seed\'s selected hyper-parameters are shown under its scores (the API\'s point)', hpBad.join('\n'));
+
+  // one name per method: the daemon's method_labels, the page's rows and the CLI's table agree
+  const cliTable = execFileSync(env('LMNTK_BIN'), ['results', id, '--table', '--server', BASE, '--token', UTOK], { encoding: 'utf8' });
+  // the CLI table: the method id (16 columns), its label (24), dev, test
+  const cliNames = new Set(cliTable.split('\n').filter((l) => /\d+\.\d \(/.test(l)).map((l) => l.slice(17, 41).trim()));
+  const pageNames = new Set((await page.$$eval('#results-table tbody tr:not(.hp-row) th', (ths) => ths.map((t) => t.textContent.trim()))));
+  const apiNames = new Set([...rows.map((r) => exp.method_labels[r.method]), exp.method_labels['zero-shot']]);
+  const same = (a, b) => a.size === b.size && [...a].every((x) => b.has(x));
+  ok(apiNames.size === rows.length + 1 && !apiNames.has(undefined) && same(apiNames, pageNames) && same(apiNames, cliNames),
+    `the page and \`lmntk results --table\` name the methods alike: ${[...apiNames].join(', ')}`,
+    JSON.stringify({ api: [...apiNames], page: [...pageNames], cli: [...cliNames] }));
+  ok([...apiNames].every((n) => !/^(kernel|finetune)/.test(n)), 'by display names, not method ids');
 
   // bars
   const barMethods = await page.$$eval('#bars-plot g.bar-row', (gs) => gs.map((g) => g.getAttribute('data-method')));
   ok(JSON.stringify(barMethods.slice().sort()) === JSON.stringify(rows.map((r) => r.method).sort()), 'a bar per method', barMethods.join(','));
   ok(await page.locator('#bars-plot g.bar-row[data-method="finetune:0"] rect[fill="#d9731a"]').count() === 2, 'fine-tuning bars are orange (test and dev)');
+  // chance: 1/2 for SST-2's two classes, drawn across the bars at the 50 mark
+  const chanceLine = page.locator('#bars-plot line.chance');
+  const tickX = async (t) => Number(await page.locator('#bars-plot text.tick', { hasText: new RegExp(`^${t}$`) }).first().getAttribute('x'));
+  const [x0, x100, cx] = [await tickX(0), await tickX(100), Number(await chanceLine.getAttribute('x1'))];
+  ok(await chanceLine.count() === 1 && Number(await chanceLine.getAttribute('data-value')) === 0.5 && Math.abs(cx - (x0 + 0.5 * (x100 - x0))) < 0.5,
+    'the bar chart draws chance (1/2 for two classes) at 50 %', JSON.stringify({ x0, x100, cx }));
+  ok(/chance 50\.0/.test(await page.textContent('#bars-plot svg')) && /1\/2/.test(await page.textContent('#chance-rule')),
+    'its legend gives chance and the rule', await page.textContent('#chance-rule'));
 
   // heatmap from the .npy artifact
   await page.locator('#kernel-canvas[data-ready="1"]').waitFor();
@@ -401,6 +458,68 @@ async function dashboardFlow() {
   ok(devText === `${pct(rows[0].dev.mean)} (${pct(rows[0].dev.std)})`, 'the dev split switch works', devText);
   await shot(page, 'compare-1280');
 
+  // ---- accuracy against k: two more experiments, k = 2 and 8 ----
+  const more = [];
+  for (const k of [2, 8]) {
+    const r = await api('POST', '/v1/experiments', { ...exp.spec, name: `browser k=${k}`, k });
+    ok(r.status === 201, `an experiment with k = ${k} is taken`, JSON.stringify(r.json));
+    more.push(r.json.id);
+  }
+  for (const mid of more) {
+    const end = Date.now() + 90000;
+    while (Date.now() < end && !['succeeded', 'failed', 'cancelled'].includes((await api('GET', `/v1/experiments/${mid}`)).json.state)) await new Promise((r) => setTimeout(r, 300));
+  }
+  note('the k = 2 and 8 experiments ended');
+  await page.goto(`${BASE}/#/kshot?task=SST-2&model=${MODEL}`);
+  await page.locator('#kshot-plot svg').waitFor();
+  // the expected points, from the API: every succeeded SST-2 experiment on the model, seeds pooled per (k, method name)
+  const listed = (await api('GET', `/v1/experiments?task=SST-2&state=succeeded&model=${MODEL}&limit=200`)).json.experiments;
+  const full = [];
+  for (const e of listed) full.push((await api('GET', `/v1/experiments/${e.id}`)).json);
+  const kWant = new Map();
+  for (const e of full) {
+    for (const r of summaryRows(e.result)) {
+      for (const sr of r.seeds) {
+        const key = `${e.method_labels[r.method]}|${e.spec.k}`;
+        if (!kWant.has(key)) kWant.set(key, []);
+        kWant.get(key).push(sr.test);
+      }
+    }
+  }
+  const ksWanted = [...new Set(full.map((e) => e.spec.k))].sort((a, b) => a - b);
+  ok(JSON.stringify(ksWanted) === '[2,4,8]', 'the API has succeeded experiments with k = 2, 4 and 8', JSON.stringify(ksWanted));
+  const kBad = [];
+  for (const [key, vals] of kWant) {
+    const [name, k] = key.split('|');
+    const mean = vals.reduce((a, b) => a + b, 0) / vals.length;
+    const std = Math.sqrt(vals.reduce((a, b) => a + (b - mean) ** 2, 0) / vals.length);
+    const td = page.locator(`#kshot-table tr[data-method="${name}"] td[data-k="${k}"]`);
+    if (await td.count() !== 1) { kBad.push(`${key}: no cell`); continue; }
+    const got = { mean: Number(await td.getAttribute('data-mean')), std: Number(await td.getAttribute('data-std')), n: Number(await td.getAttribute('data-n')) };
+    if (Math.abs(got.mean - mean) > 1e-12 || Math.abs(got.std - std) > 1e-12 || got.n !== vals.length) kBad.push(`${key}: ${JSON.stringify(got)} vs ${mean} ± ${std} (${vals.length})`);
+  }
+  ok(kWant.size >= 6 && kBad.length === 0, `the k table pools the API's seeds per method and k (${kWant.size} cells)`, kBad.join('\n'));
+  const kSeries = await page.$$eval('#kshot-plot g.series', (gs) => gs.map((g) => ({ key: g.dataset.key, n: Number(g.dataset.n),
+    bars: g.querySelectorAll('path.error-bar').length, xs: [...g.querySelectorAll('.pt')].map((p) => Number(p.dataset.x)),
+    ys: [...g.querySelectorAll('.pt')].map((p) => Number(p.dataset.y)) })));
+  const kMethods = [...new Set([...kWant.keys()].map((key) => key.split('|')[0]))];
+  ok(kMethods.every((m) => kSeries.some((sr) => sr.key === m && sr.n === 3 && sr.bars === 3 &&
+    JSON.stringify(sr.xs) === JSON.stringify([1, 2, 3]))), 'a line per method with a point and an error bar at each k (x = log2 k)',
+  JSON.stringify(kSeries.map((x) => [x.key, x.n, x.bars, x.xs])));
+  ok(JSON.stringify(await page.$$eval('#kshot-plot text.x-tick', (ts) => ts.map((t) => t.textContent))) === '["2","4","8"]', 'the x ticks are the ks');
+  ok(await page.locator('#kshot-plot svg > line.reference').count() === 1 && /chance 50/.test(await page.textContent('#kshot-plot svg')),
+    'chance is drawn on the k plot');
+  await shot(page, 'kshot-1280');
+  await page.click('#kshot-split-dev');
+  const devCell = page.locator(`#kshot-table tr[data-method="${exp.method_labels['kernel:sgd']}"] td[data-k="4"]`);
+  const devWant = full.filter((e) => e.spec.k === 4).flatMap((e) => summaryRows(e.result).find((r) => r.method === 'kernel:sgd').seeds.map((sr) => sr.dev));
+  ok(Math.abs(Number(await devCell.getAttribute('data-mean')) - devWant.reduce((a, b) => a + b, 0) / devWant.length) < 1e-12 && page.url().includes('split=dev'),
+    'the dev switch pools dev scores');
+  // the experiment page links to it
+  await page.goto(`${BASE}/#/experiments/${id}`);
+  await page.locator('#kshot-link').waitFor();
+  ok((await page.getAttribute('#kshot-link', 'href')).startsWith('#/kshot?task=SST-2'), 'the experiment page links to its task\'s accuracy against k');
+
   // ---- 390 px ----
   const phone = page;
   await phone.setViewportSize({ width: 390, height: 844 });
@@ -423,6 +542,10 @@ async function dashboardFlow() {
   await phone.locator('#compare-table').waitFor();
   await noHorizontalOverflow(phone, 'compare');
   await shot(phone, 'compare-390', false);
+  await phone.goto(`${BASE}/#/kshot?task=SST-2`);
+  await phone.locator('#kshot-plot svg').waitFor();
+  await noHorizontalOverflow(phone, 'accuracy against k');
+  await shot(phone, 'kshot-390');
 }
 
 // ---- pre-training views, from synthetic API replies ----
@@ -458,6 +581,7 @@ function sweepExperiment() {
   const t = '2026-01-01T00:00:00Z';
   return { id: SWEEP_ID, name: spec.name, state: 'succeeded', task: 'SST-2', model: CKPTS[0], n_jobs: 24, progress: 1,
     created_at: t, updated_at: t, finished_at: t, error: null, spec, jobs: [], jobs_by_state: { succeeded: 24 }, artifacts: [],
+    method_labels: { 'kernel:sgd': 'K(SGD)', 'kernel:signgd': 'K(SignGD)', kernel: 'Best kernel (dev)', 'finetune:0': 'SGD-FT', 'zero-shot': 'Zero-shot f0' },
     diagnostics: null, result: { spec, metric: 'accuracy', summary, pretraining_curve: curve, jobs: [] } };
 }
 
@@ -476,7 +600,8 @@ function pretrainExperiment(phase) {
     parameters: 5300000, tokens: 4096000, tokens_per_s: 3400.5, seconds: 6000.1, final_loss: loss[49].loss,
     checkpoints: [0, 500, 1000].map((step) => ({ step, model: `myrun/checkpoint-${step}` })), loss } };
   return { id: PRE_ID, name: spec.name, state, task: null, model: 'myrun', n_jobs: 1, progress: job.progress, created_at: t, updated_at: t,
-    finished_at: phase === 'done' ? t : null, error: null, spec, jobs: [job], jobs_by_state: { [state]: 1 }, artifacts: [], diagnostics: null, result };
+    finished_at: phase === 'done' ? t : null, error: null, spec, method_labels: { pretrain: 'Pre-training' }, jobs: [job], jobs_by_state: { [state]: 1 },
+    artifacts: [], diagnostics: null, result };
 }
 
 async function pretrainFlow() {
@@ -487,7 +612,7 @@ async function pretrainFlow() {
   await page.route((u) => u.pathname === `/v1/experiments/${SWEEP_ID}`, (r) => json(r, sweep));
   await page.route((u) => u.pathname === `/v1/experiments/${PRE_ID}`, (r) => json(r, pretrainExperiment(phase)));
   await page.route((u) => u.pathname === '/v1/experiments', (r) => (r.request().method() !== 'GET' ? r.continue() : json(r, {
-    experiments: [pretrainExperiment('done'), sweep].map(({ spec, result, jobs, diagnostics, artifacts, jobs_by_state, ...x }) => x),
+    experiments: [pretrainExperiment('done'), sweep].map(({ spec, result, jobs, diagnostics, artifacts, jobs_by_state, method_labels, ...x }) => x),
     next_cursor: null })));
   // the registered models, and the checkpoints of a run as GET /v1/models lists them
   await page.route((u) => u.pathname === '/v1/models', async (r) => {
