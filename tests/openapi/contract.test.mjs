@@ -603,9 +603,12 @@ const CASES = [
     const head = lines[0].split(',');
     const rows = lines.slice(1).map((l) => l.split(','));
     const method = head.indexOf('method'), seed = head.indexOf('seed'), test = head.indexOf('test');
+    const verdict = head.indexOf('verdict'), lr = head.indexOf('lr');
     const expected = ctx.doneExp.result.summary.reduce((n, m) => n + m.seeds.length, 0);
-    return [rows.length === expected && rows.every((x) => x[0] === ctx.done) && rows.some((x) => x[method] === 'kernel:sgd' && x[seed] === '13' && x[test] !== ''),
-      `${rows.length} rows, expected ${expected}:\n${lines.slice(0, 4).join('\n')}`];
+    const ft = rows.filter((x) => x[method] === 'finetune:0');
+    return [rows.length === expected && rows.every((x) => x[0] === ctx.done) && rows.some((x) => x[method] === 'kernel:sgd' && x[seed] === '13' && x[test] !== '')
+      && ft.length === 2 && ft.every((x) => x[verdict] !== '' && x[lr] === '0.001'),
+      `${rows.length} rows, expected ${expected}:\n${lines.slice(0, 6).join('\n')}`];
   }],
   ['GET /v1/experiments.csv', 200, 'filtered and sorted as the list', (c) => ({ query: { state: 'succeeded', tag: 'paper', sort: 'kernel_test' } }),
     (r) => [r.text.trim().split('\n').slice(1).every((l) => l.startsWith(ctx.done)), r.text.slice(0, 300)]],
