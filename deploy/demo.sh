@@ -58,8 +58,7 @@ cat > "$DIR/spec.json" <<JSON
   "prompt": true,
   "kernel": {"formula": "sgd"},
   "solver": {"name": "lstsq", "regularization": [0, 0.001, 0.01, 0.1], "f0_scaling": [0, 10, 100, 1000]},
-  "finetune": [{"optimizer": "sgd", "lr": [0.01], "batch_size": [8], "steps": 100, "eval_every": 20}],
-  "diagnostics": {}
+  "finetune": [{"optimizer": "sgd", "lr": [0.01], "batch_size": [8], "steps": 100, "eval_every": 20}]
 }
 JSON
 export LMNTK_SERVER="$URL" LMNTK_TOKEN="$UTOK"
