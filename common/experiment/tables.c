@@ -30,6 +30,10 @@ static int same_str(const char *a, const char *b) { return (!a && !b) || (a && b
 
 static cJSON *copy_or_null(const cJSON *v) { return v ? cJSON_Duplicate(v, 1) : cJSON_CreateNull(); }
 
+/* Whether o (a job result, a diagnostics entry) is of model: any, outside
+ * a sweep (model NULL), where a job may name the spec's one model or none. */
+static int of_model(const cJSON *o, const char *model) { return !model || same_str(str(o, "model"), model); }
+
 /* The summary rows of one model: the result's own, or in a sweep the
  * checkpoint pre-trained longest (the last of the pretraining curve). */
 static const cJSON *summary_rows(const cJSON *result, const char **model) {
@@ -54,7 +58,7 @@ static const char *method_verdict(const cJSON *result, const char *method, const
     int yes = 0, no = 0, open = 0;
     const cJSON *diags = get(result, "diagnostics");
     for (const cJSON *d = cJSON_IsArray(diags) ? diags->child : NULL; d; d = d->next) {
-        if (!same_str(str(d, "method"), method) || (model && !same_str(str(d, "model"), model))) continue;
+        if (!same_str(str(d, "method"), method) || !of_model(d, model)) continue;
         const cJSON *kb = get(get(get(d, "diagnostics"), "verdict"), "kernel_behavior");
         if (cJSON_IsTrue(kb)) yes++;
         else if (cJSON_IsFalse(kb)) no++;
@@ -126,15 +130,14 @@ cJSON *lm_experiment_headline(const cJSON *result) {
 static const cJSON *job_result(const cJSON *result, const char *method, double seed, const char *model) {
     const cJSON *jobs = get(result, "jobs");
     for (const cJSON *j = cJSON_IsArray(jobs) ? jobs->child : NULL; j; j = j->next)
-        if (same_str(str(j, "method"), method) && num(j, "seed") == seed && same_str(str(j, "model"), model))
-            return j;
+        if (same_str(str(j, "method"), method) && num(j, "seed") == seed && of_model(j, model)) return j;
     return NULL;
 }
 
 static const cJSON *diagnostics_of(const cJSON *result, const char *method, double seed, const char *model) {
     const cJSON *diags = get(result, "diagnostics");
     for (const cJSON *d = cJSON_IsArray(diags) ? diags->child : NULL; d; d = d->next)
-        if (same_str(str(d, "method"), method) && num(d, "seed") == seed && same_str(str(d, "model"), model))
+        if (same_str(str(d, "method"), method) && num(d, "seed") == seed && of_model(d, model))
             return get(d, "diagnostics");
     return NULL;
 }
