@@ -59,6 +59,11 @@ void lmd_api_lease_take(lmd_request *req, lmd_reply *rep) {
         cJSON_Delete(body);
         return;
     }
+    if (mem != (double)(long long)mem) { /* a count of bytes, as the document says */
+        lmd_reply_error(rep, 400, "bad_request", "mem_bytes", "must be a whole number of bytes");
+        cJSON_Delete(body);
+        return;
+    }
     lmd_server *srv = req->srv;
     lmd_lease lease;
     lm_error err;

@@ -46,7 +46,8 @@ void lmd_api_workers(lmd_request *req, lmd_reply *rep) {
                 cJSON *j = cJSON_AddObjectToObject(w, "job");
                 cJSON_AddStringToObject(j, "experiment_id", lmd_db_text(st, 6));
                 cJSON_AddNumberToObject(j, "index", sqlite3_column_int(st, 7));
-                cJSON_AddNumberToObject(j, "seed", (double)sqlite3_column_int64(st, 8));
+                if (sqlite3_column_type(st, 8) == SQLITE_NULL) cJSON_AddNullToObject(j, "seed"); /* pretrain */
+                else cJSON_AddNumberToObject(j, "seed", (double)sqlite3_column_int64(st, 8));
                 cJSON_AddStringToObject(j, "method", lmd_db_text(st, 9) ? lmd_db_text(st, 9) : "");
                 cJSON_AddNumberToObject(j, "progress", sqlite3_column_double(st, 10));
                 const char *stage = lmd_db_text(st, 11);

@@ -28,12 +28,11 @@ static double num(const cJSON *o, const char *key) {
 
 static int same_str(const char *a, const char *b) { return (!a && !b) || (a && b && !strcmp(a, b)); }
 
-/* Whether an entry of result.jobs or result.diagnostics is of model: in a
- * sweep (model given) its checkpoint; outside one every entry is of the one
- * model, whether it names it (a spec with "model") or not. */
-static int of_model(const cJSON *entry, const char *model) { return !model || same_str(str(entry, "model"), model); }
-
 static cJSON *copy_or_null(const cJSON *v) { return v ? cJSON_Duplicate(v, 1) : cJSON_CreateNull(); }
+
+/* Whether o (a job result, a diagnostics entry) is of model: any, outside
+ * a sweep (model NULL), where a job may name the spec's one model or none. */
+static int of_model(const cJSON *o, const char *model) { return !model || same_str(str(o, "model"), model); }
 
 /* The summary rows of one model: the result's own, or in a sweep the
  * checkpoint pre-trained longest (the last of the pretraining curve). */

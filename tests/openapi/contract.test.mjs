@@ -37,10 +37,16 @@ import addFormats from 'ajv-formats';
 
 const env = (k) => { const v = process.env[k]; if (!v) { console.error(`missing $${k}`); process.exit(2); } return v; };
 const BASE = env('BASE'), STRICT_BASE = env('STRICT_BASE');
-const TOKENS = { user: env('UTOK'), worker: env('WTOK'), strictUser: env('STRICT_UTOK'), bogus: 'not-a-known-token-0123456789' };
+const OWNERS_BASE = env('OWNERS_BASE'), AMBIGUOUS = env('AMBIGUOUS');
+// main daemon: user (alice), bob (another user), admin, worker; strict
+// daemon: strictUser; owners daemon: alice's two tokens, bob's, an admin's
+// and a worker's.
+const TOKENS = { user: env('UTOK'), bob: env('BOB'), admin: env('ADMIN'), worker: env('WTOK'), strictUser: env('STRICT_UTOK'),
+  ownAlice: env('OWN_ALICE'), ownAlice2: env('OWN_ALICE2'), ownBob: env('OWN_BOB'), ownAdmin: env('OWN_ADMIN'),
+  ownWorker: env('OWN_WORKER'), bogus: 'not-a-known-token-0123456789' };
 const MAX_BODY = Number(env('MAX_BODY_BYTES')), MAX_SPEC = Number(env('MAX_SPEC_BYTES'));
 const MAX_ARTIFACT = Number(env('MAX_ARTIFACT_BYTES'));
-const MODEL = env('MODEL_NAME'), DATA_DIR = env('DATA_DIR');
+const MODEL = env('MODEL_NAME'), MODELS_DIR = env('MODELS_DIR'), DATA_DIR = env('DATA_DIR');
 const T0 = Date.now();
 
 let n = 0, failed = 0;
@@ -78,11 +84,12 @@ try {
   finish();
 }
 // A YAML flow mapping `{description: a, b}` parses as {description: 'a', b: null}.
+// (A null in a list is meant: a nullable enum lists null.)
 const nullKeys = [];
 (function walk(x, where) {
   if (x && typeof x === 'object') {
     for (const [k, v] of Object.entries(x)) {
-      if (v === null) nullKeys.push(`${where}/${k}`);
+      if (v === null && !Array.isArray(x)) nullKeys.push(`${where}/${k}`);
       else walk(v, `${where}/${k}`);
     }
   }
@@ -267,8 +274,9 @@ let quietCalls = 0;
 // 'strictUser', 'bogus', null or a raw Authorization value), json (a
 // body to send as JSON), raw (a body sent as is, with contentType),
 // declaredLength (headers only, with that Content-Length), chunked (the
-// body without a length), base (the strict daemon), quiet (no TAP line; problems
-// are reported together at the end).
+// body without a length), base (the strict or the owners daemon), rawQuery
+// (a query string sent as it is), quiet (no TAP line; problems are reported
+// together at the end).
 async function call(opKey, expect, what, req = {}) {
   const o = ops.get(opKey);
   if (!o) return ok(false, `${opKey}: the test calls an operation the document does not have`) && null;
@@ -279,7 +287,7 @@ async function call(opKey, expect, what, req = {}) {
   let body;
   if (req.json !== undefined) { body = typeof req.json === 'string' ? req.json : JSON.stringify(req.json); headers['Content-Type'] = 'application/json'; }
   if (req.raw !== undefined) { body = req.raw; headers['Content-Type'] = req.contentType || 'application/octet-stream'; }
-  const qs = req.query ? `?${new URLSearchParams(req.query)}` : '';
+  const qs = req.rawQuery !== undefined ? `?${req.rawQuery}` : req.query ? `?${new URLSearchParams(req.query)}` : '';
   const path = fill(o.path, req.params || {}) + qs;
   let res;
   try {
@@ -311,12 +319,16 @@ async function call(opKey, expect, what, req = {}) {
 {
   const fake = (status, body) => ({ status, headers: { 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify(body)) });
   const summary = { id: '00000000-0000-4000-8000-000000000001', name: null, state: 'queued', task: null, model: null, n_jobs: 1, progress: 0,
-    created_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-01-01T00:00:00.000Z', finished_at: null, error: null };
-  const good = conform('GET /v1/experiments', fake(200, { experiments: [summary], next_cursor: null }));
+    created_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-01-01T00:00:00.000Z', finished_at: null, error: null,
+    owner: 'alice', tags: [], rerun_of: null, seeds_total: 1, seeds_done: 0, remaining_seeds: 1, metrics: null, metrics_partial: false };
+  const good = conform('GET /v1/experiments', fake(200, { experiments: [summary], next_cursor: null, total: 1 }));
   ok(good.length === 0, 'the checker takes a right list page', good.join('\n'));
-  const bad = conform('GET /v1/experiments', fake(200, { experiments: [{ ...summary, task: 7, extra: 1 }], next_cursor: null }));
+  const bad = conform('GET /v1/experiments', fake(200, { experiments: [{ ...summary, task: 7, extra: 1 }], next_cursor: null, total: 1 }));
   ok(bad.some((p) => /task/.test(p)) && bad.some((p) => /'extra' \(undocumented\)/.test(p)), 'the checker refuses a wrong type and an undocumented field', bad.join('\n'));
-  const exp = { ...summary, spec: {}, result: null, artifacts: [], jobs_by_state: { queued: 1, running: 0, succeeded: 0, failed: 0, cancelled: 0 }, jobs: [] };
+  const exp = { ...summary, spec: {}, method_labels: {}, result: null, partial_result: null, artifacts: [], files: [],
+    jobs_by_state: { queued: 1, running: 0, succeeded: 0, failed: 0, cancelled: 0 }, jobs: [] };
+  const right = conform('GET /v1/experiments/{id}', fake(200, { ...exp, diagnostics: null }));
+  ok(right.length === 0, 'the checker takes a right experiment', right.join('\n'));
   const diagObj = conform('GET /v1/experiments/{id}', fake(200, { ...exp, diagnostics: {} }));
   ok(diagObj.some((p) => /diagnostics/.test(p)), 'the checker refuses diagnostics as an object (they are a list)', diagObj.join('\n'));
   const status = conform('GET /v1/models', fake(418, {}));
@@ -382,10 +394,15 @@ async function realRuns() {
       if (r && r.json) states[id] = r.json.state;
     }
     await call('GET /v1/experiments', 200, 'the list while they run', { quiet: true });
+    const w = await call('GET /v1/workers', 200, 'the workers while they run', { quiet: true });
+    const job = w && w.json && w.json.workers.length && w.json.workers[0].job;
+    if (job) ctx.workerMethods = new Set([...(ctx.workerMethods || []), job.method]);
     if (terminal(states[ctx.pre]) && terminal(states[ctx.done])) break;
     await sleep(200);
   }
   await stopWorker();
+  ok(ctx.workerMethods && ctx.workerMethods.size >= 2, 'GET /v1/workers showed the worker\'s running jobs',
+    JSON.stringify([...(ctx.workerMethods || [])]));
   ok(states[ctx.pre] === 'succeeded' && states[ctx.done] === 'succeeded', 'the real worker ran both experiments', JSON.stringify(states));
   const done = await call('GET /v1/experiments/{id}', 200, 'a succeeded experiment with diagnostics', { params: { id: ctx.done } });
   await call('GET /v1/experiments/{id}', 200, 'a succeeded pre-training run', { params: { id: ctx.pre } });
@@ -399,7 +416,23 @@ async function realRuns() {
   await call('GET /v1/experiments/{id}/artifacts/{name}', 200, 'a kernel (.npy)', { params: { id: ctx.done, name: ctx.npy } });
   await call('GET /v1/experiments/{id}/artifacts/{name}', 200, 'a kernel, the slash sent as %2F',
     { params: { id: ctx.done, name: ctx.npy.replace('/', '%2F') } });
-  await call('GET /v1/models', 200, 'the models with the pre-training checkpoints');
+  // every artifact described, each fetchable by the path built from its seed and method
+  const files = done.json.files;
+  const kernel = files.find((f) => f.method === 'kernel:sgd' && f.seed === 13 && f.name === 'kernel-train.npy');
+  ok(kernel && kernel.path === 'seed13/kernel-sgd/kernel-train.npy' && kernel.dtype === '<f8'
+    && JSON.stringify(kernel.shape) === JSON.stringify([2 * SPEC.k, 2, 2 * SPEC.k, 2]),
+  "files: seed 13's train kernel at seed13/kernel-sgd/kernel-train.npy, float64 of (n, C, n, C), n = 2k", JSON.stringify(kernel));
+  ok(files.some((f) => f.method === 'finetune:0' && f.path.startsWith('seed42/finetune-0/')), "files: the fine-tuning jobs' artifacts",
+    JSON.stringify(files.map((f) => f.path)));
+  ctx.seedForm = kernel ? kernel.path : 'seed13/kernel-sgd/kernel-train.npy';
+  const bySeed = await call('GET /v1/experiments/{id}/artifacts/{name}', 200, 'a kernel by seed and method', { params: { id: ctx.done, name: ctx.seedForm } });
+  const byIndex = await call('GET /v1/experiments/{id}/artifacts/{name}', 200, 'the same kernel by job index',
+    { params: { id: ctx.done, name: `${kernel ? kernel.job : 0}/kernel-train.npy` } });
+  ok(bySeed && byIndex && kernel && bySeed.body.length === kernel.bytes && bySeed.body.equals(byIndex.body),
+    'the seed form and the job-index form are the same file of the listed size');
+  const models = await call('GET /v1/models', 200, 'the models with the pre-training checkpoints');
+  ctx.checkpoints = models.json.models.filter((m) => m.name.startsWith('contract-mlm/')).map((m) => m.name);
+  ok(ctx.checkpoints.length >= 2, 'the pre-training run left checkpoints', JSON.stringify(ctx.checkpoints));
 }
 
 // This script as the worker: leases the jobs of a copy of the finished
@@ -445,77 +478,295 @@ async function scriptedWorker() {
   l = await call('POST /v1/leases', 200, 'a lease of it', { json: {} });
   ok(l && l.json.experiment_id === ctx.cancelled, 'the lease is of the experiment to cancel', l && l.text);
   ctx.cancelledLease = l.json.lease;
+  ctx.cancelledResult = results.get(`${l.json.job.seed} ${l.json.job.method}`);
   await call('DELETE /v1/experiments/{id}', 200, 'cancel', { params: { id: ctx.cancelled } });
   await call('DELETE /v1/experiments/{id}', 200, 'cancel again', { params: { id: ctx.cancelled } });
   await call('GET /v1/experiments/{id}', 200, 'a cancelled experiment', { params: { id: ctx.cancelled } });
+  // a pre-training job leased: the worker's job has no seed
+  const p2 = await call('POST /v1/experiments', 201, 'a pre-training run to lease', { json: { pretrain: { ...PRETRAIN.pretrain, out: 'contract-mlm-2' } } });
+  l = await call('POST /v1/leases', 200, 'a lease of it', { json: { worker: 'contract-pretrain' } });
+  const ws = await call('GET /v1/workers', 200, 'a worker running a pre-training job');
+  const pw = ws && ws.json.workers.find((w) => w.name === 'contract-pretrain');
+  ok(pw && pw.job && pw.job.experiment_id === p2.json.id && pw.job.method === 'pretrain' && pw.mem_limit_bytes === null,
+    'the worker that gave no --mem runs the pre-training job', JSON.stringify(pw));
+  await call('DELETE /v1/experiments/{id}', 200, 'cancel it', { params: { id: p2.json.id } });
+  await call('POST /v1/leases/{lease}/heartbeat', 200, 'its worker learns it', { params: { lease: l.json.lease }, json: {} });
   // one with a job leased and running, and one left queued, for CASES
   const lv = await call('POST /v1/experiments', 201, 'one more, to hold a lease', { json: SPEC });
   l = await call('POST /v1/leases', 200, 'a lease of it', { json: { worker: 'contract' } });
   ok(l && l.json.experiment_id === lv.json.id, 'the lease is of that experiment', l && l.text);
+  ctx.live = lv.json.id;
   ctx.liveLease = l.json.lease;
   const q = await call('POST /v1/experiments', 201, 'one more, left queued', { json: { ...SPEC, name: 'queued' } });
   ctx.queued = q.json.id;
 }
 
 // ---- CASES: one request each, against the state the scenario left ----------
-// [operation, expected status, what, request(ctx)]
+// [operation, expected status, what, request(ctx), check(answer, ctx)?]: a
+// check returns [condition, detail] about what the answer says (beyond its
+// shape, which the document checks).
 const big = (bytes) => JSON.stringify({ name: 'x'.repeat(bytes), task: 'SST-2' });
+const prefix = (id) => id.slice(0, 8);
+const hasId = (key) => (r) => [r.json.experiments.some((e) => e.id === ctx[key]), r.text.slice(0, 300)];
+const errorIs = (code, field) => (r) => [r.json && r.json.error === code && (field === undefined || r.json.field === field), r.text];
+const TAGS = (n, from = 0) => Array.from({ length: n }, (_, i) => `t${from + i}`);
 const CASES = [
-  ['GET /v1/experiments', 200, 'state filter', (c) => ({ query: { state: 'queued' } })],
+  // the runs table: filters, sorts, pages
+  ['GET /v1/experiments', 200, 'state filter', (c) => ({ query: { state: 'queued' } }),
+    (r) => [r.json.experiments.every((e) => e.state === 'queued'), r.text.slice(0, 300)]],
+  ['GET /v1/experiments', 200, 'a list of states', (c) => ({ query: { state: 'running,succeeded' } }),
+    (r) => [r.json.experiments.every((e) => ['running', 'succeeded'].includes(e.state)) && r.json.total >= 3, r.text.slice(0, 300)]],
   ['GET /v1/experiments', 200, 'task filter', (c) => ({ query: { task: 'SST-2' } })],
-  ['GET /v1/experiments', 200, 'model filter (a pre-training run\'s out)', (c) => ({ query: { model: 'contract-mlm' } })],
-  ['GET /v1/experiments', 200, 'a page of one', (c) => ({ query: { limit: 1 } })],
-  ['GET /v1/experiments', 200, 'the next page', (c) => ({ query: { limit: 1, cursor: c.cursor } })],
-  ['GET /v1/experiments', 400, 'an unknown state', (c) => ({ query: { state: 'sleeping' } })],
-  ['GET /v1/experiments', 400, 'limit 0', (c) => ({ query: { limit: 0 } })],
+  ['GET /v1/experiments', 200, 'model filter (a pre-training run\'s out)', (c) => ({ query: { model: 'contract-mlm' } }), hasId('pre')],
+  ['GET /v1/experiments', 200, 'text in the name', (c) => ({ query: { q: 'CONTRACT' } }),
+    (r) => [r.json.total >= 5 && r.json.experiments.every((e) => /contract/i.test(e.name)), r.text.slice(0, 300)]],
+  ['GET /v1/experiments', 200, 'text: the start of an id', (c) => ({ query: { q: prefix(c.done) } }), (r) => [r.json.total === 1 && r.json.experiments[0].id === ctx.done, r.text.slice(0, 300)]],
+  ['GET /v1/experiments', 200, 'sorted by the best kernel\'s test metric', (c) => ({ query: { sort: 'kernel_test', order: 'desc' } }),
+    (r) => [r.json.experiments[0].metrics && r.json.experiments[0].metrics.kernel !== null, r.text.slice(0, 300)]],
+  ['GET /v1/experiments', 200, 'sorted by name, ascending', (c) => ({ query: { sort: 'name', order: 'asc' } })],
+  ['GET /v1/experiments', 200, 'a page of one', (c) => ({ query: { limit: 1 } }),
+    (r) => [r.json.experiments.length === 1 && typeof r.json.next_cursor === 'string' && r.json.total > 1, r.text.slice(0, 300)]],
+  ['GET /v1/experiments', 200, 'the next page', (c) => ({ query: { limit: 1, cursor: c.cursor } }),
+    (r) => [r.json.experiments.length === 1 && r.json.experiments[0].id !== ctx.firstId, r.text.slice(0, 300)]],
+  ['GET /v1/experiments', 200, 'more than 200 on one page', (c) => ({ query: { limit: 1000 } })],
+  ['GET /v1/experiments', 400, 'an unknown state', (c) => ({ query: { state: 'sleeping' } }), errorIs('bad_request', 'state')],
+  ['GET /v1/experiments', 400, 'limit 0', (c) => ({ query: { limit: 0 } }), errorIs('bad_request', 'limit')],
+  ['GET /v1/experiments', 400, 'limit 1001', (c) => ({ query: { limit: 1001 } }), errorIs('bad_request', 'limit')],
   ['GET /v1/experiments', 400, 'a cursor it never gave', (c) => ({ query: { cursor: 'x' } })],
-  ['GET /v1/experiments', 400, 'an unknown query parameter', (c) => ({ query: { color: 'red' } })],
-  ['POST /v1/experiments', 400, 'not JSON', (c) => ({ json: '{"task": ' })],
-  ['POST /v1/experiments', 400, 'an unknown field', (c) => ({ json: { ...SPEC, colour: 1 } })],
-  ['POST /v1/experiments', 400, 'an unregistered model', (c) => ({ json: { ...SPEC, model: 'no-such-model' } })],
-  ['POST /v1/experiments', 409, 'a pre-training run into a registered model', (c) => ({ json: { pretrain: { ...PRETRAIN.pretrain, out: MODEL } } })],
+  ['GET /v1/experiments', 400, 'an unknown sort key', (c) => ({ query: { sort: 'colour' } }), errorIs('bad_request', 'sort')],
+  ['GET /v1/experiments', 400, 'an unknown order', (c) => ({ query: { order: 'up' } }), errorIs('bad_request', 'order')],
+  ['GET /v1/experiments', 400, 'text over 256 bytes', (c) => ({ query: { q: 'x'.repeat(257) } }), errorIs('bad_request', 'q')],
+  ['GET /v1/experiments', 400, 'an unknown query parameter', (c) => ({ query: { color: 'red' } }), errorIs('bad_request', 'color')],
+
+  // submit: checks and admission
+  ['POST /v1/experiments', 400, 'not JSON', (c) => ({ json: '{"task": ' }), errorIs('invalid_spec')],
+  ['POST /v1/experiments', 400, 'an unknown field', (c) => ({ json: { ...SPEC, colour: 1 } }), errorIs('invalid_spec')],
+  ['POST /v1/experiments', 400, 'an unregistered model', (c) => ({ json: { ...SPEC, model: 'no-such-model' } }), errorIs('invalid_spec', 'model')],
+  ['POST /v1/experiments', 201, 'a model given as a path into the models directory', (c) => ({ json: { ...SPEC, model: `${MODELS_DIR}/${MODEL}` } }),
+    (r) => { ctx.byPath = r.json.id; return [true, '']; }],
+  ['GET /v1/experiments/{id}', 200, 'it is stored with the model\'s name', (c) => ({ params: { id: c.byPath } }),
+    (r) => [r.json.model === MODEL && r.json.spec.model === MODEL, JSON.stringify([r.json.model, r.json.spec.model])]],
+  ['POST /v1/experiments', 400, 'admission: data as an absolute path', (c) => ({ json: { ...SPEC, data: '/etc' } }), errorIs('invalid_spec', 'data')],
+  ['POST /v1/experiments', 400, "admission: data with '..'", (c) => ({ json: { ...SPEC, data: `${DATA_DIR}/../../..` } }), errorIs('invalid_spec', 'data')],
+  ['POST /v1/experiments', 400, 'admission: no k-shot split for k = 16', (c) => ({ json: { ...SPEC, k: 16 } }), errorIs('invalid_spec', 'data')],
+  ['POST /v1/experiments', 400, 'admission: a corpus outside the data root', (c) => ({ json: { pretrain: { ...PRETRAIN.pretrain, out: 'contract-mlm-2', corpus: ['/etc/passwd'] } } }),
+    errorIs('invalid_spec', 'pretrain.corpus[0]')],
+  ['POST /v1/experiments', 400, 'admission: a projection no worker has the memory for', (c) => ({ json: { ...SPEC, kernel: { formula: ['sgd'], projection: { dim: 16777216 } } } }),
+    errorIs('invalid_spec', 'kernel.projection.dim')],
+  ['POST /v1/experiments', 409, 'a pre-training run into a registered model', (c) => ({ json: { pretrain: { ...PRETRAIN.pretrain, out: MODEL } } }), errorIs('conflict', 'pretrain.out')],
   ['POST /v1/experiments', 413, 'a spec over max_spec_bytes', (c) => ({ json: big(MAX_SPEC + 10) })],
-  ['GET /v1/experiments/{id}', 404, 'an unknown id', (c) => ({ params: { id: ZERO_UUID } })],
+  ['POST /v1/experiments', 201, 'a checkpoint sweep, left queued', (c) => ({ json: { ...SPEC, name: 'contract sweep', model: undefined, checkpoints: c.checkpoints.slice(0, 2), seeds: [13], finetune: undefined, diagnostics: undefined } }),
+    (r) => { ctx.sweep = r.json.id; return [r.json.n_jobs === 2, r.text]; }],
+
+  // one experiment, named by its id or a prefix
+  ['GET /v1/experiments/{id}', 200, 'by the first 8 characters of its id', (c) => ({ params: { id: prefix(c.done) } }), (r) => [r.json.id === ctx.done, r.json.id]],
+  ['GET /v1/experiments/{id}', 200, 'by a prefix in capitals', (c) => ({ params: { id: c.done.slice(0, 13).toUpperCase() } }), (r) => [r.json.id === ctx.done, r.json.id]],
+  ['GET /v1/experiments/{id}', 200, 'a running experiment', (c) => ({ params: { id: c.live } })],
+  ['GET /v1/experiments/{id}', 404, 'an unknown id', (c) => ({ params: { id: ZERO_UUID } }), errorIs('not_found', 'id')],
   ['GET /v1/experiments/{id}', 404, 'not an id', (c) => ({ params: { id: 'abc' } })],
-  ['DELETE /v1/experiments/{id}', 200, 'cancel a queued experiment', (c) => ({ params: { id: c.queued } })],
-  ['DELETE /v1/experiments/{id}', 409, 'cancel a succeeded experiment', (c) => ({ params: { id: c.done } })],
-  ['DELETE /v1/experiments/{id}', 409, 'cancel a failed experiment', (c) => ({ params: { id: c.failed } })],
-  ['DELETE /v1/experiments/{id}', 404, 'an unknown id', (c) => ({ params: { id: ZERO_UUID } })],
-  ['GET /v1/experiments/{id}/artifacts/{name}', 400, 'a dot file', (c) => ({ params: { id: c.done, name: '0/.hidden' } })],
+  ['GET /v1/experiments/{id}', 404, '7 characters are too few', (c) => ({ params: { id: c.done.slice(0, 7) } })],
+  ['GET /v1/experiments/{id}', 409, 'a prefix of two experiments', (c) => ({ params: { id: AMBIGUOUS } }), errorIs('ambiguous_id', 'id')],
+
+  // rename and tags
+  ['PATCH /v1/experiments/{id}', 200, 'rename and add tags', (c) => ({ params: { id: prefix(c.done) }, json: { name: 'contract renamed', add_tags: ['paper', 'k=4'] } }),
+    (r) => [r.json.id === ctx.done && r.json.name === 'contract renamed' && r.json.tags.join() === 'k=4,paper', r.text]],
+  ['PATCH /v1/experiments/{id}', 200, 'remove a tag', (c) => ({ params: { id: c.done }, json: { remove_tags: ['k=4'] } }), (r) => [r.json.tags.join() === 'paper', r.text]],
+  ['PATCH /v1/experiments/{id}', 200, 'name null removes the name', (c) => ({ params: { id: c.failed }, json: { name: null } }), (r) => [r.json.name === null, r.text]],
+  ['PATCH /v1/experiments/{id}', 200, "an admin renames a user's experiment", (c) => ({ params: { id: c.failed }, json: { name: 'by the admin' }, auth: 'admin' }),
+    (r) => [r.json.name === 'by the admin' && r.json.owner === 'alice', r.text]],
+  ['PATCH /v1/experiments/{id}', 200, 'tags up to 32', (c) => ({ params: { id: c.cancelled }, json: { add_tags: TAGS(32) } }), (r) => [r.json.tags.length === 32, r.text]],
+  ['PATCH /v1/experiments/{id}', 400, 'an unknown key', (c) => ({ params: { id: c.done }, json: { colour: 'red' } }), errorIs('bad_request', 'colour')],
+  ['PATCH /v1/experiments/{id}', 400, 'a tag with a space', (c) => ({ params: { id: c.done }, json: { add_tags: ['a b'] } }), errorIs('bad_request', 'add_tags[0]')],
+  ['PATCH /v1/experiments/{id}', 400, 'a name that is a number', (c) => ({ params: { id: c.done }, json: { name: 7 } }), errorIs('bad_request', 'name')],
+  ['PATCH /v1/experiments/{id}', 400, 'not JSON', (c) => ({ params: { id: c.done }, json: '{' }), errorIs('invalid_json')],
+  ['PATCH /v1/experiments/{id}', 404, "another user's experiment", (c) => ({ params: { id: c.done }, json: { name: 'mine' }, auth: 'bob' }), errorIs('not_found', 'id')],
+  ['PATCH /v1/experiments/{id}', 409, 'a 33rd tag', (c) => ({ params: { id: c.cancelled }, json: { add_tags: ['t32'] } }), errorIs('conflict', 'tags')],
+  ['PATCH /v1/experiments/{id}', 409, 'a prefix of two experiments', (c) => ({ params: { id: AMBIGUOUS }, json: { name: 'x' } }), errorIs('ambiguous_id')],
+  ['PUT /v1/experiments/{id}/tags/{tag}', 200, 'add a tag', (c) => ({ params: { id: c.done, tag: 'fig:2' } }), (r) => [r.json.tags.join() === 'fig:2,paper', r.text]],
+  ['PUT /v1/experiments/{id}/tags/{tag}', 200, 'add it again', (c) => ({ params: { id: prefix(c.done), tag: 'fig:2' } }), (r) => [r.json.tags.join() === 'fig:2,paper', r.text]],
+  ['PUT /v1/experiments/{id}/tags/{tag}', 200, "an admin tags a user's experiment", (c) => ({ params: { id: c.done, tag: 'reviewed' }, auth: 'admin' })],
+  ['PUT /v1/experiments/{id}/tags/{tag}', 400, "a tag with '!'", (c) => ({ params: { id: c.done, tag: 'no%21' } }), errorIs('bad_request', 'tag')],
+  ['PUT /v1/experiments/{id}/tags/{tag}', 404, "another user's experiment", (c) => ({ params: { id: c.done, tag: 'x' }, auth: 'bob' }), errorIs('not_found')],
+  ['PUT /v1/experiments/{id}/tags/{tag}', 409, 'a 33rd tag', (c) => ({ params: { id: c.cancelled, tag: 't32' } }), errorIs('conflict')],
+  ['PUT /v1/experiments/{id}/tags/{tag}', 409, 'a prefix of two experiments', (c) => ({ params: { id: AMBIGUOUS, tag: 'x' } }), errorIs('ambiguous_id')],
+  ['DELETE /v1/experiments/{id}/tags/{tag}', 200, 'remove a tag', (c) => ({ params: { id: c.done, tag: 'reviewed' } }), (r) => [r.json.tags.join() === 'fig:2,paper', r.text]],
+  ['DELETE /v1/experiments/{id}/tags/{tag}', 200, 'remove one it does not have', (c) => ({ params: { id: c.done, tag: 'never' } })],
+  ['DELETE /v1/experiments/{id}/tags/{tag}', 400, "a tag with '!'", (c) => ({ params: { id: c.done, tag: 'no%21' } }), errorIs('bad_request', 'tag')],
+  ['DELETE /v1/experiments/{id}/tags/{tag}', 404, "another user's experiment", (c) => ({ params: { id: c.done, tag: 'paper' }, auth: 'bob' }), errorIs('not_found')],
+  ['DELETE /v1/experiments/{id}/tags/{tag}', 409, 'a prefix of two experiments', (c) => ({ params: { id: AMBIGUOUS, tag: 'x' } }), errorIs('ambiguous_id')],
+  ['GET /v1/experiments', 200, 'tag filter', (c) => ({ query: { tag: 'fig:2' } }), (r) => [r.json.total === 1 && r.json.experiments[0].id === ctx.done, r.text.slice(0, 300)]],
+
+  // export
+  ['GET /v1/experiments.csv', 200, 'every experiment', (c) => ({}), (r) => [r.text.startsWith('experiment_id,'), r.text.slice(0, 200)]],
+  ['GET /v1/experiments.csv', 200, 'one experiment by a prefix: one row per (method, seed)', (c) => ({ query: { id: prefix(c.done) } }), (r) => {
+    const lines = r.text.trim().split('\n');
+    const head = lines[0].split(',');
+    const rows = lines.slice(1).map((l) => l.split(','));
+    const method = head.indexOf('method'), seed = head.indexOf('seed'), test = head.indexOf('test');
+    const verdict = head.indexOf('verdict'), lr = head.indexOf('lr');
+    const expected = ctx.doneExp.result.summary.reduce((n, m) => n + m.seeds.length, 0);
+    const ft = rows.filter((x) => x[method] === 'finetune:0');
+    return [rows.length === expected && rows.every((x) => x[0] === ctx.done) && rows.some((x) => x[method] === 'kernel:sgd' && x[seed] === '13' && x[test] !== '')
+      && ft.length === 2 && ft.every((x) => x[verdict] !== '' && x[lr] === '0.001'),
+      `${rows.length} rows, expected ${expected}:\n${lines.slice(0, 6).join('\n')}`];
+  }],
+  ['GET /v1/experiments.csv', 200, 'filtered and sorted as the list', (c) => ({ query: { state: 'succeeded', tag: 'paper', sort: 'kernel_test' } }),
+    (r) => [r.text.trim().split('\n').slice(1).every((l) => l.startsWith(ctx.done)), r.text.slice(0, 300)]],
+  ['GET /v1/experiments.csv', 400, 'a page size (the export has no pages)', (c) => ({ query: { limit: 5 } }), errorIs('bad_request', 'limit')],
+  ['GET /v1/experiments.csv', 400, 'an unknown state', (c) => ({ query: { state: 'asleep' } }), errorIs('bad_request', 'state')],
+  ['GET /v1/experiments.csv', 404, 'an unknown experiment', (c) => ({ query: { id: ZERO_UUID } }), errorIs('not_found', 'id')],
+  ['GET /v1/experiments.csv', 409, 'a prefix of two experiments', (c) => ({ query: { id: AMBIGUOUS } }), errorIs('ambiguous_id', 'id')],
+
+  // re-run
+  ['POST /v1/experiments/{id}/rerun', 201, 'a re-run', (c) => ({ params: { id: prefix(c.done) } }),
+    (r) => { ctx.rerun = r.json.id; return [r.json.rerun_of === ctx.done && r.headers.location === `/v1/experiments/${r.json.id}`, r.text]; }],
+  ['GET /v1/experiments/{id}', 200, 'the re-run', (c) => ({ params: { id: c.rerun } }),
+    (r) => [r.json.rerun_of === ctx.done && r.json.state === 'queued' && r.json.owner === 'alice', r.text.slice(0, 300)]],
+  ['POST /v1/experiments/{id}/rerun', 201, "an admin re-runs a user's experiment", (c) => ({ params: { id: c.failed }, auth: 'admin' })],
+  ['POST /v1/experiments/{id}/rerun', 400, 'a stored spec that today\'s checks refuse', (c) => ({ params: { id: `${AMBIGUOUS}-1111-4000-8000-000000000001` } }), errorIs('invalid_spec')],
+  ['POST /v1/experiments/{id}/rerun', 201, "another user re-runs what he may read, as his own", (c) => ({ params: { id: c.done }, auth: 'bob' }),
+    (r) => { ctx.bobs = r.json.id; return [r.json.rerun_of === ctx.done, r.text]; }],
+  ['GET /v1/experiments/{id}', 200, "bob's re-run", (c) => ({ params: { id: c.bobs } }), (r) => [r.json.owner === 'bob', r.json.owner]],
+  ['POST /v1/experiments/{id}/rerun', 404, 'an unknown id', (c) => ({ params: { id: ZERO_UUID } })],
+  ['POST /v1/experiments/{id}/rerun', 409, 'a prefix of two experiments', (c) => ({ params: { id: AMBIGUOUS } }), errorIs('ambiguous_id')],
+
+  // artifacts
+  ['GET /v1/experiments/{id}/artifacts/{name}', 200, 'by an id prefix and seed and method', (c) => ({ params: { id: prefix(c.done), name: c.seedForm } })],
+  ['GET /v1/experiments/{id}/artifacts/{name}', 400, 'a dot file', (c) => ({ params: { id: c.done, name: '0/.hidden' } }), errorIs('bad_request', 'name')],
+  ['GET /v1/experiments/{id}/artifacts/{name}', 400, 'a name of no form', (c) => ({ params: { id: c.done, name: 'x/kernel.npy' } }), errorIs('bad_request', 'name')],
   ['GET /v1/experiments/{id}/artifacts/{name}', 404, 'no such file', (c) => ({ params: { id: c.done, name: '0/nothing.npy' } })],
   ['GET /v1/experiments/{id}/artifacts/{name}', 404, 'a job index past the jobs', (c) => ({ params: { id: c.done, name: '99/x.npy' } })],
+  ['GET /v1/experiments/{id}/artifacts/{name}', 404, 'a seed the experiment has not', (c) => ({ params: { id: c.done, name: 'seed99/kernel-sgd/kernel-train.npy' } }), errorIs('not_found', 'name')],
   ['GET /v1/experiments/{id}/artifacts/{name}', 404, 'an unknown experiment', (c) => ({ params: { id: ZERO_UUID, name: 'result.json' } })],
   ['GET /v1/experiments/{id}/artifacts/{name}', 404, 'no result yet', (c) => ({ params: { id: c.cancelled, name: 'result.json' } })],
+  ['GET /v1/experiments/{id}/artifacts/{name}', 404, "a sweep's file by its checkpoint, not there yet", (c) => ({ params: { id: c.sweep, name: `${c.checkpoints[0]}/seed13/kernel-sgd/kernel-train.npy` } }),
+    errorIs('not_found', 'name')],
+  ['GET /v1/experiments/{id}/artifacts/{name}', 409, "a sweep's file without its checkpoint", (c) => ({ params: { id: c.sweep, name: 'seed13/kernel-sgd/kernel-train.npy' } }),
+    errorIs('ambiguous_name', 'name')],
+  ['GET /v1/experiments/{id}/artifacts/{name}', 409, 'a prefix of two experiments', (c) => ({ params: { id: AMBIGUOUS, name: 'result.json' } }), errorIs('ambiguous_id')],
+
+  // workers
+  ['GET /v1/workers', 200, 'the real worker and the scripted one, which holds a job', (c) => ({}), (r) => {
+    const real = r.json.workers.find((w) => w.name === 'contract-worker'), scripted = r.json.workers.find((w) => w.name === 'contract');
+    return [real && real.mem_limit_bytes > 0 && real.job === null && scripted && scripted.job && scripted.job.experiment_id === ctx.live
+      && r.json.queued_jobs > 0, r.text.slice(0, 600)];
+  }],
+  ['GET /v1/workers', 400, 'a query parameter', (c) => ({ query: { alive: 'true' } }), errorIs('bad_request', 'alive')],
+
+  // cancel and delete
+  ['DELETE /v1/experiments/{id}', 200, 'cancel a queued experiment', (c) => ({ params: { id: c.queued } })],
+  ['DELETE /v1/experiments/{id}', 200, "an admin cancels a user's experiment", (c) => ({ params: { id: c.sweep }, auth: 'admin' }),
+    (r) => [r.json.state === 'cancelled' && r.json.id === ctx.sweep, r.text]],
+  ['DELETE /v1/experiments/{id}', 200, 'cancel by a prefix', (c) => ({ params: { id: prefix(c.byPath) } }), (r) => [r.json.id === ctx.byPath, r.text]],
+  ['DELETE /v1/experiments/{id}', 400, 'purge neither true nor false', (c) => ({ params: { id: c.failed }, query: { purge: 'maybe' } }), errorIs('bad_request', 'purge')],
+  ['DELETE /v1/experiments/{id}', 400, 'an unknown query parameter', (c) => ({ params: { id: c.failed }, query: { force: 'true' } }), errorIs('bad_request', 'force')],
+  ['DELETE /v1/experiments/{id}', 404, "another user's experiment", (c) => ({ params: { id: c.rerun }, auth: 'bob' }), errorIs('not_found', 'id')],
+  ['DELETE /v1/experiments/{id}', 404, 'an unknown id', (c) => ({ params: { id: ZERO_UUID } })],
+  ['DELETE /v1/experiments/{id}', 409, 'cancel a succeeded experiment', (c) => ({ params: { id: c.done } }), errorIs('conflict')],
+  ['DELETE /v1/experiments/{id}', 409, 'cancel a failed experiment', (c) => ({ params: { id: c.failed } })],
+  ['DELETE /v1/experiments/{id}', 409, 'purge a running experiment', (c) => ({ params: { id: c.live }, query: { purge: 'true' } }), errorIs('conflict')],
+  ['DELETE /v1/experiments/{id}', 409, 'a prefix of two experiments', (c) => ({ params: { id: AMBIGUOUS } }), errorIs('ambiguous_id')],
+
+  // leases
   ['POST /v1/leases', 400, 'an unknown field', (c) => ({ json: { worker: 'w', colour: 1 } })],
   ['POST /v1/leases', 400, 'not JSON', (c) => ({ json: '{' })],
   ['POST /v1/leases', 400, 'no body', (c) => ({})],
-  ['POST /v1/leases/{lease}/heartbeat', 200, 'on a cancelled experiment: cancel', (c) => ({ params: { lease: c.cancelledLease }, json: {} })],
-  ['POST /v1/leases/{lease}/heartbeat', 200, 'a running job', (c) => ({ params: { lease: c.liveLease }, json: { progress: 0.1 } })],
+  ['POST /v1/leases', 400, 'mem_bytes not a whole number', (c) => ({ json: { mem_bytes: 2097152.5 } }), errorIs('bad_request', 'mem_bytes')],
+  ['POST /v1/leases', 400, 'mem_bytes below 1 MiB', (c) => ({ json: { mem_bytes: 1000 } }), errorIs('bad_request', 'mem_bytes')],
+  ['POST /v1/leases/{lease}/heartbeat', 200, 'on a cancelled experiment: cancel', (c) => ({ params: { lease: c.cancelledLease }, json: {} }), (r) => [r.json.cancel === true, r.text]],
+  ['POST /v1/leases/{lease}/heartbeat', 200, 'a running job', (c) => ({ params: { lease: c.liveLease }, json: { progress: 0.1 } }), (r) => [r.json.cancel === false, r.text]],
   ['POST /v1/leases/{lease}/heartbeat', 400, 'no body', (c) => ({ params: { lease: c.liveLease } })],
-  ['POST /v1/leases/{lease}/heartbeat', 400, 'progress 2', (c) => ({ params: { lease: c.liveLease }, json: { progress: 2 } })],
+  ['POST /v1/leases/{lease}/heartbeat', 400, 'progress 2', (c) => ({ params: { lease: c.liveLease }, json: { progress: 2 } }), errorIs('bad_request', 'progress')],
   ['POST /v1/leases/{lease}/heartbeat', 404, 'an unknown lease', (c) => ({ params: { lease: ZERO_UUID }, json: {} })],
-  ['POST /v1/leases/{lease}/heartbeat', 409, 'a lease whose job finished', (c) => ({ params: { lease: c.spentLease }, json: {} })],
+  ['POST /v1/leases/{lease}/heartbeat', 404, 'not a lease id', (c) => ({ params: { lease: 'not-a-uuid' }, json: {} }), errorIs('not_found', 'lease')],
+  ['POST /v1/leases/{lease}/heartbeat', 409, 'a lease whose job finished', (c) => ({ params: { lease: c.spentLease }, json: {} }), errorIs('lease_lost')],
   ['PUT /v1/leases/{lease}/artifacts/{name}', 400, 'a dot name', (c) => ({ params: { lease: c.spentLease, name: '.x' }, raw: 'x' })],
   ['PUT /v1/leases/{lease}/artifacts/{name}', 404, 'an unknown lease', (c) => ({ params: { lease: ZERO_UUID, name: 'x.txt' }, raw: 'x' })],
   ['PUT /v1/leases/{lease}/artifacts/{name}', 409, 'a lease whose job finished', (c) => ({ params: { lease: c.spentLease, name: 'x.txt' }, raw: 'x' })],
-  ['PUT /v1/leases/{lease}/artifacts/{name}', 409, 'a cancelled experiment', (c) => ({ params: { lease: c.cancelledLease, name: 'x.txt' }, raw: 'x' })],
+  ['PUT /v1/leases/{lease}/artifacts/{name}', 409, 'a cancelled experiment', (c) => ({ params: { lease: c.cancelledLease, name: 'x.txt' }, raw: 'x' }), errorIs('cancelled')],
   ['PUT /v1/leases/{lease}/artifacts/{name}', 413, 'over max_artifact_bytes, sent without a length', (c) => ({ params: { lease: c.liveLease, name: 'big.npy' }, raw: Buffer.alloc(MAX_ARTIFACT + 1), chunked: true })],
-  ['POST /v1/leases/{lease}/complete', 400, 'no result', (c) => ({ params: { lease: c.liveLease }, json: {} })],
+  ['POST /v1/leases/{lease}/complete', 400, 'no result', (c) => ({ params: { lease: c.liveLease }, json: {} }), errorIs('bad_request', 'result')],
+  ['POST /v1/leases/{lease}/complete', 400, 'a result without the fields aggregation reads', (c) => ({ params: { lease: c.liveLease }, json: { result: { diagnostics: {} } } }),
+    (r) => [r.json.error === 'bad_request' && /^result/.test(r.json.field), r.text]],
   ['POST /v1/leases/{lease}/complete', 404, 'an unknown lease', (c) => ({ params: { lease: ZERO_UUID }, json: { result: {} } })],
-  ['POST /v1/leases/{lease}/complete', 409, 'a cancelled experiment', (c) => ({ params: { lease: c.cancelledLease }, json: { result: {} } })],
-  ['POST /v1/leases/{lease}/fail', 400, 'no error text', (c) => ({ params: { lease: c.liveLease }, json: {} })],
-  ['POST /v1/leases/{lease}/fail', 400, 'release not a boolean', (c) => ({ params: { lease: c.liveLease }, json: { error: 'x', release: 'yes' } })],
+  ['POST /v1/leases/{lease}/complete', 409, 'a cancelled experiment', (c) => ({ params: { lease: c.cancelledLease }, json: { result: c.cancelledResult } }), errorIs('cancelled')],
+  ['POST /v1/leases/{lease}/fail', 400, 'no error text', (c) => ({ params: { lease: c.liveLease }, json: {} }), errorIs('bad_request', 'error')],
+  ['POST /v1/leases/{lease}/fail', 400, 'release not a boolean', (c) => ({ params: { lease: c.liveLease }, json: { error: 'x', release: 'yes' } }), errorIs('bad_request', 'release')],
   ['POST /v1/leases/{lease}/fail', 404, 'an unknown lease', (c) => ({ params: { lease: ZERO_UUID }, json: { error: 'x' } })],
   ['POST /v1/leases/{lease}/fail', 409, 'a lease whose job finished', (c) => ({ params: { lease: c.spentLease }, json: { error: 'x' } })],
+
+  // the dashboard's files
   ['GET /{path}', 404, 'no such file', (c) => ({ params: { path: 'nothing.js' } })],
   ['GET /{path}', 404, 'a dot file', (c) => ({ params: { path: '.hidden' } })],
   ['GET /', 404, 'a daemon without --web', (c) => ({ base: STRICT_BASE })],
+
+  // last: delete finished experiments (the lease cases above use their jobs)
+  ['DELETE /v1/experiments/{id}', 200, 'purge a succeeded experiment', (c) => ({ params: { id: c.scripted }, query: { purge: 'true' } }),
+    (r) => [r.json.state === 'deleted', r.text]],
+  ['GET /v1/experiments/{id}', 404, 'a purged experiment', (c) => ({ params: { id: c.scripted } })],
+  ['GET /v1/experiments/{id}/artifacts/{name}', 404, "a purged experiment's artifact", (c) => ({ params: { id: c.scripted, name: c.uploaded } })],
+  ['DELETE /v1/experiments/{id}', 200, 'purge a cancelled experiment', (c) => ({ params: { id: c.cancelled }, query: { purge: 'true' } }),
+    (r) => [r.json.state === 'deleted', r.text]],
+  ['DELETE /v1/experiments/{id}', 200, "an admin purges a user's failed experiment", (c) => ({ params: { id: c.failed }, query: { purge: 'true' }, auth: 'admin' }),
+    (r) => [r.json.state === 'deleted', r.text]],
 ];
 
 async function runCases() {
   const first = await call('GET /v1/experiments', 200, 'the full list', { query: { limit: 1 } });
   ctx.cursor = first && first.json.next_cursor;
-  for (const [opKey, expect, what, make] of CASES) await call(opKey, expect, what, make(ctx));
+  ctx.firstId = first && first.json.experiments[0].id;
+  for (const [opKey, expect, what, make, check] of CASES) {
+    const r = await call(opKey, expect, what, make(ctx));
+    if (check && r && r.status === expect) {
+      let verdict;
+      try { verdict = check(r, ctx); } catch (e) { verdict = [false, e.message]; }
+      ok(verdict[0], `${opKey} ${expect}: ${what}: the answer says so`, verdict[1]);
+    }
+  }
+}
+
+// ---- ownership: a daemon whose reads need a token --------------------------
+// Alice's experiment is hers and the admin's: bob and a worker token see a
+// 404 for it everywhere, as for an id that does not exist, and lists
+// without it; a second token of alice's sees it.
+async function ownership() {
+  const on = (auth, extra = {}) => ({ base: OWNERS_BASE, auth, ...extra });
+  const mine = await call('POST /v1/experiments', 201, 'alice submits (owners)', on('ownAlice', { json: { ...SPEC, name: 'alice' } }));
+  const id = mine.json.id;
+  const theirs = await call('POST /v1/experiments', 201, 'bob submits (owners)', on('ownBob', { json: { ...SPEC, name: 'bob' } }));
+  const seesOnly = (who, ids) => async () => {
+    const r = await call('GET /v1/experiments', 200, `${who} lists (owners)`, on(who));
+    const got = r.json.experiments.map((e) => e.id).sort();
+    ok(JSON.stringify(got) === JSON.stringify([...ids].sort()) && r.json.total === ids.length, `${who} lists exactly ${ids.length} experiment(s)`, r.text.slice(0, 300));
+  };
+  await seesOnly('ownAlice', [id])();
+  await seesOnly('ownAlice2', [id])();
+  await seesOnly('ownBob', [theirs.json.id])();
+  await seesOnly('ownAdmin', [id, theirs.json.id])();
+  await seesOnly('ownWorker', [])();
+  const v = await call('GET /v1/experiments/{id}', 200, "alice's other token reads it (owners)", on('ownAlice2', { params: { id } }));
+  ok(v && v.json.owner === 'alice', 'it is alice\'s', v && v.json.owner);
+  await call('GET /v1/experiments/{id}', 200, 'an admin reads it (owners)', on('ownAdmin', { params: { id } }));
+  for (const who of ['ownBob', 'ownWorker']) {
+    await call('GET /v1/experiments/{id}', 404, `${who} reads it (owners)`, on(who, { params: { id } }));
+    await call('GET /v1/experiments/{id}', 404, `${who} reads it by a prefix (owners)`, on(who, { params: { id: prefix(id) } }));
+    await call('GET /v1/experiments/{id}/artifacts/{name}', 404, `${who} reads its artifact (owners)`, on(who, { params: { id, name: 'result.json' } }));
+    await call('GET /v1/experiments.csv', 404, `${who} exports it (owners)`, on(who, { query: { id } }));
+  }
+  const csv = await call('GET /v1/experiments.csv', 200, 'bob exports everything he may read (owners)', on('ownBob'));
+  ok(csv && !csv.text.includes(id), "bob's export has no line of alice's experiment", csv && csv.text.slice(0, 300));
+  await call('PATCH /v1/experiments/{id}', 404, 'bob renames it (owners)', on('ownBob', { params: { id }, json: { name: 'bob was here' } }));
+  await call('PUT /v1/experiments/{id}/tags/{tag}', 404, 'bob tags it (owners)', on('ownBob', { params: { id, tag: 'bob' } }));
+  await call('DELETE /v1/experiments/{id}/tags/{tag}', 404, 'bob untags it (owners)', on('ownBob', { params: { id, tag: 'x' } }));
+  await call('POST /v1/experiments/{id}/rerun', 404, 'bob re-runs it (owners)', on('ownBob', { params: { id } }));
+  await call('DELETE /v1/experiments/{id}', 404, 'bob cancels it (owners)', on('ownBob', { params: { id } }));
+  await call('GET /v1/experiments/{id}', 401, 'no token (owners)', on(null, { params: { id } }));
+  await call('PUT /v1/experiments/{id}/tags/{tag}', 200, 'an admin tags it (owners)', on('ownAdmin', { params: { id, tag: 'checked' } }));
+  const r = await call('POST /v1/experiments/{id}/rerun', 201, "alice's other token re-runs it (owners)", on('ownAlice2', { params: { id } }));
+  await call('DELETE /v1/experiments/{id}', 200, 'alice cancels it (owners)', on('ownAlice', { params: { id } }));
+  await call('DELETE /v1/experiments/{id}', 200, 'an admin deletes it (owners)', on('ownAdmin', { params: { id }, query: { purge: 'true' } }));
+  await call('GET /v1/experiments/{id}', 404, 'deleted (owners)', on('ownAlice', { params: { id } }));
+  await seesOnly('ownAlice', [r.json.id])();
 }
 
 // ---- generic requests, from each route's access level -------------------------
@@ -538,16 +789,27 @@ async function genericCases() {
       await call(r.key, 401, 'no token', { ...s, auth: null });
       await call(r.key, 403, `a ${r.access === 'user' ? 'worker' : 'user'} token`, { ...s, auth: r.access === 'user' ? 'worker' : 'user' });
     }
-    if (r.body === 'json') await call(r.key, 413, 'a body over max_body_bytes (declared)', { params: s.params, declaredLength: MAX_BODY + 1 });
-    if (r.body === 'file') await call(r.key, 413, 'a file over max_artifact_bytes (declared)', { params: s.params, declaredLength: MAX_ARTIFACT + 1 });
-    if (r.access === 'read') await call(r.key, 401, 'no token where reads need one', { ...s, auth: null, base: STRICT_BASE });
+    await call(r.key, 400, '%00 in the request target', { ...s, query: undefined, rawQuery: 'x=%00' });
+    await call(r.key, 413, `a body over ${r.body === 'file' ? 'max_artifact_bytes' : 'max_body_bytes'} (declared)`,
+      { params: s.params, declaredLength: (r.body === 'file' ? MAX_ARTIFACT : MAX_BODY) + 1 });
+    const names = Object.keys(s.params);
+    if (names.length) {
+      await call(r.key, 414, 'a path of 2048 bytes or more', { ...s, params: { ...s.params, [names[0]]: 'a'.repeat(2100) } });
+    }
   }
-  // The strict daemon allows one request per token, then none for 1000 s.
+  await call('GET /v1/models', 400, 'more than 32 query parameters', { rawQuery: Array.from({ length: 33 }, (_, i) => `p${i}=1`).join('&') });
+  // The strict daemon allows one request per token, then none for 1000 s;
+  // and a refused token (or none where one is needed) spends the client
+  // address's one request, after which every route answers it 429.
   await call('GET /v1/tasks', 200, 'the one request the strict daemon allows', { auth: 'strictUser', base: STRICT_BASE });
   for (const r of routes) {
     if (ops.has(r.key) && (r.access === 'read' || r.access === 'user')) {
       await call(r.key, 429, 'too many requests', { ...sampleOf(r.key), auth: 'strictUser', base: STRICT_BASE });
     }
+  }
+  await call('GET /v1/models', 401, 'no token where reads need one', { auth: null, base: STRICT_BASE });
+  for (const r of routes) {
+    if (ops.has(r.key)) await call(r.key, 429, 'a refused token from an address that spent its requests', { ...sampleOf(r.key), auth: 'bogus', base: STRICT_BASE });
   }
 }
 
@@ -579,6 +841,7 @@ try {
   await realRuns();
   await scriptedWorker();
   await runCases();
+  await ownership();
   await genericCases();
 } catch (e) {
   ok(false, `the run stopped: ${e.message.split('\n')[0]}`, e.stack);
