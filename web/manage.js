@@ -107,8 +107,11 @@ export function manageControls(id, { title, navigate, reload }) {
       tagInput.focus();
     } catch (err) { tagErr.show(err, `Adding tag "${tag}"`); }
   });
+  let shownTags = null;
   function drawTags() {
     const tags = exp.tags || [];
+    if (JSON.stringify(tags) === shownTags) return; // unchanged between polls: the chips (and focus) stay
+    shownTags = JSON.stringify(tags);
     put(clear(chips), tags.length ? tags.map((t) => h('span', { class: 'tag', dataset: { tag: t } },
       h('a', { href: `#/experiments?tag=${encodeURIComponent(t)}`, title: `Experiments tagged ${t}` }, t),
       h('button', { type: 'button', class: 'tag-remove', 'aria-label': `Remove tag ${t}`, dataset: { tag: t },
