@@ -88,9 +88,15 @@ static int largest(const kblk *b, int n) {
 static int plan_memory(engine *e, size_t budget, lm_error *err) {
     lm_kjob *j = e->job;
     int feats = j->tf_sides != NULL; /* the features are in memory already */
-    int xm = largest(e->xb, e->n_xb), x1 = e->n_xb ? xm + 1 : 0;
     int tm = largest(e->tb, e->n_tb);
-    size_t min = feats ? need(e, 0, e->n_tb, xm, x1, 0) : need(e, tm, tm + 1, xm, x1, 0);
+    /* the least: any one training block (all, with features) with any one
+     * evaluation block */
+    size_t min = 0;
+    for (int i = 0; i < (feats ? 1 : e->n_tb); i++)
+        for (int k = 0; k < (e->n_xb ? e->n_xb : 1); k++) {
+            size_t v = need(e, feats ? 0 : i, feats ? e->n_tb : i + 1, k, e->n_xb ? k + 1 : 0, 0);
+            if (v > min) min = v;
+        }
     j->min_bytes = min;
     if (budget < min)
         return lm_fail(err, "the memory budget of %.1f MiB is below the %.1f MiB this job needs at least "
@@ -105,19 +111,31 @@ static int plan_memory(engine *e, size_t budget, lm_error *err) {
         size_t p1 = j->rows_train * e->pl.bits_words * 8 + (size_t)e->nth * e->scratch_floats * 4;
         for (int i = 0; i < e->n_tb; i++) p1 += feats ? e->tb[i].bytes : e->tb[i].sparse_bytes;
         if (!feats) p1 += e->tb[tm].bytes;
-        if (p1 <= budget && need(e, 0, e->n_tb, xm, x1, 1) <= budget) e->bits_held = 1;
-        if (p1 > min) min = p1;
+        int fits = p1 <= budget;
+        for (int k = 0; k < e->n_xb && fits; k++) fits = need(e, 0, e->n_tb, k, k + 1, 1) <= budget;
+        if (fits) {
+            e->bits_held = 1;
+            if (p1 > min) min = p1;
+        }
     }
-    if (!e->bits_held && need(e, 0, e->n_tb, xm, x1, 0) <= budget) e->keep_train = 1;
+    if (!e->bits_held && !e->keep_train) {
+        int fits = 1;
+        for (int k = 0; k < (e->n_xb ? e->n_xb : 1) && fits; k++)
+            fits = need(e, 0, e->n_tb, k, e->n_xb ? k + 1 : 0, 0) <= budget;
+        e->keep_train = fits;
+    }
     int kept = e->keep_train || e->bits_held;
-    int t0 = kept ? 0 : tm, t1 = kept ? e->n_tb : tm + 1;
     e->xg_start = lm_xcalloc((size_t)e->n_xb + 2, sizeof *e->xg_start);
     e->n_xg = 0;
     size_t peak = min;
     for (int k0 = 0, k1; k0 < e->n_xb; k0 = k1) {
         size_t nd = 0;
         for (k1 = k0 + 1; k1 <= e->n_xb; k1++) {
-            size_t v = need(e, t0, t1, k0, k1, e->bits_held);
+            size_t v = 0; /* with every training block, or each in turn */
+            for (int i = 0; i < (kept ? 1 : e->n_tb); i++) {
+                size_t w = need(e, kept ? 0 : i, kept ? e->n_tb : i + 1, k0, k1, e->bits_held);
+                if (w > v) v = w;
+            }
             if (v > budget && k1 > k0 + 1) break;
             nd = v;
         }
@@ -396,7 +414,10 @@ static int run(engine *e, lm_error *err) {
 
     int rc = 0;
     if (j->tf_sides)
-        for (int i = 0; i < e->n_tb; i++) borrow(e, &ts[i], &j->tf_sides[i]);
+        for (int i = 0; i < e->n_tb; i++) {
+            borrow(e, &ts[i], &j->tf_sides[i]);
+            copy_f0(e, &e->tb[i], &ts[i]);
+        }
     if (e->bits_held) rc = form_train_bits(e, ts, &B, err);
     size_t x_total = 0, x_done = 0;
     for (int k = 0; k < e->n_xb; k++) x_total += e->xb[k].tokens;

@@ -146,7 +146,8 @@ static void form(const lm_kside *sd, const lm_kplan *pl, int p, int R, float *G,
     const lm_kpanel *pp = &pl->pan[p];
     form_job j = {sd, pl, pp, R, G, bits, ld, scratch};
     /* the LoRA panels call OpenBLAS, which has threads of its own */
-    lm_kparallel(has_lora(pl, pp) ? 1 : n_threads, sd->n * R, form_item, &j);
+    double work = 2.0 * pp->width * R * sd->pass.b->n_tokens; /* FMAs of the linear rows */
+    lm_kparallel(has_lora(pl, pp) ? 1 : n_threads, sd->n * R, work, form_item, &j);
 }
 
 void lm_kform_floats(const lm_kside *sd, const lm_kplan *pl, int p, int R, float *G, size_t ld,

@@ -84,7 +84,7 @@ static void gram_group(const gram_side *t, const gram_side *x, int in, int out, 
         *flops += 2.0 * t->T * x->T * in;
     }
     reduce_job j = {gw->A, gw->B, wB, w1, t, x, R, acc, lda};
-    lm_kparallel(n_threads, t->n_ex, reduce_item, &j);
+    lm_kparallel(n_threads, t->n_ex, 2.0 * (double)na, reduce_item, &j);
 }
 
 static float inc(const lm_model *m, lm_param_set ps, int tensor) {

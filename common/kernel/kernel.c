@@ -357,32 +357,51 @@ static void tile_alloc(lm_kernel_tile *t, int asym) {
     t->f0 = lm_xcalloc(nx * D + 1, sizeof(float));
 }
 
+/* The engine job of a tile (entries into out, when given). */
+static int tile_job(const lm_model *m, const lm_output_spec *os, const lm_kernel_options *opt,
+                    const lm_example_set *train, int r0, int r1, const lm_example_set *set, int c0, int c1,
+                    const lm_kernel_train_features *tf, lm_kjob *j, lm_error *err) {
+    if (check_job(os, opt, train, err)) return -1;
+    if (opt->projection_dim > 0) return lm_fail(err, "tiles of projected kernels are not supported");
+    if (r0 < 0 || r1 > train->n || r0 >= r1) return lm_fail(err, "training rows [%d, %d) out of range", r0, r1);
+    if (c0 < 0 || c1 > set->n || c0 > c1) return lm_fail(err, "evaluation rows [%d, %d) out of range", c0, c1);
+    job_init(j, m, os, opt, train, r0, r1);
+    if (!tf) return 0;
+    if (tf->block_tokens != j->block_tokens)
+        return lm_fail(err, "the training features have blocks of %d tokens, the job %d", tf->block_tokens,
+                       j->block_tokens);
+    int b0 = -1, b1 = -1;
+    for (int i = 0; i <= tf->n_blk; i++) {
+        if (tf->start[i] == r0) b0 = i;
+        if (tf->start[i] == r1) b1 = i;
+    }
+    if (b0 < 0 || b1 <= b0)
+        return lm_fail(err, "the training features (examples [%d, %d)) do not cover [%d, %d) in whole blocks",
+                       tf->r0, tf->r1, r0, r1);
+    j->tf_sides = tf->side + b0;
+    j->n_tf = b1 - b0;
+    return 0;
+}
+
+int lm_kernel_tile_min_memory(const lm_model *m, const lm_output_spec *os, const lm_kernel_options *opt,
+                              const lm_example_set *train, int r0, int r1, const lm_example_set *set,
+                              int c0, int c1, const lm_kernel_train_features *tf, size_t *bytes,
+                              lm_error *err) {
+    lm_kjob j;
+    if (tile_job(m, os, opt, train, r0, r1, set, c0, c1, tf, &j, err)) return -1;
+    lm_ktarget tg = {set, c0, c1, NULL, NULL, NULL};
+    j.n_targets = 1;
+    j.tg = &tg;
+    return lm_kengine_min_bytes(&j, bytes, err);
+}
+
 int lm_kernel_tile_compute(const lm_model *m, const lm_output_spec *os, const lm_kernel_options *opt,
                            const lm_example_set *train, int r0, int r1, const lm_example_set *set,
                            int set_index, int c0, int c1, const lm_kernel_train_features *tf,
                            lm_kernel_tile *out, lm_error *err) {
     memset(out, 0, sizeof *out);
-    if (check_job(os, opt, train, err)) return -1;
-    if (opt->projection_dim > 0) return lm_fail(err, "tiles of projected kernels are not supported");
-    if (r0 < 0 || r1 > train->n || r0 >= r1) return lm_fail(err, "training rows [%d, %d) out of range", r0, r1);
-    if (c0 < 0 || c1 > set->n || c0 > c1) return lm_fail(err, "evaluation rows [%d, %d) out of range", c0, c1);
     lm_kjob j;
-    job_init(&j, m, os, opt, train, r0, r1);
-    if (tf) {
-        if (tf->block_tokens != j.block_tokens)
-            return lm_fail(err, "the training features have blocks of %d tokens, the job %d", tf->block_tokens,
-                           j.block_tokens);
-        int b0 = -1, b1 = -1;
-        for (int i = 0; i <= tf->n_blk; i++) {
-            if (tf->start[i] == r0) b0 = i;
-            if (tf->start[i] == r1) b1 = i;
-        }
-        if (b0 < 0 || b1 <= b0)
-            return lm_fail(err, "the training features (examples [%d, %d)) do not cover [%d, %d) in whole blocks",
-                           tf->r0, tf->r1, r0, r1);
-        j.tf_sides = tf->side + b0;
-        j.n_tf = b1 - b0;
-    }
+    if (tile_job(m, os, opt, train, r0, r1, set, c0, c1, tf, &j, err)) return -1;
     *out = (lm_kernel_tile){.set = set_index, .r0 = r0, .r1 = r1, .c0 = c0, .c1 = c1, .dim = lm_output_dim(os)};
     tile_alloc(out, opt->formula == LM_KF_ASYM);
     lm_ktarget tg = {set, c0, c1, out->K, out->K_flip, out->f0};

@@ -170,6 +170,12 @@ int lm_kernel_tile_compute(const lm_model *m, const lm_output_spec *os, const lm
                            int set_index, int c0, int c1, const lm_kernel_train_features *tf,
                            lm_kernel_tile *out, lm_error *err);
 void lm_kernel_tile_free(lm_kernel_tile *t);
+/* The least mem_budget a tile accepts (the features, when given, count:
+ * they are held in memory). */
+int lm_kernel_tile_min_memory(const lm_model *m, const lm_output_spec *os, const lm_kernel_options *opt,
+                              const lm_example_set *train, int r0, int r1, const lm_example_set *set,
+                              int c0, int c1, const lm_kernel_train_features *tf, size_t *bytes,
+                              lm_error *err);
 /* A tile as bytes and back (int32 header, then K, K_flip, f0_train, f0). */
 void *lm_kernel_tile_pack(const lm_kernel_tile *t, size_t *len);
 int lm_kernel_tile_unpack(const void *data, size_t len, lm_kernel_tile *t, lm_error *err);

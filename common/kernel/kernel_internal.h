@@ -38,8 +38,11 @@
 
 /* Calls fn(ctx, item, thread) for item in [0, n) on up to n_threads threads
  * (thread in [0, n_threads)).  Items are taken in any order, so fn must
- * write only what belongs to its item. */
-void lm_kparallel(int n_threads, int n, void (*fn)(void *ctx, int item, int thread), void *ctx);
+ * write only what belongs to its item.  work: about how many operations
+ * the loop does; below LM_KPAR_MIN_WORK it runs in the caller alone. */
+#define LM_KPAR_MIN_WORK 4e6
+void lm_kparallel(int n_threads, int n, double work, void (*fn)(void *ctx, int item, int thread),
+                  void *ctx);
 /* Threads for the kernel's own loops: OpenBLAS's count. */
 int lm_kthreads(void);
 

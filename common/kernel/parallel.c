@@ -27,8 +27,10 @@ static void *run(void *arg) {
     return NULL;
 }
 
-void lm_kparallel(int n_threads, int n, void (*fn)(void *ctx, int item, int thread), void *ctx) {
+void lm_kparallel(int n_threads, int n, double work, void (*fn)(void *ctx, int item, int thread),
+                  void *ctx) {
     if (n <= 0) return;
+    if (work < LM_KPAR_MIN_WORK) n_threads = 1; /* starting threads would cost more */
     if (n_threads > n) n_threads = n;
     if (n_threads > 64) n_threads = 64;
     job j = {.fn = fn, .ctx = ctx, .n = n};

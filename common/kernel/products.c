@@ -78,5 +78,6 @@ void lm_ksparse_products(const lm_kside *tr, const lm_kside *xs, const lm_kplan 
                          double *accf, size_t lda, int n_threads) {
     if (pl->n_sparse == 0) return;
     sparse_job j = {tr, xs, pl, m, f, tr->n * R, xs->n * R, acc, accf, lda};
-    lm_kparallel(n_threads, j.Mt, sparse_item, &j);
+    double work = (double)j.Mt * j.Mx * pl->n_sparse * 64.0 * m->cfg.hidden;
+    lm_kparallel(n_threads, j.Mt, work, sparse_item, &j);
 }

@@ -161,5 +161,5 @@ static void prod_item(void *ctx, int item, int thread) {
 void lm_ksign_products(const uint64_t *a, size_t ldA, int na, const uint64_t *b, size_t ldB, int nb,
                        size_t words, double *acc, size_t lda, int n_threads) {
     prod_job p = {a, b, ldA, ldB, words, lda, na, nb, acc, lm_ksign_has_avx512()};
-    lm_kparallel(n_threads, (nb + ITEM_ROWS - 1) / ITEM_ROWS, prod_item, &p);
+    lm_kparallel(n_threads, (nb + ITEM_ROWS - 1) / ITEM_ROWS, (double)na * nb * words, prod_item, &p);
 }
