@@ -125,12 +125,22 @@ static int plan_memory(engine *e, size_t budget, lm_error *err) {
         e->keep_train = fits;
     }
     int kept = e->keep_train || e->bits_held;
+    /* Larger evaluation groups pay only where each group repeats training
+     * work (its forward/backward when not kept, its gradient forming on the
+     * float paths): there they grow to 8x the training rows, budget
+     * permitting; elsewhere one block at a time holds the least memory. */
+    size_t rows_t = 0, rows_x = 0;
+    for (int i = 0; i < e->n_tb; i++) rows_t += (size_t)e->tb[i].rows;
+    int grow = !kept || (!e->bits_held && !e->pl.gram && e->pl.dense_width > 0);
     e->xg_start = lm_xcalloc((size_t)e->n_xb + 2, sizeof *e->xg_start);
     e->n_xg = 0;
     size_t peak = min;
     for (int k0 = 0, k1; k0 < e->n_xb; k0 = k1) {
         size_t nd = 0;
+        rows_x = 0;
         for (k1 = k0 + 1; k1 <= e->n_xb; k1++) {
+            if (k1 > k0 + 1 && (!grow || rows_x >= 8 * rows_t)) break;
+            rows_x += (size_t)e->xb[k1 - 1].rows;
             size_t v = 0; /* with every training block, or each in turn */
             for (int i = 0; i < (kept ? 1 : e->n_tb); i++) {
                 size_t w = need(e, kept ? 0 : i, kept ? e->n_tb : i + 1, k0, k1, e->bits_held);
