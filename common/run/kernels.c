@@ -30,14 +30,18 @@ void lm_encoded_split_digest(const lm_encoded_split *s, char hex[LM_SHA256_HEX_L
     lm_hex(d, sizeof d, hex);
 }
 
-static void entry_key(const lm_kernel_request *rq, const char *train_d, const char *x_d,
-                      char key[LM_CACHE_KEY_LEN + 1]) {
-    char desc[2048];
-    int n = snprintf(desc, sizeof desc, "%s|model=%s|tied=%d|head=%d|binary=%d|out=",
-                     KERNEL_CACHE_VERSION, rq->model_digest, rq->model->tied, rq->os.head,
-                     rq->os.binary);
-    for (int j = 0; j < rq->os.n_out && n < (int)sizeof desc - 16; j++)
-        n += snprintf(desc + n, sizeof desc - n, "%d,", rq->os.vocab ? rq->os.vocab[j] : j);
+int lm_kernel_request_describe_output(const lm_kernel_request *rq, char *desc, size_t cap) {
+    int n = snprintf(desc, cap, "model=%s|tied=%d|head=%d|binary=%d|out=", rq->model_digest, rq->model->tied,
+                     rq->os.head, rq->os.binary);
+    for (int j = 0; j < rq->os.n_out && n < (int)cap - 16; j++)
+        n += snprintf(desc + n, cap - n, "%d,", rq->os.vocab ? rq->os.vocab[j] : j);
+    return n;
+}
+
+void lm_kernel_request_describe(const lm_kernel_request *rq, const char *train_d, const char *x_d, char *desc,
+                                size_t cap) {
+    int n = snprintf(desc, cap, "%s|", KERNEL_CACHE_VERSION);
+    n += lm_kernel_request_describe_output(rq, desc + n, cap - n);
     char lora[LM_SHA256_HEX_LEN + 1] = "-";
     const lm_kernel_lora *L = rq->opt.params == LM_PS_LORA ? rq->opt.lora : NULL;
     if (L) { /* the factors' values, scale and targets */
@@ -55,9 +59,17 @@ static void entry_key(const lm_kernel_request *rq, const char *train_d, const ch
         lm_sha256_final(&c, d);
         lm_hex(d, sizeof d, lora);
     }
-    snprintf(desc + n, sizeof desc - n, "|formula=%s|params=%s|lora=%s|projection=%d:%llu|train=%s|x=%s",
-             lm_kernel_formula_name(rq->opt.formula), lm_param_set_name(rq->opt.params), lora,
-             rq->opt.projection_dim, (unsigned long long)rq->opt.projection_seed, train_d, x_d);
+    n += snprintf(desc + n, cap - n, "|formula=%s|params=%s|lora=%s|projection=%d:%llu|train=%s|x=%s",
+                  lm_kernel_formula_name(rq->opt.formula), lm_param_set_name(rq->opt.params), lora,
+                  rq->opt.projection_dim, (unsigned long long)rq->opt.projection_seed, train_d, x_d);
+    /* a block size the spec chose (the model's own leaves older keys as they were) */
+    if (rq->opt.block_tokens > 0) snprintf(desc + n, cap - n, "|block=%d", rq->opt.block_tokens);
+}
+
+static void entry_key(const lm_kernel_request *rq, const char *train_d, const char *x_d,
+                      char key[LM_CACHE_KEY_LEN + 1]) {
+    char desc[2048];
+    lm_kernel_request_describe(rq, train_d, x_d, desc, sizeof desc);
     lm_cache_key(desc, key);
 }
 
