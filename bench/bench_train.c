@@ -35,8 +35,8 @@ int main(int argc, char **argv) {
     lm_train_config tc = {.optimizer = strcmp(optname, "sgd") ? LM_OPT_ADAMW : LM_OPT_SGD,
                           .lr = 1e-5, .steps = 1000, .max_grad_norm = 1.0, .weight_decay = 0.0,
                           .linearized = !strcmp(mode, "linearized"),
-                          .params = !strcmp(mode, "lora") ? LM_SPEC_PARAMS_LORA : LM_SPEC_PARAMS_ALL,
-                          .lora = {.r = 8, .alpha = 16, .targets = LM_SPEC_LORA_QUERY | LM_SPEC_LORA_VALUE}};
+                          .params = !strcmp(mode, "lora") ? LM_PS_LORA : LM_PS_ALL,
+                          .lora = {.r = 8, .alpha = 16, .targets = LM_LORA_QUERY | LM_LORA_VALUE}};
     lm_trainer t;
     lm_error err;
     if (lm_trainer_init(&t, &m, &os, &tc, &err)) {

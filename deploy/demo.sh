@@ -18,6 +18,8 @@ SHARED=$(cd "$ROOT/.." && pwd)/shared
 [ -d "$SHARED/data" ] || { echo "demo: the shared data is not at $SHARED/data" >&2; exit 1; }
 DIR=${LMNTK_DEMO_DIR:-$(mktemp -d /tmp/lmntk-demo.XXXXXX)}
 mkdir -p "$DIR/models" "$DIR/cache"
+# the secret that keys the cache entries' MACs (workers sharing a cache share it)
+[ -s "$DIR/cache-secret" ] || (umask 077; head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$DIR/cache-secret")
 
 # the built-in default model (models/default); a spec that names no model uses it
 MODEL="$ROOT/models/default"
@@ -29,11 +31,11 @@ fi
 ln -sfn "$MODEL" "$DIR/models/default"
 
 LMNTKD="$ROOT/build/lmntkd" WORKER="$ROOT/build/lmntk-worker" LMNTK="$ROOT/build/lmntk"
-UTOK=$("$LMNTKD" token add --kind user --data "$DIR/state" --note demo)
+UTOK=$("$LMNTKD" token add --kind user --user demo --data "$DIR/state" --note demo)
 WTOK=$("$LMNTKD" token add --kind worker --data "$DIR/state" --note demo-worker)
 rm -f "$DIR/port"
 "$LMNTKD" --listen "127.0.0.1:${PORT:-8080}" --data "$DIR/state" --models "$DIR/models" \
-  --web "$ROOT/web" --port_file "$DIR/port" 2>"$DIR/lmntkd.log" &
+  --web "$ROOT/web" --data-root "$SHARED/data" --port_file "$DIR/port" 2>"$DIR/lmntkd.log" &
 DAEMON=$!
 cleanup() { kill "$WORKER_PID" "$DAEMON" 2>/dev/null || true; wait 2>/dev/null || true; }
 WORKER_PID=
@@ -41,7 +43,7 @@ trap cleanup EXIT
 for _ in $(seq 100); do [ -s "$DIR/port" ] && break; sleep 0.1; done
 [ -s "$DIR/port" ] || { echo "demo: lmntkd did not start:" >&2; cat "$DIR/lmntkd.log" >&2; exit 1; }
 URL="http://127.0.0.1:$(cat "$DIR/port")"
-"$WORKER" --server "$URL" --token "$WTOK" --cache "$DIR/cache" --models "$DIR/models" \
+"$WORKER" --server "$URL" --token "$WTOK" --cache "$DIR/cache" --cache-secret-file "$DIR/cache-secret" --models "$DIR/models" \
   --data-root "$SHARED/data" 2>"$DIR/worker.log" &
 WORKER_PID=$!
 
@@ -56,8 +58,7 @@ cat > "$DIR/spec.json" <<JSON
   "prompt": true,
   "kernel": {"formula": "sgd"},
   "solver": {"name": "lstsq", "regularization": [0, 0.001, 0.01, 0.1], "f0_scaling": [0, 10, 100, 1000]},
-  "finetune": [{"optimizer": "sgd", "lr": [0.01], "batch_size": [8], "steps": 100, "eval_every": 20}],
-  "diagnostics": {}
+  "finetune": [{"optimizer": "sgd", "lr": [0.01], "batch_size": [8], "steps": 100, "eval_every": 20}]
 }
 JSON
 export LMNTK_SERVER="$URL" LMNTK_TOKEN="$UTOK"

@@ -16,8 +16,15 @@ PACKAGES=(
   # tests: the integration tests drive the daemon with curl; the browser
   # tests use Debian's Chromium through playwright-core (npm)
   curl jq sqlite3 chromium nodejs
+  # tests: the fuzz targets (tests/fuzz) build with clang; libFuzzer's and
+  # the sanitizers' runtime is libclang-rt-dev (clang does not pull it in)
+  clang libclang-rt-dev
+  # tests of the Python client (clients/python/lmntk.py, stdlib only; it
+  # gives numpy arrays and pandas frames when they are there, and its test
+  # checks both ways)
+  python3 python3-numpy python3-pandas
   # benchmarks and fixture scripts (never needed by the product or the tests at run time)
-  wrk python3-torch python3-numpy python3-sklearn python3-regex
+  wrk python3-torch python3-sklearn python3-regex
 )
 
 missing=()

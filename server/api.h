@@ -8,9 +8,17 @@
 /* Experiments (users). */
 void lmd_api_experiment_submit(lmd_request *req, lmd_reply *rep);
 void lmd_api_experiment_list(lmd_request *req, lmd_reply *rep);
+void lmd_api_experiment_csv(lmd_request *req, lmd_reply *rep);
 void lmd_api_experiment_get(lmd_request *req, lmd_reply *rep);
+void lmd_api_experiment_patch(lmd_request *req, lmd_reply *rep);
 void lmd_api_experiment_cancel(lmd_request *req, lmd_reply *rep);
+void lmd_api_experiment_rerun(lmd_request *req, lmd_reply *rep);
+void lmd_api_experiment_tag_put(lmd_request *req, lmd_reply *rep);
+void lmd_api_experiment_tag_delete(lmd_request *req, lmd_reply *rep);
 void lmd_api_experiment_artifact(lmd_request *req, lmd_reply *rep);
+
+/* Workers, as users see them. */
+void lmd_api_workers(lmd_request *req, lmd_reply *rep);
 
 /* Leases (workers). */
 void lmd_api_lease_take(lmd_request *req, lmd_reply *rep);

@@ -1,11 +1,45 @@
 /* api_catalog.c - what a client may put in a spec: the registered models,
- * the tasks, and the spec's JSON Schema itself. */
+ * the tasks and the names of the spec's choices (formulas, solvers,
+ * parameter sets, optimizers, precisions: the tables where common/ defines
+ * them), and the spec's JSON Schema itself.  The dashboard reads every
+ * name it offers from here. */
 #include "api.h"
 
 #include <string.h>
 #include "models.h"
 #include "prompt/task.h"
 #include "spec/spec.h"
+
+/* One entry of a vocabulary: its name as specs write it, and for people. */
+static void add_word(cJSON *list, const char *name, const char *label, const char *key2, const char *v2) {
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "name", name);
+    cJSON_AddStringToObject(o, "label", label);
+    if (key2) cJSON_AddStringToObject(o, key2, v2);
+    cJSON_AddItemToArray(list, o);
+}
+
+/* The names of the spec's choices, each in its defining table's order. */
+static void add_vocabulary(cJSON *o) {
+    cJSON *l = cJSON_AddArrayToObject(o, "formulas");
+    for (int f = LM_KF_FIRST; f <= LM_KF_LAST; f++)
+        add_word(l, lm_kernel_formula_name((lm_kernel_formula)f), lm_kernel_formula_label((lm_kernel_formula)f),
+                 "formula", lm_kernel_formula_text((lm_kernel_formula)f));
+    l = cJSON_AddArrayToObject(o, "solvers");
+    for (int k = 0; k < LM_SOLVER_COUNT; k++)
+        add_word(l, lm_solver_name((lm_solver_kind)k), lm_solver_description((lm_solver_kind)k), NULL, NULL);
+    l = cJSON_AddArrayToObject(o, "param_sets");
+    for (int p = 0; p < LM_PS_COUNT; p++)
+        add_word(l, lm_param_set_name((lm_param_set)p), lm_param_set_description((lm_param_set)p), NULL, NULL);
+    l = cJSON_AddArrayToObject(o, "optimizers");
+    for (int k = 0; k < LM_OPT_COUNT; k++)
+        add_word(l, lm_opt_name((lm_opt_kind)k), lm_opt_label((lm_opt_kind)k), "description",
+                 lm_opt_description((lm_opt_kind)k));
+    l = cJSON_AddArrayToObject(o, "precisions");
+    for (int p = 0; lm_spec_precision_name((lm_spec_precision)p); p++)
+        add_word(l, lm_spec_precision_name((lm_spec_precision)p),
+                 lm_spec_precision_description((lm_spec_precision)p), NULL, NULL);
+}
 
 void lmd_api_models(lmd_request *req, lmd_reply *rep) {
     cJSON *o = cJSON_CreateObject();
@@ -49,6 +83,7 @@ void lmd_api_tasks(lmd_request *req, lmd_reply *rep) {
         cJSON_AddItemToArray(list, t);
     }
     cJSON_Delete(schema);
+    add_vocabulary(o);
     lmd_reply_json(rep, 200, o);
 }
 

@@ -46,21 +46,32 @@ static const char *lease_param(lmd_request *req, lmd_reply *rep) {
 }
 
 void lmd_api_lease_take(lmd_request *req, lmd_reply *rep) {
-    static const char *const keys[] = {"worker", NULL};
+    static const char *const keys[] = {"worker", "host", "mem_bytes", NULL};
     cJSON *body = lmd_request_json(req, rep);
     if (!body) return;
     lmd_json_problem p;
-    const char *worker = NULL;
-    if (lmd_json_only_keys(body, keys, &p) || lmd_json_string(body, "worker", 128, 0, 1, &worker, &p)) {
+    const char *worker = NULL, *host = NULL;
+    double mem = 0; /* the worker's --mem; absent: it takes any job */
+    if (lmd_json_only_keys(body, keys, &p) || lmd_json_string(body, "worker", 128, 0, 1, &worker, &p) ||
+        lmd_json_string(body, "host", 255, 0, 1, &host, &p) ||
+        lmd_json_number(body, "mem_bytes", 1 << 20, 0x1p52, 0, &mem, &p)) {
         reply_problem(rep, &p);
+        cJSON_Delete(body);
+        return;
+    }
+    if (mem != (double)(long long)mem) { /* a count of bytes, as the document says */
+        lmd_reply_error(rep, 400, "bad_request", "mem_bytes", "must be a whole number of bytes");
         cJSON_Delete(body);
         return;
     }
     lmd_server *srv = req->srv;
     lmd_lease lease;
     lm_error err;
+    /* a worker that gives no host is on the address it calls from */
+    lmd_worker_info who = {.name = worker ? worker : req->client, .host = host ? host : req->client,
+                           .mem_limit_bytes = (long long)mem, .describes = 1};
     lmd_db_conn *c = lmd_db_acquire(&srv->db);
-    int rc = lmd_queue_lease(srv, c->h, worker ? worker : req->client, &lease, &err);
+    int rc = lmd_queue_lease(srv, c->h, &who, &lease, &err);
     lmd_db_release(c);
     cJSON_Delete(body);
     if (rc < 0) { lmd_reply_internal(rep, &err); return; }
@@ -73,7 +84,7 @@ void lmd_api_lease_take(lmd_request *req, lmd_reply *rep) {
     cJSON_AddNumberToObject(o, "attempt", lease.attempt);
     cJSON_AddNumberToObject(o, "lease_seconds", srv->cfg.lease_seconds);
     /* The spec travels as the exact text submitted: the worker's runner
-     * must see the bytes lm_run_list_jobs saw. */
+     * must see the bytes lm_experiment_jobs saw. */
     cJSON_AddStringToObject(o, "spec", lease.spec);
     cJSON_AddItemToObject(o, "job", cJSON_Parse(lease.job));
     lmd_lease_free(&lease);
@@ -113,9 +124,10 @@ void lmd_api_lease_heartbeat(lmd_request *req, lmd_reply *rep) {
 int lmd_api_lease_upload_begin(lmd_request *req, lmd_reply *rep) {
     const char *lease = lease_param(req, rep), *name = req->params[1];
     if (!lease) return -1;
-    if (!lmd_artifact_file_ok(name)) {
+    if (!lmd_artifact_rel_ok(name)) {
         lmd_reply_error(rep, 400, "bad_request", "name",
-                        "artifact file names are [A-Za-z0-9._-], 1-%d bytes, not starting with '.'",
+                        "an artifact is a file, or a folder and a file ('finetuned-model/config.json'); "
+                        "names are [A-Za-z0-9._-], 1-%d bytes, not starting with '.'",
                         LMD_ARTIFACT_NAME_MAX);
         return -1;
     }
@@ -129,7 +141,15 @@ int lmd_api_lease_upload_begin(lmd_request *req, lmd_reply *rep) {
     if (rc) { lmd_reply_internal(rep, &err); return -1; }
     if (reply_outcome(rep, out)) return -1;
 
-    char *dir = lmd_artifact_dir(req->srv->artifacts_dir, experiment, job_idx);
+    char *job_dir = lmd_artifact_dir(req->srv->artifacts_dir, experiment, job_idx), *dir = job_dir;
+    const char *slash = strrchr(name, '/');
+    if (slash) {   /* the file's folder inside the job's */
+        char folder[LMD_ARTIFACT_NAME_MAX + 1];
+        snprintf(folder, sizeof folder, "%.*s", (int)(slash - name), name);
+        dir = lm_path_join(job_dir, folder);
+        free(job_dir);
+        name = slash + 1;
+    }
     if (lm_mkdirs(dir, &err)) {
         free(dir);
         lmd_reply_error(rep, 507, "storage_failed", NULL, "%s", err.msg);
@@ -178,12 +198,38 @@ void lmd_api_lease_upload(lmd_request *req, lmd_reply *rep) {
     }
     free(req->upload_tmp);
     req->upload_tmp = NULL; /* renamed: nothing left to remove */
+    /* In the table once in place; should this fail the worker's retry
+     * renames again and records it then. */
+    c = lmd_db_acquire(&req->srv->db);
+    rc = lmd_artifact_record(c->h, req->srv->artifacts_dir, experiment, job_idx, req->params[1], &err);
+    lmd_db_release(c);
+    if (rc) { lmd_reply_internal(rep, &err); return; }
     cJSON *o = cJSON_CreateObject();
     char name[LMD_ARTIFACT_NAME_MAX + 16];
     snprintf(name, sizeof name, "%d/%s", job_idx, req->params[1]);
     cJSON_AddStringToObject(o, "name", name);
     cJSON_AddNumberToObject(o, "bytes", (double)req->upload_len);
     lmd_reply_json(rep, 201, o);
+}
+
+/* Whether a reported result is one the aggregation can read, checked
+ * against the lease's job before anything is stored: 0 if so, else the 400
+ * (naming the field) or the 500 is in rep. */
+static int check_result(lmd_request *req, lmd_reply *rep, const char *lease, const cJSON *result) {
+    char *job_text = NULL;
+    lm_error err;
+    lmd_db_conn *c = lmd_db_acquire(&req->srv->db);
+    int found = lmd_queue_lease_job(c->h, lease, &job_text, &err);
+    lmd_db_release(c);
+    if (found < 0) { lmd_reply_internal(rep, &err); return -1; }
+    if (!found) return 0; /* lmd_queue_complete answers for an unknown lease */
+    cJSON *job = cJSON_Parse(job_text);
+    free(job_text);
+    char field[160] = "";
+    int rc = req->srv->runner.check_result(job, result, field, sizeof field, &err);
+    cJSON_Delete(job);
+    if (rc) lmd_reply_error(rep, 400, "bad_request", field[0] ? field : "result", "%s", err.msg);
+    return rc;
 }
 
 void lmd_api_lease_complete(lmd_request *req, lmd_reply *rep) {
@@ -198,7 +244,7 @@ void lmd_api_lease_complete(lmd_request *req, lmd_reply *rep) {
         reply_problem(rep, &p);
     } else if (!cJSON_IsObject(result)) {
         lmd_reply_error(rep, 400, "bad_request", "result", "required: the job result object");
-    } else {
+    } else if (check_result(req, rep, lease, result) == 0) {
         lmd_lease_outcome out;
         lm_error err;
         lmd_db_conn *c = lmd_db_acquire(&req->srv->db);

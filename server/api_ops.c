@@ -13,6 +13,7 @@ void lmd_api_healthz(lmd_request *req, lmd_reply *rep) {
     lmd_db_release(c);
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "status", db_ok ? "ok" : "database unavailable");
+    cJSON_AddStringToObject(o, "version", LMNTK_VERSION);
     cJSON_AddStringToObject(o, "runner", srv->runner.name);
     cJSON_AddNumberToObject(o, "uptime_seconds", lmd_now() - srv->started_at);
     lmd_reply_json(rep, db_ok ? 200 : 503, o);

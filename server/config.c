@@ -27,8 +27,12 @@ void lmd_config_defaults(lmd_config *c) {
     c->rate_limit = 50;
     c->rate_burst = 100;
     c->connection_timeout = 30;
-    c->max_connections = 512;
+    c->header_timeout = 10;
+    c->body_timeout = 30;
+    c->max_connections = 1024;
+    c->max_connections_per_address = 64;
     c->threads = 4;
+    c->max_job_memory = 6ull << 30; /* lmntk-worker's default --mem */
 }
 
 void lmd_config_free(lmd_config *c) {
@@ -36,6 +40,7 @@ void lmd_config_free(lmd_config *c) {
     free(c->models_dir);
     free(c->web_dir);
     free(c->port_file);
+    free(c->data_root);
     memset(c, 0, sizeof *c);
 }
 
@@ -61,6 +66,32 @@ static int parse_int(const char *name, const char *v, long long lo, long long hi
     return 0;
 }
 
+/* An integer with an optional K, M, G or T (powers of 1024) for the byte
+ * settings: max_job_memory = 6G. */
+static int parse_bytes(const char *name, const char *v, long long lo, long long hi, long long *out,
+                       lm_error *err) {
+    char num[32];
+    size_t n = strlen(v);
+    int shift = 0;
+    char last = n ? (char)(v[n - 1] & ~0x20) : 0; /* upper case */
+    const char *units = "KMGT", *u = last ? strchr(units, last) : NULL;
+    if (u) {
+        shift = 10 * (int)(u - units + 1);
+        n--;
+    }
+    if (n == 0 || n >= sizeof num) return lm_fail(err, "setting %s: '%s' is not a size", name, v);
+    memcpy(num, v, n);
+    num[n] = '\0';
+    long long base = 0;
+    if (parse_int(name, num, 0, hi, &base, err)) return -1;
+    if (shift && base > (hi >> shift)) return lm_fail(err, "setting %s: '%s' is too large", name, v);
+    base <<= shift;
+    if (base < lo || base > hi)
+        return lm_fail(err, "setting %s: '%s' is not a size in [%lld, %lld] bytes", name, v, lo, hi);
+    *out = base;
+    return 0;
+}
+
 /* The numeric settings, with their ranges: one table, so the file, the
  * flags and the JSON form cannot disagree. */
 typedef enum { NUM_INT, NUM_SIZE, NUM_U64, NUM_DOUBLE } numeric_type;
@@ -78,11 +109,15 @@ static const numeric_setting numeric[] = {
     {"max_attempts", NUM_INT, offsetof(lmd_config, max_attempts), 1, 1000},
     {"max_jobs", NUM_INT, offsetof(lmd_config, max_jobs), 1, 10000000},
     {"connection_timeout", NUM_INT, offsetof(lmd_config, connection_timeout), 1, 86400},
-    {"max_connections", NUM_INT, offsetof(lmd_config, max_connections), 1, 100000},
+    {"header_timeout", NUM_DOUBLE, offsetof(lmd_config, header_timeout), 0.5, 3600},
+    {"body_timeout", NUM_DOUBLE, offsetof(lmd_config, body_timeout), 0.5, 86400},
+    {"max_connections", NUM_INT, offsetof(lmd_config, max_connections), 4, 100000},
+    {"max_connections_per_address", NUM_INT, offsetof(lmd_config, max_connections_per_address), 1, 100000},
     {"threads", NUM_INT, offsetof(lmd_config, threads), 1, 256},
     {"max_body_bytes", NUM_SIZE, offsetof(lmd_config, max_body_bytes), 1024, 1ll << 30},
     {"max_spec_bytes", NUM_SIZE, offsetof(lmd_config, max_spec_bytes), 256, 1ll << 30},
     {"max_artifact_bytes", NUM_U64, offsetof(lmd_config, max_artifact_bytes), 1, 1ll << 50},
+    {"max_job_memory", NUM_U64, offsetof(lmd_config, max_job_memory), 1 << 20, 1ll << 50},
 };
 
 static void set_string(char **slot, const char *v) {
@@ -113,6 +148,7 @@ int lmd_config_set(lmd_config *c, const char *name_in, const char *v, lm_error *
     if (!strcmp(name, "models")) { set_string(&c->models_dir, v); return 0; }
     if (!strcmp(name, "web")) { set_string(&c->web_dir, v); return 0; }
     if (!strcmp(name, "port_file")) { set_string(&c->port_file, v); return 0; }
+    if (!strcmp(name, "data_root")) { set_string(&c->data_root, v); return 0; }
     if (!strcmp(name, "log_level")) {
         int l = lm_log_parse_level(v);
         if (l < 0) return lm_fail(err, "setting log_level: '%s' is not debug|info|warn|error", v);
@@ -136,7 +172,9 @@ int lmd_config_set(lmd_config *c, const char *name_in, const char *v, lm_error *
             *(double *)slot = d;
             return 0;
         }
-        if (parse_int(name, v, (long long)s->lo, (long long)s->hi, &i, err)) return -1;
+        int bytes = s->type == NUM_SIZE || s->type == NUM_U64;
+        if ((bytes ? parse_bytes : parse_int)(name, v, (long long)s->lo, (long long)s->hi, &i, err))
+            return -1;
         if (s->type == NUM_INT) *(int *)slot = (int)i;
         else if (s->type == NUM_SIZE) *(size_t *)slot = (size_t)i;
         else *(uint64_t *)slot = (uint64_t)i;
@@ -230,11 +268,12 @@ int lmd_config_from_args(lmd_config *c, int argc, char **argv, lm_error *err) {
     return 0;
 }
 
-void lmd_config_usage(void) {
-    fprintf(stderr,
+void lmd_config_usage(FILE *to) {
+    fprintf(to,
         "usage: lmntkd [--config FILE] [--listen HOST:PORT] [--data DIR] [--models DIR]\n"
         "              [--web DIR] [--log-level debug|info|warn|error] [--SETTING VALUE]...\n"
-        "       lmntkd token add --kind user|worker (--db PATH | --data DIR) [--note TEXT]\n"
+        "       lmntkd --version | --help\n"
+        "       lmntkd token add --kind user|admin|worker (--db PATH | --data DIR) [--user NAME]\n"
         "       lmntkd token list|revoke ...\n\n"
         "settings (file: name = value, or a JSON object; flags: --name value):\n"
         "  listen 127.0.0.1:8080   data lmntk-data   models DIR   web DIR   port_file FILE\n"
@@ -242,5 +281,8 @@ void lmd_config_usage(void) {
         "  lease_seconds 60        max_attempts 3    max_jobs 10000\n"
         "  max_body_bytes 8388608  max_spec_bytes 262144  max_artifact_bytes 17179869184\n"
         "  rate_limit 50 (req/s per token or address, 0 = off)  rate_burst 100\n"
-        "  connection_timeout 30   max_connections 512  threads 4\n");
+        "  connection_timeout 30 (idle seconds)   header_timeout 10   body_timeout 30\n"
+        "  max_connections 1024    max_connections_per_address 64   threads 4\n"
+        "  data_root DIR (the workers' --data-root: spec data paths are checked under it)\n"
+        "  max_job_memory 6442450944 (bytes of the largest worker's --mem)\n");
 }

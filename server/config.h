@@ -7,6 +7,7 @@
 #define LMD_CONFIG_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 #include "util/error.h"
 
@@ -28,8 +29,13 @@ typedef struct lmd_config {
     double rate_limit;         /* requests/s per token or client address; 0: off */
     double rate_burst;
     int connection_timeout;    /* seconds of silence before a connection is closed */
+    double header_timeout;     /* seconds from a request's start to its last header */
+    double body_timeout;       /* seconds from the headers to the end of a JSON body */
     int max_connections;
+    int max_connections_per_address;
     int threads;               /* HTTP worker threads */
+    char *data_root;           /* where spec data paths are (the workers' --data-root); NULL: none */
+    uint64_t max_job_memory;   /* bytes the largest worker may use for a job */
 } lmd_config;
 
 void lmd_config_defaults(lmd_config *c);
@@ -45,6 +51,6 @@ int lmd_config_load_file(lmd_config *c, const char *path, lm_error *err);
  * (or --name=value) over it. */
 int lmd_config_from_args(lmd_config *c, int argc, char **argv, lm_error *err);
 
-void lmd_config_usage(void);
+void lmd_config_usage(FILE *to);
 
 #endif

@@ -12,11 +12,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 #include "db.h"
 #include "http.h"
+#include "artifacts.h"
 #include "queue.h"
+#include "results.h"
 #include "token_cmd.h"
 #include "util/file.h"
 #include "util/log.h"
@@ -49,6 +52,24 @@ static void *housekeeper(void *arg) {
     return NULL;
 }
 
+/* Every connection is a descriptor, and may hold an artifact file open:
+ * the soft limit is raised to the hard one, and max_connections held to
+ * what then fits beside the database and the listener. */
+static void fit_descriptors(lmd_config *cfg) {
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return;
+    if (rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &rl) != 0 || getrlimit(RLIMIT_NOFILE, &rl) != 0) return;
+    }
+    rlim_t spare = 64 + 4 * (rlim_t)(cfg->threads + 2);
+    if (rl.rlim_cur == RLIM_INFINITY || (rlim_t)cfg->max_connections * 2 + spare <= rl.rlim_cur) return;
+    int fit = rl.rlim_cur > spare + 8 ? (int)((rl.rlim_cur - spare) / 2) : 4;
+    lm_warn("max_connections %d lowered to %d: the process may open %llu files (ulimit -n)",
+            cfg->max_connections, fit, (unsigned long long)rl.rlim_cur);
+    cfg->max_connections = fit;
+}
+
 static int write_port_file(const char *path, int port, lm_error *err) {
     char text[16];
     int n = snprintf(text, sizeof text, "%d\n", port);
@@ -59,7 +80,7 @@ static int write_port_file(const char *path, int port, lm_error *err) {
  * what was opened with close_server. */
 static int open_server(lmd_server *srv, lm_error *err) {
     srv->started_at = lmd_now();
-    if (lm_mkdirs(srv->cfg.data_dir, err)) return -1;
+    if (lmd_data_dir_make(srv->cfg.data_dir, err)) return -1;
     /* One daemon per data folder: two would hand out the same queue twice.
      * The kernel drops the lock when the process dies, however it dies. */
     char *lock_path = lm_path_join(srv->cfg.data_dir, "lmntkd.lock");
@@ -83,9 +104,12 @@ static int open_server(lmd_server *srv, lm_error *err) {
     if (rc) return -1;
     lmd_db_conn *c = lmd_db_acquire(&srv->db);
     rc = lmd_queue_recover(srv, c->h, err);
+    /* a delete a crash interrupted; what older daemons stored */
+    if (rc == 0) rc = lmd_artifact_settle(c->h, srv->artifacts_dir, err);
+    if (rc == 0) rc = lmd_results_backfill(c->h, err);
     lmd_db_release(c);
     if (rc) return -1;
-    lmd_ratelimit_init(&srv->ratelimit, srv->cfg.rate_limit, srv->cfg.rate_burst);
+    lmd_ratelimit_init(&srv->ratelimit, srv->cfg.rate_limit, srv->cfg.rate_burst, 0);
     pthread_mutex_init(&srv->stop_lock, NULL);
     pthread_cond_init(&srv->stop_cond, NULL);
     return 0;
@@ -93,7 +117,7 @@ static int open_server(lmd_server *srv, lm_error *err) {
 
 static void close_server(lmd_server *srv) {
     if (srv->lock_fd > 0) close(srv->lock_fd);
-    if (srv->ratelimit.slots) lmd_ratelimit_free(&srv->ratelimit);
+    if (srv->ratelimit.buckets) lmd_ratelimit_free(&srv->ratelimit);
     if (srv->db.conns) lmd_db_close(&srv->db);
     free(srv->artifacts_dir);
     free(srv->web_root);
@@ -110,6 +134,7 @@ static int serve(lmd_server *srv) {
     pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    fit_descriptors(&srv->cfg);
     if (open_server(srv, &err) || lmd_http_start(srv, &err)) {
         lm_errorlog("lmntkd: %s", err.msg);
         close_server(srv);
@@ -149,7 +174,11 @@ int lmd_main(int argc, char **argv, const lmd_runner *runner) {
     if (argc >= 2 && !strcmp(argv[1], "token")) return lmd_token_command(argc - 2, argv + 2);
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            lmd_config_usage();
+            lmd_config_usage(stdout);
+            return 0;
+        }
+        if (!strcmp(argv[i], "--version")) {
+            printf("lmntkd %s (runner %s)\n", LMNTK_VERSION, runner->name);
             return 0;
         }
     }
@@ -159,7 +188,7 @@ int lmd_main(int argc, char **argv, const lmd_runner *runner) {
     lm_error err;
     if (lmd_config_from_args(&srv->cfg, argc - 1, argv + 1, &err)) {
         fprintf(stderr, "lmntkd: %s\n", err.msg);
-        lmd_config_usage();
+        lmd_config_usage(stderr);
         lmd_config_free(&srv->cfg);
         free(srv);
         return 2;

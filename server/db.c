@@ -4,9 +4,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <uuid/uuid.h>
 #include "migrations.h"
+#include "util/file.h"
 #include "util/log.h"
 
 /* SQLite's own busy handler sleeps in steps of up to 100 ms, which turns a
@@ -30,7 +32,17 @@ static int configure(sqlite3 *h, lm_error *err) {
     return lmd_db_exec(h, pragmas, err);
 }
 
-int lmd_db_migrate(sqlite3 *h, lm_error *err) {
+/* Rows of PRAGMA foreign_key_check (0 when every reference resolves). */
+static int foreign_key_problems(sqlite3 *h) {
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(h, "PRAGMA foreign_key_check", -1, &st, NULL) != SQLITE_OK) return 1;
+    int n = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) n++;
+    sqlite3_finalize(st);
+    return n;
+}
+
+static int migrate_all(sqlite3 *h, lm_error *err) {
     if (lmd_db_begin(h, err)) return -1;
     sqlite3_stmt *st = lmd_db_prepare(h, "PRAGMA user_version", err);
     if (!st) { lmd_db_rollback(h); return -1; }
@@ -52,11 +64,63 @@ int lmd_db_migrate(sqlite3 *h, lm_error *err) {
         }
         lm_info("database: applied migration %s", m->name);
     }
+    if (foreign_key_problems(h)) {
+        lmd_db_rollback(h);
+        return lm_fail(err, "the migrations leave references that do not resolve (PRAGMA foreign_key_check)");
+    }
     return lmd_db_commit(h, err);
+}
+
+/* Foreign keys are off while migrations run (a migration may rebuild a
+ * table others refer to, which SQLite allows only so; the switch is a no-op
+ * inside a transaction, hence here) and checked before the commit. */
+int lmd_db_migrate(sqlite3 *h, lm_error *err) {
+    if (lmd_db_exec(h, "PRAGMA foreign_keys=OFF", err)) return -1;
+    int rc = migrate_all(h, err);
+    lm_error ignored;
+    if (lmd_db_exec(h, "PRAGMA foreign_keys=ON", rc ? &ignored : err)) rc = -1;
+    return rc;
+}
+
+int lmd_data_dir_make(const char *dir, lm_error *err) {
+    struct stat sb;
+    if (stat(dir, &sb) == 0 && !S_ISDIR(sb.st_mode))
+        return lm_fail(err, "data: %s is a file, not a folder (--data names the folder that holds "
+                            "lmntk.db and the artifacts)", dir);
+    return lm_mkdirs(dir, err);
+}
+
+/* PRAGMA quick_check: a damaged file stops the daemon at start, before
+ * any request could read half a table or write into a broken b-tree. */
+static int check_integrity(sqlite3 *h, const char *path, lm_error *err) {
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(h, "PRAGMA quick_check", -1, &st, NULL) != SQLITE_OK)
+        return lm_fail(err, "%s is damaged or not an lmntk database (%s); restore it from a "
+                            "backup, or move it away to start with an empty one", path, sqlite3_errmsg(h));
+    char first[512] = "";
+    int rc, n = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *line = (const char *)sqlite3_column_text(st, 0);
+        if (n++ == 0) snprintf(first, sizeof first, "%s", line ? line : "");
+    }
+    if (rc != SQLITE_DONE && !first[0]) snprintf(first, sizeof first, "%s", sqlite3_errmsg(h));
+    sqlite3_finalize(st);
+    if (rc == SQLITE_DONE && n == 1 && !strcmp(first, "ok")) return 0;
+    for (char *p = first; *p; p++) if (*p == '\n') *p = ' '; /* one log line */
+    return lm_fail(err, "%s is damaged (PRAGMA quick_check: %s%s); restore it from a backup, or "
+                        "move it away to start with an empty one", path, first, n > 1 ? " ..." : "");
 }
 
 int lmd_db_open(lmd_db *db, const char *path, int n, lm_error *err) {
     memset(db, 0, sizeof *db);
+    /* SQLite takes an empty file for an empty database; for lmntk it means
+     * a database that lost everything (a truncation), so it is refused. */
+    struct stat sb;
+    if (stat(path, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size == 0)
+        return lm_fail(err, "%s is empty (0 bytes): not the daemon's database; restore it from a "
+                            "backup, or remove it to start with an empty one", path);
+    if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode))
+        return lm_fail(err, "%s is not a regular file", path);
     db->conns = lm_xcalloc((size_t)n, sizeof *db->conns);
     for (int i = 0; i < n; i++) {
         lmd_db_conn *c = &db->conns[i];
@@ -66,6 +130,10 @@ int lmd_db_open(lmd_db *db, const char *path, int n, lm_error *err) {
         if (sqlite3_open_v2(path, &c->h, flags, NULL) != SQLITE_OK) {
             lm_fail(err, "%s: cannot open database: %s", path,
                     c->h ? sqlite3_errmsg(c->h) : "out of memory");
+            lmd_db_close(db);
+            return -1;
+        }
+        if (i == 0 && check_integrity(c->h, path, err)) {
             lmd_db_close(db);
             return -1;
         }

@@ -20,8 +20,13 @@ typedef struct lmd_db {
     atomic_uint next;    /* where the next acquire starts looking */
 } lmd_db;
 
+/* Makes the data folder (--data) if needed; an error naming the problem
+ * when the path is a file. */
+int lmd_data_dir_make(const char *dir, lm_error *err);
+
 /* Opens n connections to path (creating the file), applies the pending
- * migrations and checks the schema version. */
+ * migrations and checks the schema version.  An existing file must pass
+ * PRAGMA quick_check and must not be empty (0 bytes). */
 int lmd_db_open(lmd_db *db, const char *path, int n, lm_error *err);
 void lmd_db_close(lmd_db *db);
 

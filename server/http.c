@@ -13,10 +13,12 @@
 #include <string.h>
 #include <unistd.h>
 #include <microhttpd.h>
+#include "conntrack.h"
 #include "db.h"
 #include "json_input.h"
 #include "util/utf8.h"
 #include "spec/json_strict.h"
+#include "util/clock.h"
 #include "util/log.h"
 
 /* ---- replies ------------------------------------------------------------ */
@@ -165,6 +167,7 @@ static int authenticate(lmd_request *req, lmd_reply *rep) {
     const char *h = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
     req->who.kind = LMD_PRINCIPAL_ANONYMOUS;
     req->who.token_id = 0;
+    req->who.user[0] = '\0';
     if (h) {
         if (strncasecmp(h, "Bearer ", 7) != 0) {
             rep->challenge = 1;
@@ -202,29 +205,44 @@ static int authenticate(lmd_request *req, lmd_reply *rep) {
         lmd_reply_error(rep, 401, "unauthorized", NULL, "this request needs a bearer token");
         return -1;
     }
-    if ((need == LMD_ACCESS_USER && req->who.kind != LMD_PRINCIPAL_USER) ||
+    int is_user = req->who.kind == LMD_PRINCIPAL_USER || req->who.kind == LMD_PRINCIPAL_ADMIN;
+    if ((need == LMD_ACCESS_USER && !is_user) ||
         (need == LMD_ACCESS_WORKER && req->who.kind != LMD_PRINCIPAL_WORKER)) {
         lmd_reply_error(rep, 403, "forbidden", NULL, "this request needs a %s token",
-                        need == LMD_ACCESS_USER ? "user" : "worker");
+                        need == LMD_ACCESS_USER ? "user or admin" : "worker");
         return -1;
     }
     return 0;
+}
+
+/* Takes one request from key's bucket; -1 with a 429 in rep when empty. */
+static int charge(lmd_request *req, const char *key, lmd_reply *rep) {
+    double wait = lmd_ratelimit_take(&req->srv->ratelimit, key, lmd_now());
+    if (wait <= 0) return 0;
+    atomic_fetch_add(&req->srv->counters.rate_limited, 1);
+    snprintf(rep->retry_after, sizeof rep->retry_after, "%d", (int)ceil(wait));
+    rep->challenge = 0;
+    lmd_reply_error(rep, 429, "rate_limited", NULL, "too many requests; retry after %s s",
+                    rep->retry_after);
+    return -1;
 }
 
 static int rate_limit(lmd_request *req, lmd_reply *rep) {
     /* Workers are exempt: many may share one token, and their traffic is
      * bounded by the leases they hold. */
     if (req->who.kind == LMD_PRINCIPAL_WORKER || req->route->access == LMD_ACCESS_OPEN) return 0;
-    char key[LMD_RATELIMIT_KEY + 32];
-    if (req->who.kind == LMD_PRINCIPAL_USER) snprintf(key, sizeof key, "t:%lld", req->who.token_id);
+    char key[LMD_RATELIMIT_KEY + 64];
+    if (req->who.kind != LMD_PRINCIPAL_ANONYMOUS) snprintf(key, sizeof key, "t:%lld", req->who.token_id);
     else snprintf(key, sizeof key, "a:%s", req->client);
-    double wait = lmd_ratelimit_take(&req->srv->ratelimit, key, lmd_now());
-    if (wait <= 0) return 0;
-    atomic_fetch_add(&req->srv->counters.rate_limited, 1);
-    snprintf(rep->retry_after, sizeof rep->retry_after, "%d", (int)ceil(wait));
-    lmd_reply_error(rep, 429, "rate_limited", NULL, "too many requests; retry after %s s",
-                    rep->retry_after);
-    return -1;
+    return charge(req, key, rep);
+}
+
+/* A refused token costs the client address a request, whatever the route:
+ * guessing tokens is as limited as any other anonymous traffic. */
+static void charge_failed_auth(lmd_request *req, lmd_reply *rep) {
+    char key[LMD_RATELIMIT_KEY + 64];
+    snprintf(key, sizeof key, "a:%s", req->client);
+    charge(req, key, rep);
 }
 
 /* ---- MHD callbacks ----------------------------------------------------------- */
@@ -258,6 +276,7 @@ static enum MHD_Result send_reply(lmd_request *req, lmd_reply *rep) {
     if (rep->location[0]) MHD_add_response_header(r, MHD_HTTP_HEADER_LOCATION, rep->location);
     if (rep->challenge) MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
     if (rep->no_store) MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    if (rep->close) MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
     enum MHD_Result ok = MHD_queue_response(req->conn, rep->status, r);
     MHD_destroy_response(r);
     lmd_http_counters *c = &req->srv->counters;
@@ -270,13 +289,31 @@ static enum MHD_Result send_reply(lmd_request *req, lmd_reply *rep) {
     return ok;
 }
 
+/* The Content-Length headers of a request: how many, and whether they
+ * disagree (the body's end would depend on which one a reader believes). */
+typedef struct { int n, conflict; const char *first; } length_headers;
+
+static enum MHD_Result count_length(void *cls, enum MHD_ValueKind kind, const char *key,
+                                    const char *value) {
+    (void)kind;
+    length_headers *lh = cls;
+    if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) != 0) return MHD_YES;
+    if (lh->n++ == 0) lh->first = value ? value : "";
+    else if (strcmp(lh->first, value ? value : "") != 0) lh->conflict = 1;
+    return MHD_YES;
+}
+
+/* 0: no Content-Length; 1: *len set; -1: malformed or conflicting. */
 static int parse_content_length(struct MHD_Connection *conn, uint64_t *len) {
-    const char *v = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-    if (!v) return 0;
+    length_headers lh = {0, 0, NULL};
+    MHD_get_connection_values(conn, MHD_HEADER_KIND, count_length, &lh);
+    if (lh.n == 0) return 0;
+    if (lh.conflict) return -1;
+    const char *v = lh.first;
     char *end;
     errno = 0;
     unsigned long long n = strtoull(v, &end, 10);
-    if (errno || end == v || *end) return -1;
+    if (errno || end == v || *end || *v == '-' || *v == '+' || *v == ' ') return -1;
     *len = n;
     return 1;
 }
@@ -286,6 +323,18 @@ static int parse_content_length(struct MHD_Connection *conn, uint64_t *len) {
 static int begin_request(lmd_request *req, const char *url, const char *method, lmd_reply *rep) {
     lmd_server *srv = req->srv;
     snprintf(req->method, sizeof req->method, "%s", method);
+    /* Decided on the raw request target (on_uri), before MHD decoded it. */
+    if (req->target_flags & LMD_TARGET_NUL) {
+        snprintf(req->path, sizeof req->path, "(has %%00)");
+        lmd_reply_error(rep, 400, "bad_request", NULL, "the request target contains %%00 (NUL)");
+        return -1;
+    }
+    if (req->target_flags & LMD_TARGET_MANY_PARAMS) {
+        snprintf(req->path, sizeof req->path, "%.200s", url);
+        lmd_reply_error(rep, 400, "bad_request", NULL,
+                        "more than %d query parameters", LMD_MAX_QUERY_PARAMS);
+        return -1;
+    }
     if (strlen(url) >= sizeof req->path) {
         snprintf(req->path, sizeof req->path, "(too long)");
         lmd_reply_error(rep, 414, "uri_too_long", NULL, "the path is longer than %d bytes", LMD_MAX_PATH - 1);
@@ -309,14 +358,26 @@ static int begin_request(lmd_request *req, const char *url, const char *method, 
         else lmd_reply_error(rep, 404, "not_found", NULL, "no such route");
         return -1;
     }
-    if (authenticate(req, rep) || rate_limit(req, rep)) return -1;
-
     uint64_t declared = 0;
     int has_len = parse_content_length(req->conn, &declared);
     if (has_len < 0) {
-        lmd_reply_error(rep, 400, "bad_request", NULL, "malformed Content-Length");
+        /* The end of this body is in doubt, so is the start of the next
+         * request: answer once and close (no request smuggling). */
+        rep->close = 1;
+        lmd_reply_error(rep, 400, "bad_request", NULL, "malformed or conflicting Content-Length");
         return -1;
     }
+    if (has_len && MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND,
+                                               MHD_HTTP_HEADER_TRANSFER_ENCODING)) {
+        rep->close = 1;
+        lmd_reply_error(rep, 400, "bad_request", NULL, "both Content-Length and Transfer-Encoding");
+        return -1;
+    }
+    if (authenticate(req, rep)) {
+        if (rep->status == 401) charge_failed_auth(req, rep);
+        return -1;
+    }
+    if (rate_limit(req, rep)) return -1;
     switch (req->route->body) {
     case LMD_BODY_NONE:
     case LMD_BODY_JSON:
@@ -370,6 +431,66 @@ static void feed_body(lmd_request *req, const char *data, size_t n) {
     req->body[req->body_len] = '\0';
 }
 
+/* The connection tracker's entry of conn (set by on_connection). */
+static lmd_conn *tracked(struct MHD_Connection *conn) {
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return ci ? ci->socket_context : NULL;
+}
+
+static void set_phase(lmd_request *req, lmd_conn_phase phase) {
+    if (req->tconn) lmd_conntrack_phase(&req->srv->conns, req->tconn, phase, lm_now());
+}
+
+/* MHD_OPTION_NOTIFY_CONNECTION: every connection is tracked from accept to
+ * close, so that the sweep can hold it to its deadlines. */
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code) {
+    lmd_server *srv = cls;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        *socket_context = ci ? lmd_conntrack_add(&srv->conns, ci->connect_fd, lm_now()) : NULL;
+    } else if (*socket_context) {
+        lmd_conntrack_remove(&srv->conns, *socket_context);
+        *socket_context = NULL;
+    }
+}
+
+/* MHD_OPTION_URI_LOG_CALLBACK: the request line has arrived; uri is the raw
+ * target, before MHD splits off and decodes the query.  Two things must be
+ * decided here, because MHD's decoding loses them:
+ *   - a %00 anywhere: MHD's decoded strings would end at it, so
+ *     "result.json%00.txt" would quietly become "result.json";
+ *   - too many query parameters: libmicrohttpd 0.9.75 stores each in the
+ *     connection's memory pool and, once the pool is full, queues a 431
+ *     that its own state machine then overwrites, leaving the connection
+ *     hanging until the timeout.  The query is therefore cut here (MHD has
+ *     located the '?' already and parses what follows it next) and the
+ *     request is refused with a 400 once its headers are in.
+ * The returned request becomes the request's context (*con_cls). */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn) {
+    lmd_server *srv = cls;
+    lmd_request *req = lm_xcalloc(1, sizeof *req);
+    req->srv = srv;
+    req->conn = conn;
+    req->upload_fd = -1;
+    req->started = lmd_now();
+    req->tconn = tracked(conn);
+    const char *p;
+    for (p = uri; (p = strchr(p, '%')); p++)
+        if (p[1] == '0' && p[2] == '0') req->target_flags |= LMD_TARGET_NUL;
+    const char *q = strchr(uri, '?');
+    if (q) {
+        int n = 1;
+        for (p = q + 1; *p; p++) n += *p == '&';
+        if (n > LMD_MAX_QUERY_PARAMS) {
+            req->target_flags |= LMD_TARGET_MANY_PARAMS;
+            /* uri points into the connection's own read buffer */
+            ((char *)q)[1] = '\0';
+        }
+    }
+    return req;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_size, void **con_cls) {
@@ -377,17 +498,22 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     lmd_server *srv = cls;
     lmd_request *req = *con_cls;
     lmd_reply rep = {.fd = -1};
-    if (!req) {
-        req = lm_xcalloc(1, sizeof *req);
-        req->srv = srv;
-        req->conn = conn;
-        req->upload_fd = -1;
-        req->started = lmd_now();
-        client_address(conn, req->client, sizeof req->client);
+    if (!req) { /* MHD runs on_uri before this; kept for safety */
+        req = on_uri(srv, url, conn);
         *con_cls = req;
-        if (begin_request(req, url, method, &rep) == 0) return MHD_YES;
+    }
+    if (!req->begun) {
+        req->begun = 1;
+        client_address(conn, req->client, sizeof req->client);
+        if (begin_request(req, url, method, &rep) == 0) {
+            /* An upload is a worker's, checked already: it is held only to
+             * MHD's idle timeout; anything else must arrive in time. */
+            set_phase(req, req->route->body == LMD_BODY_FILE ? LMD_PHASE_STREAM : LMD_PHASE_BODY);
+            return MHD_YES;
+        }
         /* Answer now; MHD discards the rest of any body and closes. */
         req->route = NULL;
+        set_phase(req, LMD_PHASE_STREAM);
         enum MHD_Result ok = send_reply(req, &rep);
         reply_drop_payload(&rep);
         return ok;
@@ -412,6 +538,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         req->route->handle(req, &rep);
     }
     req->route = NULL;
+    set_phase(req, LMD_PHASE_STREAM);
     enum MHD_Result ok = send_reply(req, &rep);
     reply_drop_payload(&rep);
     return ok;
@@ -419,9 +546,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe) {
-    (void)cls; (void)conn; (void)toe;
+    (void)cls; (void)toe;
     lmd_request *req = *con_cls;
     if (!req) return;
+    /* The connection (kept alive) now waits for its next request. */
+    lmd_conn *tc = tracked(conn);
+    if (tc) lmd_conntrack_phase(&req->srv->conns, tc, LMD_PHASE_WAITING, lm_now());
     if (req->upload_fd >= 0) close(req->upload_fd);
     if (req->upload_tmp) unlink(req->upload_tmp); /* an upload that did not finish */
     free(req->upload_tmp);
@@ -447,20 +577,33 @@ int lmd_http_start(lmd_server *srv, lm_error *err) {
     sa.sin_port = htons((uint16_t)srv->cfg.listen_port);
     if (inet_pton(AF_INET, srv->cfg.listen_host, &sa.sin_addr) != 1)
         return lm_fail(err, "listen: '%s' is not an IPv4 address", srv->cfg.listen_host);
+    /* Epoll in every thread of the pool: thousands of idle connections cost
+     * memory, not time.  No SO_REUSEPORT (MHD's default is SO_REUSEADDR
+     * only): a second daemon on the same port must fail, not share it. */
     unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
+    lmd_conntrack_init(&srv->conns, srv->cfg.header_timeout, srv->cfg.body_timeout,
+                       srv->cfg.max_connections);
+    srv->conns_ready = 1;
+    errno = 0;
     srv->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv,
         MHD_OPTION_EXTERNAL_LOGGER, mhd_log, srv, /* first, to catch all messages */
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-        MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)srv->cfg.threads,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)srv->cfg.connection_timeout,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)srv->cfg.max_connections,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)srv->cfg.max_connections_per_address,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv,
+        MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
         MHD_OPTION_END);
     if (!srv->mhd)
         return lm_fail(err, "cannot listen on %s:%d: %s", srv->cfg.listen_host, srv->cfg.listen_port,
                        errno ? strerror(errno) : "libmicrohttpd refused");
+    if (lmd_conntrack_start(&srv->conns) != 0) {
+        lmd_http_stop(srv);
+        return lm_fail(err, "cannot start the connection sweeper thread");
+    }
     return 0;
 }
 
@@ -470,6 +613,9 @@ int lmd_http_port(lmd_server *srv) {
 }
 
 void lmd_http_stop(lmd_server *srv) {
+    if (srv->conns_ready) lmd_conntrack_stop(&srv->conns);
     if (srv->mhd) MHD_stop_daemon(srv->mhd);
     srv->mhd = NULL;
+    if (srv->conns_ready) lmd_conntrack_destroy(&srv->conns);
+    srv->conns_ready = 0;
 }

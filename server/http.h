@@ -12,6 +12,11 @@
 
 #define LMD_MAX_PATH 2048
 #define LMD_MAX_PARAMS 4
+/* Query parameters a request may carry; no route takes more than a few. */
+#define LMD_MAX_QUERY_PARAMS 32
+
+/* What on_uri found in the raw request target. */
+enum { LMD_TARGET_NUL = 1, LMD_TARGET_MANY_PARAMS = 2 };
 
 /* Who may call a route. */
 typedef enum {
@@ -51,6 +56,9 @@ struct lmd_request {
     lmd_server *srv;
     struct MHD_Connection *conn;
     const lmd_route *route;
+    struct lmd_conn *tconn;             /* the connection's tracker entry */
+    int begun;                          /* begin_request has run */
+    int target_flags;                   /* LMD_TARGET_* */
     char method[8];
     char path[LMD_MAX_PATH];            /* decoded, as matched */
     char param_buf[LMD_MAX_PATH];       /* the parameters point in here */
@@ -84,6 +92,7 @@ struct lmd_reply {
     char location[128];                 /* for 201 */
     int no_store;                       /* Cache-Control: no-store */
     int challenge;                      /* WWW-Authenticate: Bearer (for 401) */
+    int close;                          /* Connection: close */
 };
 
 /* Replies with obj as JSON (takes ownership). */

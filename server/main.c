@@ -1,8 +1,10 @@
-/* main.c - lmntkd: the daemon, bound to the real experiment runner. */
+/* main.c - lmntkd: the daemon, bound to experiments as data
+ * (common/experiment).  It links no model math. */
 #include "server.h"
 
-#include "run/run.h"
+#include "experiment/experiment.h"
 
-static const lmd_runner runner = {"lm_run", lm_run_list_jobs, lm_run_aggregate};
+static const lmd_runner runner = {"lm_experiment", lm_experiment_jobs, lm_experiment_check_result,
+                                  lm_experiment_aggregate};
 
 int main(int argc, char **argv) { return lmd_main(argc, argv, &runner); }

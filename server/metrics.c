@@ -107,6 +107,21 @@ char *lmd_metrics_render(lmd_server *srv, lm_error *err) {
     append(&b, "# HELP lmntk_http_rate_limited_total Requests refused by the rate limit.\n"
                "# TYPE lmntk_http_rate_limited_total counter\nlmntk_http_rate_limited_total %llu\n",
            (unsigned long long)atomic_load(&k->rate_limited));
+    int open = 0, waiting = 0;
+    if (srv->conns_ready) lmd_conntrack_counts(&srv->conns, &open, &waiting);
+    append(&b, "# HELP lmntk_http_connections Open connections, and of them those waiting for a "
+               "request's headers.\n# TYPE lmntk_http_connections gauge\n"
+               "lmntk_http_connections{phase=\"open\"} %d\nlmntk_http_connections{phase=\"waiting\"} %d\n",
+           open, waiting);
+    const lmd_conntrack *t = &srv->conns;
+    append(&b, "# HELP lmntk_http_connections_cut_total Connections cut for missing a deadline: "
+               "headers, body, or headers under pressure.\n"
+               "# TYPE lmntk_http_connections_cut_total counter\n"
+               "lmntk_http_connections_cut_total{reason=\"header\"} %llu\n"
+               "lmntk_http_connections_cut_total{reason=\"body\"} %llu\n"
+               "lmntk_http_connections_cut_total{reason=\"pressure\"} %llu\n",
+           (unsigned long long)atomic_load(&t->cut_header), (unsigned long long)atomic_load(&t->cut_body),
+           (unsigned long long)atomic_load(&t->cut_pressure));
     append(&b, "# HELP lmntk_uptime_seconds Seconds since the daemon started.\n"
                "# TYPE lmntk_uptime_seconds gauge\nlmntk_uptime_seconds %.1f\n",
            lmd_now() - srv->started_at);

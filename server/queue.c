@@ -7,6 +7,7 @@
 #include <string.h>
 #include "artifacts.h"
 #include "db.h"
+#include "results.h"
 #include "util/log.h"
 
 void lmd_lease_free(lmd_lease *l) {
@@ -19,13 +20,17 @@ void lmd_lease_free(lmd_lease *l) {
 #define TRY(expr) do { if ((expr) != 0) goto fail; } while (0)
 
 int lmd_queue_submit(sqlite3 *h, const char *spec_json, const char *task, const char *model,
-                     const cJSON *jobs, long long token_id, char id_out[37], lm_error *err) {
+                     const cJSON *jobs, const uint64_t *mem, long long token_id, const char *owner,
+                     const char *rerun_of, char id_out[37], lm_error *err) {
     double now = lmd_now();
     lmd_new_uuid(id_out);
     TRY(lmd_db_begin(h, err));
+    /* A re-run keeps the name its original has now (it may have been renamed). */
     sqlite3_stmt *st = lmd_db_prepare(h,
-        "INSERT INTO experiments(id, task, model, spec, n_jobs, token_id, created_at, updated_at)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)", err);
+        "INSERT INTO experiments(id, task, model, spec, n_jobs, token_id, created_at, updated_at, owner,"
+        " name, rerun_of)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, CASE WHEN ?9 IS NULL THEN json_extract(?4, '$.name')"
+        " ELSE (SELECT name FROM experiments WHERE id = ?9) END, ?9)", err);
     if (!st) goto fail;
     sqlite3_bind_text(st, 1, id_out, -1, SQLITE_STATIC);
     lmd_db_bind_text(st, 2, task);
@@ -34,6 +39,8 @@ int lmd_queue_submit(sqlite3 *h, const char *spec_json, const char *task, const 
     sqlite3_bind_int(st, 5, cJSON_GetArraySize(jobs));
     if (token_id > 0) sqlite3_bind_int64(st, 6, token_id);
     sqlite3_bind_double(st, 7, now);
+    lmd_db_bind_text(st, 8, owner && *owner ? owner : NULL);
+    lmd_db_bind_text(st, 9, rerun_of);
     TRY(lmd_db_step_done(st, err));
 
     int idx = 0;
@@ -44,8 +51,8 @@ int lmd_queue_submit(sqlite3 *h, const char *spec_json, const char *task, const 
         const cJSON *seed = cJSON_GetObjectItemCaseSensitive(j, "seed");
         const cJSON *method = cJSON_GetObjectItemCaseSensitive(j, "method");
         st = lmd_db_prepare(h,
-            "INSERT INTO jobs(id, experiment_id, idx, job, seed, method, queued_at)"
-            " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", err);
+            "INSERT INTO jobs(id, experiment_id, idx, job, seed, method, queued_at, mem_bytes)"
+            " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)", err);
         if (!st) { free(text); goto fail; }
         sqlite3_bind_text(st, 1, job_id, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 2, id_out, -1, SQLITE_STATIC);
@@ -54,29 +61,43 @@ int lmd_queue_submit(sqlite3 *h, const char *spec_json, const char *task, const 
         if (cJSON_IsNumber(seed)) sqlite3_bind_int64(st, 5, (sqlite3_int64)seed->valuedouble);
         lmd_db_bind_text(st, 6, cJSON_IsString(method) ? method->valuestring : NULL);
         sqlite3_bind_double(st, 7, now);
+        if (mem && mem[idx]) sqlite3_bind_int64(st, 8, (sqlite3_int64)mem[idx]);
         TRY(lmd_db_step_done(st, err));
     }
+    st = lmd_db_prepare(h, "UPDATE experiments SET seeds_total ="
+                           " (SELECT COUNT(DISTINCT seed) FROM jobs WHERE experiment_id = ?1) WHERE id = ?1", err);
+    if (!st) goto fail;
+    sqlite3_bind_text(st, 1, id_out, -1, SQLITE_STATIC);
+    TRY(lmd_db_step_done(st, err));
     return lmd_db_commit(h, err);
 fail:
     lmd_db_rollback(h);
     return -1;
 }
 
-int lmd_queue_cancel(sqlite3 *h, const char *experiment_id, char state_out[16], lm_error *err) {
-    double now = lmd_now();
-    TRY(lmd_db_begin(h, err));
+/* The experiment's state, inside the caller's transaction: 1 found, 0 no
+ * such experiment, -1 error. */
+static int read_state(sqlite3 *h, const char *experiment_id, char state_out[16], lm_error *err) {
     sqlite3_stmt *st = lmd_db_prepare(h, "SELECT state FROM experiments WHERE id = ?1", err);
-    if (!st) goto fail;
+    if (!st) return -1;
     sqlite3_bind_text(st, 1, experiment_id, -1, SQLITE_STATIC);
     int found = sqlite3_step(st) == SQLITE_ROW;
     snprintf(state_out, 16, "%s", found ? lmd_db_text(st, 0) : "");
     sqlite3_finalize(st);
+    return found;
+}
+
+int lmd_queue_cancel(sqlite3 *h, const char *experiment_id, char state_out[16], lm_error *err) {
+    double now = lmd_now();
+    TRY(lmd_db_begin(h, err));
+    int found = read_state(h, experiment_id, state_out, err);
+    if (found < 0) goto fail;
     if (!found) { lmd_db_rollback(h); return 1; }
     if (strcmp(state_out, "queued") != 0 && strcmp(state_out, "running") != 0) {
         lmd_db_rollback(h);
         return 0;
     }
-    st = lmd_db_prepare(h, "UPDATE experiments SET state = 'cancelled', updated_at = ?2,"
+    sqlite3_stmt *st = lmd_db_prepare(h, "UPDATE experiments SET state = 'cancelled', updated_at = ?2,"
                            " finished_at = ?2 WHERE id = ?1", err);
     if (!st) goto fail;
     sqlite3_bind_text(st, 1, experiment_id, -1, SQLITE_STATIC);
@@ -95,32 +116,83 @@ fail:
     return -1;
 }
 
+int lmd_queue_delete(lmd_server *srv, sqlite3 *h, const char *experiment_id, char state_out[16],
+                     lm_error *err) {
+    TRY(lmd_db_begin(h, err));
+    int found = read_state(h, experiment_id, state_out, err);
+    if (found < 0) goto fail;
+    if (!found) { lmd_db_rollback(h); return 1; }
+    if (!strcmp(state_out, "queued") || !strcmp(state_out, "running")) {
+        lmd_db_rollback(h);
+        return 0;
+    }
+    /* The write lock is held: no upload or result can land in between. */
+    int trashed = lmd_artifact_trash(srv->artifacts_dir, experiment_id, err);
+    if (trashed < 0) goto fail;
+    static const char *const deletes[] = {
+        "DELETE FROM artifacts WHERE experiment_id = ?1",
+        "DELETE FROM experiment_tags WHERE experiment_id = ?1",
+        "DELETE FROM jobs WHERE experiment_id = ?1",
+        "DELETE FROM experiments WHERE id = ?1",
+    };
+    for (size_t i = 0; i < sizeof deletes / sizeof deletes[0]; i++) {
+        sqlite3_stmt *st = lmd_db_prepare(h, deletes[i], err);
+        if (!st) goto untrash;
+        sqlite3_bind_text(st, 1, experiment_id, -1, SQLITE_STATIC);
+        if (lmd_db_step_done(st, err)) goto untrash;
+    }
+    if (lmd_db_commit(h, err)) goto untrash;
+    if (trashed) lmd_artifact_remove_trash(srv->artifacts_dir, experiment_id);
+    lm_info("experiment %s deleted", experiment_id);
+    return 0;
+untrash:
+    if (trashed) lmd_artifact_untrash(srv->artifacts_dir, experiment_id);
+fail:
+    lmd_db_rollback(h);
+    return -1;
+}
+
 /* Notes that a worker was heard from.  At most every quarter lease (and 5 s):
  * an idle worker polls often, and a row that does not change costs no
  * fsync. */
-static int touch_worker(lmd_server *srv, sqlite3 *h, const char *worker, double now, lm_error *err) {
-    if (!worker) return 0;
+static int touch_worker(lmd_server *srv, sqlite3 *h, const lmd_worker_info *w, double now, lm_error *err) {
+    if (!w || !w->name) return 0;
     double every = srv->cfg.lease_seconds / 4 < 5 ? srv->cfg.lease_seconds / 4 : 5;
+    /* host and memory limit only come with a lease call; a heartbeat keeps them */
     sqlite3_stmt *st = lmd_db_prepare(h,
-        "INSERT INTO workers(name, last_seen) VALUES (?1, ?2)"
-        " ON CONFLICT(name) DO UPDATE SET last_seen = excluded.last_seen"
-        " WHERE excluded.last_seen - workers.last_seen >= ?3", err);
+        "INSERT INTO workers(name, last_seen, first_seen, host, mem_limit_bytes) VALUES (?1, ?2, ?2, ?4, ?5)"
+        " ON CONFLICT(name) DO UPDATE SET last_seen = excluded.last_seen,"
+        " host = CASE WHEN ?6 THEN excluded.host ELSE workers.host END,"
+        " mem_limit_bytes = CASE WHEN ?6 THEN excluded.mem_limit_bytes ELSE workers.mem_limit_bytes END"
+        " WHERE excluded.last_seen - workers.last_seen >= ?3 OR (?6 AND"
+        " (workers.host IS NOT excluded.host OR workers.mem_limit_bytes IS NOT excluded.mem_limit_bytes))", err);
     if (!st) return -1;
-    sqlite3_bind_text(st, 1, worker, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 1, w->name, -1, SQLITE_STATIC);
     sqlite3_bind_double(st, 2, now);
     sqlite3_bind_double(st, 3, every);
+    lmd_db_bind_text(st, 4, w->host);
+    if (w->mem_limit_bytes > 0) sqlite3_bind_int64(st, 5, w->mem_limit_bytes);
+    sqlite3_bind_int(st, 6, w->describes);
     return lmd_db_step_done(st, err);
 }
 
-int lmd_queue_lease(lmd_server *srv, sqlite3 *h, const char *worker, lmd_lease *out, lm_error *err) {
+/* A worker known by name only (its heartbeats and reports). */
+static lmd_worker_info named(const char *name) { return (lmd_worker_info){.name = name}; }
+
+int lmd_queue_lease(lmd_server *srv, sqlite3 *h, const lmd_worker_info *worker, lmd_lease *out,
+                    lm_error *err) {
     memset(out, 0, sizeof *out);
     double now = lmd_now();
     TRY(lmd_db_begin(h, err));
+    /* A job too large for this worker stays queued for a larger one (at
+     * submit, a job larger than every worker was refused). */
     sqlite3_stmt *st = lmd_db_prepare(h,
         "SELECT j.id, j.experiment_id, j.idx, j.job, j.attempts, e.spec"
         " FROM jobs j JOIN experiments e ON e.id = j.experiment_id"
-        " WHERE j.state = 'queued' ORDER BY j.queued_at, j.rowid LIMIT 1", err);
+        " WHERE j.state = 'queued' AND (?1 = 0 OR j.mem_bytes IS NULL OR j.mem_bytes <= ?1)"
+        " ORDER BY j.queued_at, j.rowid LIMIT 1", err);
     if (!st) goto fail;
+    sqlite3_bind_int64(st, 1, worker && worker->mem_limit_bytes > 0 ? worker->mem_limit_bytes : 0);
     int rc = sqlite3_step(st);
     if (rc != SQLITE_ROW) {
         sqlite3_finalize(st);
@@ -146,7 +218,7 @@ int lmd_queue_lease(lmd_server *srv, sqlite3 *h, const char *worker, lmd_lease *
     sqlite3_bind_text(st, 1, out->job_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, out->lease_id, -1, SQLITE_STATIC);
     sqlite3_bind_double(st, 3, out->expires);
-    lmd_db_bind_text(st, 4, worker);
+    lmd_db_bind_text(st, 4, worker ? worker->name : NULL);
     sqlite3_bind_double(st, 5, now);
     TRY(lmd_db_step_done(st, err));
     st = lmd_db_prepare(h, "UPDATE experiments SET state = 'running', updated_at = ?2"
@@ -231,7 +303,8 @@ int lmd_queue_heartbeat(lmd_server *srv, sqlite3 *h, const char *lease_id, doubl
     lmd_db_bind_text(st, 3, stage);
     sqlite3_bind_double(st, 4, *expires);
     TRY(lmd_db_step_done(st, err));
-    TRY(touch_worker(srv, h, row.worker, now, err));
+    lmd_worker_info w = named(row.worker);
+    TRY(touch_worker(srv, h, &w, now, err));
     return lmd_db_commit(h, err);
 fail:
     lmd_db_rollback(h);
@@ -308,9 +381,11 @@ static int finish_experiment(lmd_server *srv, sqlite3 *h, const char *experiment
         result_text = cJSON_PrintUnformatted(result);
         /* The file first: if it cannot be written the transaction rolls
          * back and the worker's report is retried. */
-        rc = lmd_artifact_write(srv->artifacts_dir, experiment_id, "result.json", pretty,
-                                strlen(pretty), err);
+        size_t len = strlen(pretty);
+        rc = lmd_artifact_write(srv->artifacts_dir, experiment_id, "result.json", pretty, len, err);
         free(pretty);
+        if (rc == 0) rc = lmd_artifact_record(h, srv->artifacts_dir, experiment_id, -1, "result.json", err);
+        if (rc == 0) rc = lmd_results_store_final(h, experiment_id, result, err);
         if (rc) { free(result_text); goto out; }
     }
     st = lmd_db_prepare(h,
@@ -357,7 +432,8 @@ int lmd_queue_complete(lmd_server *srv, sqlite3 *h, const char *lease_id, const 
     sqlite3_bind_text(st, 2, text, -1, free);
     sqlite3_bind_double(st, 3, now);
     TRY(lmd_db_step_done(st, err));
-    TRY(touch_worker(srv, h, row.worker, now, err));
+    lmd_worker_info w = named(row.worker);
+    TRY(touch_worker(srv, h, &w, now, err));
 
     st = lmd_db_prepare(h, "SELECT COUNT(*) FROM jobs WHERE experiment_id = ?1"
                            " AND state != 'succeeded'", err);
@@ -367,6 +443,7 @@ int lmd_queue_complete(lmd_server *srv, sqlite3 *h, const char *lease_id, const 
     sqlite3_finalize(st);
     if (left < 0) { lm_fail(err, "database: %s", sqlite3_errmsg(h)); goto fail; }
     if (left == 0) TRY(finish_experiment(srv, h, row.experiment_id, now, err));
+    else TRY(lmd_results_update_partial(srv, h, row.experiment_id, err));
     return lmd_db_commit(h, err);
 fail:
     lmd_db_rollback(h);
@@ -473,4 +550,16 @@ int lmd_queue_lease_target(sqlite3 *h, const char *lease_id, char experiment_out
         *job_idx = row.idx;
     }
     return 0;
+}
+
+int lmd_queue_lease_job(sqlite3 *h, const char *lease_id, char **job_out, lm_error *err) {
+    *job_out = NULL;
+    sqlite3_stmt *st = lmd_db_prepare(h, "SELECT job FROM jobs WHERE lease_id = ?1", err);
+    if (!st) return -1;
+    sqlite3_bind_text(st, 1, lease_id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) *job_out = lm_xstrdup(lmd_db_text(st, 0));
+    else if (rc != SQLITE_DONE) lm_fail(err, "database: %s", sqlite3_errmsg(h));
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
 }

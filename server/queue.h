@@ -11,6 +11,7 @@
 #ifndef LMD_QUEUE_H
 #define LMD_QUEUE_H
 
+#include <stdint.h>
 #include <sqlite3.h>
 #include <cjson/cJSON.h>
 #include "server.h"
@@ -37,9 +38,31 @@ typedef struct lmd_lease {
 
 void lmd_lease_free(lmd_lease *l);
 
-/* Inserts an experiment and its jobs (the array lm_run_list_jobs made). */
+/* What a worker says about itself when it asks for a lease (name alone on
+ * its other calls). */
+typedef struct lmd_worker_info {
+    const char *name;
+    const char *host;          /* NULL: not said */
+    long long mem_limit_bytes; /* 0: not said */
+    int describes;             /* host and mem_limit_bytes are given (a lease call) */
+} lmd_worker_info;
+
+/* Inserts an experiment of owner (a user name) and its jobs (the array
+ * lm_experiment_jobs made), each with the least memory it needs (mem[i] in
+ * bytes, 0 or mem NULL: unknown); rerun_of (or NULL) links a re-run to its
+ * original, whose name it takes. */
 int lmd_queue_submit(sqlite3 *h, const char *spec_json, const char *task, const char *model,
-                     const cJSON *jobs, long long token_id, char id_out[37], lm_error *err);
+                     const cJSON *jobs, const uint64_t *mem, long long token_id, const char *owner,
+                     const char *rerun_of, char id_out[37], lm_error *err);
+
+/* Deletes a finished (succeeded, failed, cancelled) experiment with its
+ * jobs, tags and artifacts.  The artifacts folder is first renamed aside
+ * inside the transaction, put back if the transaction fails, and removed
+ * after it commits; a crash in between is settled at the next start
+ * (lmd_artifact_settle_deleted).  *state_out gets the state found: a live
+ * experiment is left alone.  Returns 1 when no such experiment. */
+int lmd_queue_delete(lmd_server *srv, sqlite3 *h, const char *experiment_id, char state_out[16],
+                     lm_error *err);
 
 /* Cancels a live experiment and its live jobs; running jobs learn it at
  * their next heartbeat.  *state_out gets the state found: the experiment is
@@ -47,9 +70,10 @@ int lmd_queue_submit(sqlite3 *h, const char *spec_json, const char *task, const 
  * experiment. */
 int lmd_queue_cancel(sqlite3 *h, const char *experiment_id, char state_out[16], lm_error *err);
 
-/* Leases the oldest queued job to worker.  Returns 1 and fills out, 0 when
- * the queue is empty. */
-int lmd_queue_lease(lmd_server *srv, sqlite3 *h, const char *worker, lmd_lease *out, lm_error *err);
+/* Leases the oldest queued job that fits in the worker's mem_limit_bytes
+ * (0: any) to worker.  Returns 1 and fills out, 0 when no queued job fits. */
+int lmd_queue_lease(lmd_server *srv, sqlite3 *h, const lmd_worker_info *worker, lmd_lease *out,
+                    lm_error *err);
 
 /* Records progress and extends the lease.  A lease that expired but whose
  * job nobody else took yet is taken back. */
@@ -74,6 +98,10 @@ int lmd_queue_expire(lmd_server *srv, sqlite3 *h, int *n, lm_error *err);
 /* At start-up: the daemon's own downtime is not charged to the workers, so
  * every running lease gets at least lease_seconds from now. */
 int lmd_queue_recover(lmd_server *srv, sqlite3 *h, lm_error *err);
+
+/* The job a lease names (its JSON, as listed at submit; free it), whatever
+ * the job's state.  Returns 1, 0 when no job has this lease. */
+int lmd_queue_lease_job(sqlite3 *h, const char *lease_id, char **job_out, lm_error *err);
 
 /* Checks that a lease may upload artifacts now; fills the experiment and
  * job index.  Returns the outcome like the calls above. */

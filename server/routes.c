@@ -1,5 +1,6 @@
 /* routes.c - every route of the daemon in one table.  schema/openapi.yaml
- * documents exactly these (tests/server/test_openapi.c holds them equal). */
+ * documents exactly these (tests/openapi/ holds them equal, reading this
+ * table's method, pattern, access and body columns). */
 #include "api.h"
 
 const lmd_route lmd_routes[] = {
@@ -8,13 +9,28 @@ const lmd_route lmd_routes[] = {
      lmd_api_experiment_submit},
     {"GET",    "/v1/experiments",                       LMD_ACCESS_READ,    LMD_BODY_NONE, 0, 0, NULL,
      lmd_api_experiment_list},
+    {"GET",    "/v1/experiments.csv",                   LMD_ACCESS_READ,    LMD_BODY_NONE, 0, 0, NULL,
+     lmd_api_experiment_csv},
+    /* {id}: an experiment id, or its first 8 or more characters */
     {"GET",    "/v1/experiments/{id}",                  LMD_ACCESS_READ,    LMD_BODY_NONE, 0, 0, NULL,
      lmd_api_experiment_get},
+    {"PATCH",  "/v1/experiments/{id}",                  LMD_ACCESS_USER,    LMD_BODY_JSON, 0, 0, NULL,
+     lmd_api_experiment_patch},
+    /* cancel; with ?purge=true delete a finished experiment */
     {"DELETE", "/v1/experiments/{id}",                  LMD_ACCESS_USER,    LMD_BODY_NONE, 0, 0, NULL,
      lmd_api_experiment_cancel},
-    /* name is "result.json" or "<job index>/<file>": it takes the rest. */
+    {"POST",   "/v1/experiments/{id}/rerun",            LMD_ACCESS_USER,    LMD_BODY_NONE, 0, 0, NULL,
+     lmd_api_experiment_rerun},
+    {"PUT",    "/v1/experiments/{id}/tags/{tag}",       LMD_ACCESS_USER,    LMD_BODY_NONE, 0, 0, NULL,
+     lmd_api_experiment_tag_put},
+    {"DELETE", "/v1/experiments/{id}/tags/{tag}",       LMD_ACCESS_USER,    LMD_BODY_NONE, 0, 0, NULL,
+     lmd_api_experiment_tag_delete},
+    /* name is "result.json", "[<model>/]seed<S>/<method>/<file>" or
+     * "<job index>/<file>": it takes the rest of the path. */
     {"GET",    "/v1/experiments/{id}/artifacts/{name}", LMD_ACCESS_READ,    LMD_BODY_NONE, 1, 0, NULL,
      lmd_api_experiment_artifact},
+    {"GET",    "/v1/workers",                           LMD_ACCESS_READ,    LMD_BODY_NONE, 0, 0, NULL,
+     lmd_api_workers},
     {"GET",    "/v1/models",                            LMD_ACCESS_READ,    LMD_BODY_NONE, 0, 0, NULL,
      lmd_api_models},
     {"GET",    "/v1/tasks",                             LMD_ACCESS_READ,    LMD_BODY_NONE, 0, 0, NULL,
@@ -25,7 +41,8 @@ const lmd_route lmd_routes[] = {
      lmd_api_lease_take},
     {"POST",   "/v1/leases/{lease}/heartbeat",          LMD_ACCESS_WORKER,  LMD_BODY_JSON, 0, 0, NULL,
      lmd_api_lease_heartbeat},
-    {"PUT",    "/v1/leases/{lease}/artifacts/{name}",   LMD_ACCESS_WORKER,  LMD_BODY_FILE, 0, 0,
+    /* name is a file, or a folder and a file ("finetuned-model/config.json") */
+    {"PUT",    "/v1/leases/{lease}/artifacts/{name}",   LMD_ACCESS_WORKER,  LMD_BODY_FILE, 1, 0,
      lmd_api_lease_upload_begin, lmd_api_lease_upload},
     {"POST",   "/v1/leases/{lease}/complete",           LMD_ACCESS_WORKER,  LMD_BODY_JSON, 0, 0, NULL,
      lmd_api_lease_complete},

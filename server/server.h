@@ -7,18 +7,23 @@
 #include <stdatomic.h>
 #include <cjson/cJSON.h>
 #include "config.h"
+#include "conntrack.h"
 #include "db.h"
 #include "ratelimit.h"
 #include "util/error.h"
 
-/* The two calls into the experiment runner the daemon makes: expanding a
- * spec into jobs at submit time, and combining job results once all are
- * done.  Both are pure JSON work.  The daemon binary binds them to
- * lm_run_list_jobs / lm_run_aggregate (main.c); the queue tests
- * bind them to a clearly named test double. */
+/* The calls the daemon makes into experiments as data: expanding a spec
+ * into jobs at submit time, checking a job result a worker reports before
+ * it is stored, and combining the job results once all are done.  All are
+ * pure JSON work.  The daemon binary binds them to common/experiment
+ * (lm_experiment_jobs, lm_experiment_check_result, lm_experiment_aggregate;
+ * main.c); the queue tests bind them to a clearly named test double. */
 typedef struct lmd_runner {
     const char *name;
     int (*list_jobs)(const char *spec_json, cJSON **jobs, lm_error *err);
+    /* On a bad result: field gets the path of the offending value. */
+    int (*check_result)(const cJSON *job, const cJSON *result, char *field, size_t field_len,
+                        lm_error *err);
     int (*aggregate)(const char *spec_json, const cJSON *jobs, const cJSON *job_results,
                      cJSON **result, lm_error *err);
 } lmd_runner;
@@ -36,6 +41,8 @@ typedef struct lmd_server {
     lmd_db db;
     lmd_ratelimit ratelimit;
     lmd_http_counters counters;
+    lmd_conntrack conns;         /* open connections and their deadlines */
+    int conns_ready;
     char *artifacts_dir;         /* <data>/artifacts */
     char *web_root;              /* realpath of cfg.web_dir, or NULL */
     int lock_fd;                 /* flock on <data>/lmntkd.lock */

@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 ./deploy/install-deps.sh || { echo "0 passed, 1 failed"; exit 1; }
 ./deploy/build.sh || { echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
 if [ -x tests/browser/setup.sh ]; then tests/browser/setup.sh || true; fi
+tests/npm_ci.sh tests/openapi || true
 
 meson test -C build --print-errorlogs --num-processes 2 "$@"
 status=$?

@@ -68,8 +68,26 @@ export const listExperiments = (params) => request('GET', `/v1/experiments${quer
 export const getExperiment = (id) => request('GET', `/v1/experiments/${encodeURIComponent(id)}`);
 export const submitExperiment = (spec) => request('POST', '/v1/experiments', { body: spec });
 export const cancelExperiment = (id) => request('DELETE', `/v1/experiments/${encodeURIComponent(id)}`);
+// Deletes a finished (or cancelled) experiment with its artifacts.
+export const deleteExperiment = (id) => request('DELETE', `/v1/experiments/${encodeURIComponent(id)}?purge=true`);
+// {name} (null removes it), {add_tags}, {remove_tags}: replies the summary.
+export const patchExperiment = (id, change) => request('PATCH', `/v1/experiments/${encodeURIComponent(id)}`, { body: change });
+export const addTag = (id, tag) => request('PUT', `/v1/experiments/${encodeURIComponent(id)}/tags/${encodeURIComponent(tag)}`);
+export const removeTag = (id, tag) => request('DELETE', `/v1/experiments/${encodeURIComponent(id)}/tags/${encodeURIComponent(tag)}`);
+export const rerunExperiment = (id) => request('POST', `/v1/experiments/${encodeURIComponent(id)}/rerun`);
+export const getWorkers = () => request('GET', '/v1/workers');
+// The CSV export of the runs table's filters and sort (one line per
+// experiment, method and seed).
+export const exportUrl = (params) => `/v1/experiments.csv${query(params)}`;
 export const getModels = () => request('GET', '/v1/models');
-export const getTasks = () => request('GET', '/v1/tasks');
+// The tasks and the names of every choice of a spec (vocab.js), read once;
+// a failed read is tried again at the next call.
+let catalog = null;
+export function getCatalog() {
+  if (!catalog) catalog = request('GET', '/v1/tasks').catch((e) => { catalog = null; throw e; });
+  return catalog;
+}
+export function forgetCatalog() { catalog = null; }
 export const getSchema = () => request('GET', '/v1/schema');
 export const getHealth = () => request('GET', '/healthz');
 
@@ -86,13 +104,18 @@ export async function fetchArtifact(id, name) {
 
 // Downloads an artifact through fetch (so the token goes along when reads
 // need one) and hands it to the browser as a file.
-export async function downloadArtifact(id, name) {
-  const res = await request('GET', artifactUrl(id, name), { raw: true });
+export function downloadArtifact(id, name) {
+  return download(artifactUrl(id, name), name.replace(/\//g, '-'));
+}
+
+// Fetches url (with the token) and saves it as file.
+export async function download(path, file) {
+  const res = await request('GET', path, { raw: true });
   const blob = await res.blob();
   const url = URL.createObjectURL(blob);
   const a = document.createElement('a');
   a.href = url;
-  a.download = name.replace(/\//g, '-');
+  a.download = file;
   document.body.appendChild(a);
   a.click();
   a.remove();

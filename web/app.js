@@ -1,25 +1,29 @@
 // app.js - the dashboard's entry: hash routing, the token panel, the footer.
 //
 // Routes (hash-based, so the daemon serves one index.html):
-//   #/experiments[?task=&model=&state=]   list.js
+//   #/experiments[?q=&task=&model=&state=&tag=&sort=&order=]   list.js
 //   #/experiments/<id>                    experiment.js
 //   #/submit[?from=<id>][?checkpoints=a,b]  submit.js
 //   #/compare[?ids=<id>,<id>...]          compare.js
+//   #/kshot[?task=&model=&split=]         kshot.js
 // A view module exports render(root, ctx) and returns a cleanup function
 // (stops its polling) or nothing.
 
-import { getHealth, getToken, setToken } from './api.js';
+import { forgetCatalog, getHealth, getToken, setToken } from './api.js';
 import { clear, h, put } from './dom.js';
 import * as compare from './compare.js';
 import * as experiment from './experiment.js';
+import * as kshot from './kshot.js';
 import * as list from './list.js';
 import * as submit from './submit.js';
+import { loadVocabulary } from './vocab.js';
 
 const ROUTES = [
   { re: /^\/(experiments\/?)?$/, view: list, nav: 'experiments' },
   { re: /^\/experiments\/([0-9a-fA-F-]{36})\/?$/, view: experiment, nav: 'experiments' },
   { re: /^\/submit\/?$/, view: submit, nav: 'submit' },
   { re: /^\/compare\/?$/, view: compare, nav: 'compare' },
+  { re: /^\/kshot\/?$/, view: kshot, nav: 'kshot' },
 ];
 
 let cleanup = null;
@@ -133,7 +137,15 @@ async function health() {
   }
 }
 
+// The names the views offer and label come from the daemon (vocab.js):
+// loaded before the first view, and again with a new token (a daemon with
+// read_auth = token answers only then).
+async function vocabulary() {
+  try { await loadVocabulary(); } catch (e) { console.warn(`the task catalog: ${e.message}`); }
+}
+
 setupToken();
 window.addEventListener('hashchange', () => route(false));
-route(true);
+window.addEventListener('lmntk-token', () => { forgetCatalog(); vocabulary().then(() => route(false)); });
+vocabulary().then(() => route(true));
 health();

@@ -73,12 +73,12 @@ export function render(root, ctx) {
         cols[col].exps.push(e);
         const k = (e.spec && e.spec.k) ?? 16;
         const rows = summaryRows(e.result);
-        const entries = rows.map((r) => ({ mi: methodInfo(r.method, e.spec), ms: r[split], method: r.method, model: r.model }));
+        const entries = rows.map((r) => ({ mi: methodInfo(r.method, e.method_labels), ms: r[split], method: r.method, model: r.model }));
         const zs = rows.find((r) => r[`zero_shot_${split}`]);
-        if (zs) entries.unshift({ mi: methodInfo('zero-shot'), ms: zs[`zero_shot_${split}`], method: 'zero-shot' });
+        if (zs) entries.unshift({ mi: methodInfo('zero-shot', e.method_labels), ms: zs[`zero_shot_${split}`], method: 'zero-shot' });
         for (const en of entries) {
           const rk = `${k}|${en.mi.label}${en.model ? ` @ ${en.model}` : ''}`;
-          if (!rowsMeta.has(rk)) rowsMeta.set(rk, { k, label: en.mi.label + (en.model ? ` @ ${en.model}` : ''), family: en.mi.family });
+          if (!rowsMeta.has(rk)) rowsMeta.set(rk, { k, label: en.mi.label + (en.model ? ` @ ${en.model}` : ''), family: en.mi.family, method: en.method });
           if (!cells.has(rk)) cells.set(rk, new Map());
           if (cells.get(rk).has(col)) clash = true;
           cells.get(rk).set(col, { ms: en.ms, exp: e, method: en.method });
@@ -90,7 +90,7 @@ export function render(root, ctx) {
     if (t.clash) t = build(true);
     const rowKeys = [...t.rowsMeta.keys()].sort((a, b) => {
       const A = t.rowsMeta.get(a), B = t.rowsMeta.get(b);
-      const best = (m) => (m.label === methodInfo('kernel').label ? 1 : 0); // the best-of-formulas row last
+      const best = (m) => (m.method === 'kernel' ? 1 : 0); // the best-of-formulas row last
       return (A.k - B.k) || (FAMILY_ORDER[A.family] - FAMILY_ORDER[B.family]) || (best(A) - best(B)) ||
         A.label.localeCompare(B.label);
     });

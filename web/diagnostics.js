@@ -29,7 +29,7 @@ function isRunnerShape(d) {
 }
 
 // Renders the panel's content into box.  d: the API's diagnostics (or null).
-export function renderDiagnostics(box, d, { spec, state, terminal }) {
+export function renderDiagnostics(box, d, { spec, labels, state, terminal }) {
   const specD = spec && spec.diagnostics;
   const wanted = !!specD && specD.enabled !== false;
   clear(box);
@@ -55,7 +55,7 @@ export function renderDiagnostics(box, d, { spec, state, terminal }) {
     if (!groups.has(key)) groups.set(key, []);
     groups.get(key).push(e);
   }
-  for (const [key, entries] of groups) put(wrap, methodCard(key, entries, spec));
+  for (const [key, entries] of groups) put(wrap, methodCard(key, entries, labels));
 }
 
 function flag(v, yes = 'yes', no = 'no') {
@@ -78,14 +78,14 @@ function countText(c) {
   return `${parts.join(', ')} of ${c.n} seed${c.n === 1 ? '' : 's'}`;
 }
 
-function methodCard(key, entries, spec) {
+function methodCard(key, entries, labels) {
   const method = entries[0].method;
-  const mi = methodInfo(method, spec);
+  const mi = methodInfo(method, labels);
   const th = { ...DEFAULT_TH, ...(get(entries[0].diagnostics, 'verdict.thresholds') || {}) };
   const D = (e, p) => get(e.diagnostics, p);
   const m = (p) => mean(entries.map((e) => D(e, p)));
   const kernelMethods = [...new Set(entries.map((e) => D(e, 'agreement.kernel_method')).filter(Boolean))];
-  const kLabel = kernelMethods.map((k) => methodInfo(k, spec).label).join(', ') || 'the kernel';
+  const kLabel = kernelMethods.map((k) => methodInfo(k, labels).label).join(', ') || 'the kernel';
 
   const headline = (name, value, fmt, verdictPath, what, hint) => {
     const c = verdictPath ? count(entries, verdictPath) : null;

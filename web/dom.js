@@ -135,35 +135,34 @@ export function seconds(d) {
 
 // ---- methods ----------------------------------------------------------------
 
-const FORMULA_LABEL = { sgd: 'K(SGD)', signgd: 'K(SignGD)', asymmetric_signgd: 'K(A-SignGD)' };
-const OPT_LABEL = { adam: 'Adam', sgd: 'SGD', signgd: 'SignGD' };
-
-export function formulaLabel(f) { return FORMULA_LABEL[f] || `K(${f})`; }
-
-// What a result's method name means, in the paper's words.
-//   'kernel:sgd' -> K(SGD), 'kernel' -> best kernel on dev,
-//   'finetune:0' -> from spec.finetune[0], e.g. 'Adam-FT' or 'Lin. SGD-FT (LoRA)'.
+// What a result's method id means: its display name is the daemon's
+// (GET /v1/experiments/{id} method_labels, made by common/experiment/methods.c),
+// the one `lmntk results --table` prints too, e.g. 'kernel:sgd' -> K(SGD),
+// 'finetune:0' -> SGD-FT; without one the id itself is shown.
 // family: 'kernel' | 'finetune' | 'zero-shot' | 'other'.
-export function methodInfo(method, spec) {
-  if (method === 'zero-shot') return { label: 'Zero-shot f0', family: 'zero-shot', method };
-  if (method === 'kernel') return { label: 'Best kernel (dev)', family: 'kernel', method };
-  if (method.startsWith('kernel:')) return { label: formulaLabel(method.slice(7)), family: 'kernel', method };
-  if (method.startsWith('finetune')) {
-    const idx = Number(method.split(':')[1]);
-    const ft = spec && Array.isArray(spec.finetune) && Number.isInteger(idx) ? spec.finetune[idx] : null;
-    if (!ft) return { label: method, family: 'finetune', method };
-    let label = `${OPT_LABEL[ft.optimizer || 'adam'] || ft.optimizer}-FT`;
-    if (ft.linearized) label = `Lin. ${label}`;
-    const params = ft.params || (ft.lora ? 'lora' : 'all');
-    if (params === 'lora') label += ' (LoRA)';
-    else if (params === 'biases') label += ' (BitFit)';
-    else if (params !== 'all') label += ` (${params})`;
-    const same = spec.finetune.filter((f) => (f.optimizer || 'adam') === (ft.optimizer || 'adam') &&
-      !!f.linearized === !!ft.linearized && (f.params || '') === (ft.params || '')).length;
-    if (same > 1) label += ` #${idx + 1}`;
-    return { label, family: 'finetune', method };
+export function methodInfo(method, labels) {
+  const family = method === 'zero-shot' ? 'zero-shot'
+    : method === 'kernel' || method.startsWith('kernel:') ? 'kernel'
+      : method.startsWith('finetune') ? 'finetune' : 'other';
+  const label = labels && typeof labels[method] === 'string' ? labels[method] : method;
+  return { label, family, method };
+}
+
+// The score of guessing uniformly at random, drawn as "chance" on the plots:
+//   accuracy (every task but MRPC and QQP; MNLI's three classes too): 1/C;
+//   binary F1 of the positive class (label index 1; MRPC, QQP): a coin flip
+//   has precision p and recall 1/2, so F1 = p / (p + 1/2), p the share of
+//   positives among testLabels (1/2 when they are not known: F1 1/2).
+// Returns {value, label: 'chance', rule} or null (classes unknown).
+export function chanceLevel(metric, classes, testLabels) {
+  if (metric === 'f1') {
+    const known = Array.isArray(testLabels) && testLabels.length > 0;
+    const p = known ? testLabels.filter((y) => y === 1).length / testLabels.length : 0.5;
+    return { value: p / (p + 0.5), label: 'chance',
+      rule: `F1 of a coin flip, p/(p + 1/2) with p = ${known ? `${pct(p)}% positives in test` : '1/2 (test labels unknown)'}` };
   }
-  return { label: method, family: 'other', method };
+  if (!(isNum(classes) && classes > 1)) return null;
+  return { value: 1 / classes, label: 'chance', rule: `accuracy of a uniform guess, 1/${classes}` };
 }
 
 // The summary rows of a result, the checkpoint sweep flattened:

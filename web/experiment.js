@@ -1,21 +1,25 @@
 // experiment.js - one experiment: live state, the per-seed and mean ± std
 // table, kernel vs fine-tuning bars, the train x train kernel heatmap
 // (.npy fetched and parsed here), its eigen-spectrum, the diagnostics,
-// artifacts, the spec and a curl command that resubmits it.  A checkpoint
+// artifacts, the spec and a curl command that resubmits it; while seeds
+// remain, the summary of the finished ones (partial_result).  Rename, tags,
+// re-run, cancel and delete are manage.js's.  A checkpoint
 // sweep adds its curves against pre-training steps, and a pre-training
 // experiment (spec.pretrain) shows its run instead (pretrain.js).
 
-import { artifactUrl, cancelExperiment, downloadArtifact, fetchArtifact, getExperiment, getToken } from './api.js';
+import { artifactUrl, downloadArtifact, fetchArtifact, getCatalog, getExperiment, getToken } from './api.js';
 import {
-  ago, clear, copyButton, duration, h, isNum, meanStd, methodInfo, num, pct, progressBar, stateBadge,
+  ago, chanceLevel, clear, copyButton, duration, h, isNum, meanStd, methodInfo, num, pct, progressBar, stateBadge,
   prettyJson, put, summaryRows,
 } from './dom.js';
 import { asymmetry, jacobiEigenvalues, spectrumStats, symmetrize } from './linalg.js';
 import { kernelMatrices, parseNpy } from './npy.js';
 import { renderDiagnostics } from './diagnostics.js';
+import { manageControls } from './manage.js';
 import { isPretrain, pretrainRunView, renderCurve, shortModel } from './pretrain.js';
-import { TASK_PRESETS } from './submit.js';
+import { taskPreset } from './vocab.js';
 import { barChart, classColor, colorBar, FAMILY_COLOR, heatmap, spectrumPlot } from './plots.js';
+import { workerPanel } from './workers.js';
 
 const POLL_MS = 1500;
 const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
@@ -23,6 +27,7 @@ const WORKER_ABOVE = 160; // eigenproblems larger than this run in a Web Worker
 
 export function render(root, ctx) {
   const id = ctx.match[1].toLowerCase();
+  delete root.dataset.state; // main's data-state is this experiment's once it is read, not the last one's
   ctx.setTitle(`Experiment ${id.slice(0, 8)}`);
   let timer = null;
   let shownResult = null;
@@ -30,14 +35,18 @@ export function render(root, ctx) {
   let resizeObs = null;
   let curveDispose = null;
   let runView = null;
+  let tasks = null; // GET /v1/tasks, for the class count of chance
 
   const title = h('h1', { id: 'exp-title' }, `Experiment ${id.slice(0, 8)}`);
   const meta = h('div', { class: 'meta', id: 'exp-meta' });
-  const actions = h('div', { class: 'actions' });
+  const links = h('span', { class: 'links' });
+  const manage = manageControls(id, { title, navigate: ctx.navigate, reload: () => load() });
+  const actions = h('div', { class: 'actions' }, manage.actions, links, manage.deleteSlot);
+  const workers = workerPanel(); // its banner: while this experiment waits for a worker
   const errorBox = h('p', { class: 'error', role: 'alert', hidden: true });
   const jobsSec = h('section', { class: 'card', id: 'jobs', 'aria-labelledby': 'jobs-h' });
   const resultsSec = h('section', { class: 'card', id: 'results', 'aria-labelledby': 'results-h' },
-    h('h2', { id: 'results-h' }, 'Results'), h('p', { class: 'muted' }, 'Results appear when every job has finished.'));
+    h('h2', { id: 'results-h' }, 'Results'), h('p', { class: 'muted', id: 'results-pending' }, 'Results appear as seeds finish.'));
   const curveSec = h('section', { class: 'card', id: 'pretraining', 'aria-labelledby': 'pretraining-h', hidden: true });
   const runBox = h('div');
   const barsSec = h('section', { class: 'card', id: 'bars', 'aria-labelledby': 'bars-h', hidden: true });
@@ -48,10 +57,12 @@ export function render(root, ctx) {
 
   put(root, 
     h('p', { class: 'crumbs' }, h('a', { href: '#/experiments' }, 'Experiments'), ' / ', h('code', {}, id.slice(0, 8))),
-    h('div', { class: 'page-head' }, title, actions), meta, errorBox,
+    h('div', { class: 'page-head' }, h('div', { class: 'title-row' }, title, manage.renameButton, manage.renameForm), actions),
+    manage.actionError, meta, manage.tagsBox, workers.banner, errorBox,
     jobsSec, runBox, resultsSec, curveSec, barsSec, kernelSec, diagSec, artSec, specSec);
 
   // ---- header and jobs (every poll) ----
+  let shownLinks = false;
   function drawHeader() {
     title.textContent = exp.name || `Experiment ${id.slice(0, 8)}`;
     ctx.setTitle(exp.name || `Experiment ${id.slice(0, 8)}`);
@@ -64,25 +75,23 @@ export function render(root, ctx) {
     put(clear(meta), 
       stateBadge(exp.state), ' ',
       progressBar(exp.progress, 'experiment progress'), ' ',
+      // while it runs: how many seeds the results so far cover
+      !TERMINAL.has(exp.state) && exp.seeds_total > 1 ? h('strong', { id: 'seeds-done', class: 'small',
+        dataset: { done: String(exp.seeds_done), total: String(exp.seeds_total) } }, `${exp.seeds_done} of ${exp.seeds_total} seeds done`) : null,
       h('span', { title: ckpts ? ckpts.join('\n') : null }, what), ' ',
       h('span', { class: 'muted', title: exp.created_at }, `created ${ago(exp.created_at)}`),
       exp.finished_at ? h('span', { class: 'muted' }, ` · took ${duration(exp.created_at, exp.finished_at)}`) : null,
       h('code', { class: 'muted id' }, ` ${exp.id}`));
     if (exp.error) put(meta, h('p', { class: 'error' }, exp.error));
-    clear(actions);
-    if (!TERMINAL.has(exp.state)) {
-      const b = h('button', { type: 'button', class: 'danger', id: 'cancel-button' }, 'Cancel');
-      b.addEventListener('click', async () => {
-        if (!getToken()) { showError('Cancelling needs a user token (Token button at the top).'); return; }
-        if (!window.confirm('Cancel this experiment?')) return;
-        try { await cancelExperiment(id); load(); } catch (e) { showError(`Cancel failed: ${e.detail}`); }
-      });
-      put(actions, b);
-    }
+    manage.update(exp);
+    if (shownLinks) return;
+    shownLinks = true;
     // the form makes kernel and fine-tuning experiments: a pre-training spec is resubmitted with curl
     if (!isPretrain(exp)) {
-      put(actions, h('a', { class: 'button', href: `#/submit?from=${id}` }, 'Edit as new'),
-        h('a', { class: 'button', href: `#/compare?ids=${id}` }, 'Compare…'));
+      put(links, h('a', { class: 'button', href: `#/submit?from=${id}` }, 'Edit as new'),
+        h('a', { class: 'button', href: `#/compare?ids=${id}` }, 'Compare…'),
+        exp.task ? h('a', { class: 'button', id: 'kshot-link', href: `#/kshot?${new URLSearchParams({ task: exp.task, model: exp.model || 'default' })}` },
+          `${exp.task}: accuracy vs k`) : null);
     }
   }
 
@@ -93,7 +102,7 @@ export function render(root, ctx) {
     const details = jobsSec.querySelector('details');
     const open = details ? details.open : !TERMINAL.has(exp.state);
     const tbody = h('tbody', {}, jobs.map((j) => {
-      const mi = methodInfo(j.method || '', exp.spec);
+      const mi = methodInfo(j.method || '', exp.method_labels);
       return h('tr', { dataset: { state: j.state } },
         h('td', { class: 'num', 'data-label': '#' }, String(j.index)),
         h('td', { 'data-label': 'Seed' }, j.seed ?? '—'),
@@ -118,12 +127,22 @@ export function render(root, ctx) {
     errorBox.textContent = msg || '';
   }
 
+  // Chance for this experiment's metric: its classes from the spec's labels
+  // or GET /v1/tasks, the test labels from a job result (for F1).
+  function chanceOf(result) {
+    const spec = exp.spec || {};
+    const task = tasks && tasks.find((t) => t.name === spec.task);
+    const classes = Array.isArray(spec.labels) && spec.labels.length ? spec.labels.length : task && task.classes;
+    const job = (result.jobs || []).find((j) => j && Array.isArray(j.test_labels));
+    return chanceLevel(result.metric || (task && task.metric), classes, job && job.test_labels);
+  }
+
   // ---- results (once the result is there) ----
-  function drawResults() {
-    const result = exp.result;
+  function drawResults(result) {
     const spec = exp.spec || result.spec || {};
+    const names = exp.method_labels;
     // kernels (formulas, then the best of them), then fine-tuning, as the API lists them otherwise
-    const rank = (r) => { const f = methodInfo(r.method, spec).family; return f === 'kernel' ? (r.method === 'kernel' ? 1 : 0) : f === 'finetune' ? 2 : 3; };
+    const rank = (r) => { const f = methodInfo(r.method, names).family; return f === 'kernel' ? (r.method === 'kernel' ? 1 : 0) : f === 'finetune' ? 2 : 3; };
     const rows = summaryRows(result).map((r, i) => [r, i]).sort((a, b) => (rank(a[0]) - rank(b[0])) || (a[1] - b[1])).map((x) => x[0]);
     const metric = result.metric === 'f1' ? 'F1' : 'accuracy';
     const seeds = rows.length ? rows[0].seeds.map((r) => r.seed) : [];
@@ -135,7 +154,8 @@ export function render(root, ctx) {
 
     const cell = (method, col, value, text, titleText) => h('td', {
       class: 'num', dataset: { method, col, value: isNum(value) ? String(value) : '' }, title: titleText || null }, text);
-    const pointText = (sr) => {
+    // a seed's selected point; a best-of row names the method it took it from
+    const pointText = (sr, method) => {
       const p = sr.point;
       if (!p) return sr.from || '';
       const parts = p.solver ? [p.solver] : [];
@@ -145,11 +165,11 @@ export function render(root, ctx) {
       if (isNum(p.gamma) && p.solver === 'asym') parts.push(`γ=${p.gamma}`);
       if (isNum(p.C)) parts.push(`C=${num(p.C)}`);
       for (const k of ['lr', 'batch_size', 'best_step']) if (p[k] !== undefined) parts.push(`${k.replace('_', ' ')} ${p[k]}`);
-      return `${sr.from && sr.from !== sr.method ? `${methodInfo(sr.from, spec).label}: ` : ''}${parts.join(', ')}`;
+      return `${sr.from && sr.from !== method ? `${methodInfo(sr.from, names).label}: ` : ''}${parts.join(', ')}`;
     };
     const body = [];
     for (const r of rows) {
-      const mi = methodInfo(r.method, spec);
+      const mi = methodInfo(r.method, names);
       const bySeed = Object.fromEntries(r.seeds.map((x) => [x.seed, x]));
       body.push(h('tr', { dataset: { method: r.method, family: mi.family } },
         h('th', { scope: 'row', title: r.method }, h('span', { class: `dot fam-${mi.family}` }), mi.label),
@@ -158,13 +178,19 @@ export function render(root, ctx) {
         cell(r.method, 'test', r.test && r.test.mean, meanStd(r.test)),
         seeds.flatMap((sd) => {
           const x = bySeed[sd] || {};
-          return [cell(r.method, `dev-${sd}`, x.dev, pct(x.dev), pointText(x)),
-            cell(r.method, `test-${sd}`, x.test, pct(x.test), pointText(x))];
+          return [cell(r.method, `dev-${sd}`, x.dev, pct(x.dev), pointText(x, r.method)),
+            cell(r.method, `test-${sd}`, x.test, pct(x.test), pointText(x, r.method))];
         })));
+      // each seed's point selected on dev, written out under its scores
+      body.push(h('tr', { class: 'hp-row', dataset: { method: r.method } },
+        h('th', { scope: 'row', class: 'hp-head' }, h('span', { class: 'visually-hidden' }, `${mi.label}: `), 'selected'),
+        hasModel ? h('td', {}) : null,
+        h('td', { colspan: '2' }),
+        seeds.map((sd) => h('td', { colspan: '2', class: 'hp', dataset: { seed: String(sd) } }, bySeed[sd] ? pointText(bySeed[sd], r.method) : ''))));
     }
     if (zsRow) {
       body.push(h('tr', { dataset: { method: 'zero-shot', family: 'zero-shot' }, class: 'zero-shot' },
-        h('th', { scope: 'row' }, h('span', { class: 'dot fam-zero-shot' }), 'Zero-shot f0'),
+        h('th', { scope: 'row' }, h('span', { class: 'dot fam-zero-shot' }), methodInfo('zero-shot', names).label),
         hasModel ? h('td', {}, '') : null,
         cell('zero-shot', 'dev', zsRow.zero_shot_dev.mean, meanStd(zsRow.zero_shot_dev)),
         cell('zero-shot', 'test', zsRow.zero_shot_test.mean, meanStd(zsRow.zero_shot_test)),
@@ -187,27 +213,30 @@ export function render(root, ctx) {
       h('tbody', {}, body));
     const foot = [];
     if (isNum(result.compute_seconds)) foot.push(`compute ${result.compute_seconds.toFixed(1)} s over all jobs`);
-    put(clear(resultsSec), h('h2', { id: 'results-h' }, 'Results'),
-      h('p', { class: 'muted small' }, `${metric === 'F1' ? 'F1' : 'Accuracy'} (%) on dev and test: mean ± population std over ${seeds.length} seed${seeds.length === 1 ? '' : 's'}, then each seed's selected point (hover a cell for its solver settings).`),
+    put(clear(resultsSec), h('h2', { id: 'results-h' }, result.partial ? 'Results so far' : 'Results'),
+      result.partial ? partialNote(result) : null,
+      h('p', { class: 'muted small' }, `${metric === 'F1' ? 'F1' : 'Accuracy'} (%) on dev and test: mean ± population std over ${seeds.length} seed${seeds.length === 1 ? '' : 's'}, then each seed's scores with, under them, the hyper-parameters selected on its dev set.`),
       h('div', { class: 'table-scroll' }, table),
       foot.length ? h('p', { class: 'muted small' }, foot.join(' · ')) : null);
 
     // bars: kernel vs fine-tuning (per checkpoint in a sweep)
     const barRows = rows.map((r) => {
-      const mi = methodInfo(r.method, spec);
+      const mi = methodInfo(r.method, names);
       return { ...mi, label: hasModel && r.model ? `${mi.label} @ ${shortModel(r.model)}` : mi.label, test: r.test, dev: r.dev };
     });
     const hasFt = barRows.some((r) => r.family === 'finetune');
     const baseline = zsRow ? { label: 'zero-shot', value: zsRow.zero_shot_test.mean } : null;
+    const chance = chanceOf(result);
     const barsBox = h('div', { class: 'plot-box', id: 'bars-plot' });
     const drawBars = () => {
       const w = Math.max(300, Math.min(900, barsBox.clientWidth || 640));
-      put(clear(barsBox), barChart(barRows, { width: w, baseline, title: `Test ${metric} (%), mean ± std` }));
+      put(clear(barsBox), barChart(barRows, { width: w, baseline, chance, title: `Test ${metric} (%), mean ± std` }));
     };
     barsSec.hidden = false;
     put(clear(barsSec), h('h2', { id: 'bars-h' }, 'Kernel vs fine-tuning'),
       h('p', { class: 'legend' },
-        h('span', { class: 'dot fam-kernel' }), 'eNTK kernels ', h('span', { class: 'dot fam-finetune' }), 'fine-tuning'),
+        h('span', { class: 'dot fam-kernel' }), 'eNTK kernels ', h('span', { class: 'dot fam-finetune' }), 'fine-tuning',
+        chance ? h('span', { class: 'muted small', id: 'chance-rule' }, ` · chance ${pct(chance.value)}: ${chance.rule}`) : null),
       hasFt ? null : h('p', { class: 'muted small' }, 'This experiment has no fine-tuning methods: add some to the spec to compare.'),
       barsBox);
     drawBars();
@@ -223,7 +252,7 @@ export function render(root, ctx) {
     if (curveDispose) { curveDispose(); curveDispose = null; }
     curveSec.hidden = !(Array.isArray(result.pretraining_curve) && result.pretraining_curve.length);
     if (!curveSec.hidden) {
-      try { curveDispose = renderCurve(curveSec, result, { spec }); } catch (e) {
+      try { curveDispose = renderCurve(curveSec, result, { spec, labels: names, chance }); } catch (e) {
         console.error(e);
         put(clear(curveSec), h('h2', { id: 'pretraining-h' }, 'Pre-training'), h('p', { class: 'error' }, `Cannot draw the curves: ${e.message}`));
       }
@@ -232,13 +261,25 @@ export function render(root, ctx) {
     drawKernelSection(result);
   }
 
+  // While seeds remain: which are in the summary and how many are to come.
+  function partialNote(result) {
+    const done = Array.isArray(result.seeds_done) ? result.seeds_done : [];
+    const left = isNum(result.remaining_seeds) ? result.remaining_seeds : exp.remaining_seeds;
+    const all = done.length + (left || 0);
+    return h('p', { class: 'partial-note', id: 'partial-note', dataset: { done: String(done.length), remaining: String(left) } },
+      h('strong', {}, `${done.length} of ${all} seeds done`),
+      ` (seed${done.length === 1 ? '' : 's'} ${done.join(', ')}); ${left} remain${left === 1 ? 's' : ''}. `,
+      'The numbers below cover the finished seeds only and change as the others finish.');
+  }
+
   // ---- kernel heatmap and spectrum ----
   function kernelArtifacts() {
     const out = [];
     for (const j of exp.jobs || []) {
       for (const name of j.artifacts || []) {
-        const m = /^(\d+)\/seed(\d+)-([a-z_]+)-kernel-train\.npy$/.exec(name);
-        if (m) out.push({ name, job: j, seed: Number(m[2]), formula: m[3] });
+        // a kernel job's train x train kernel: <job index>/kernel-train.npy
+        if (/^\d+\/kernel-train\.npy$/.test(name) && (j.method || '').startsWith('kernel:'))
+          out.push({ name, job: j, seed: j.seed, formula: j.method.slice(7) });
       }
     }
     return out;
@@ -253,7 +294,7 @@ export function render(root, ctx) {
       return;
     }
     const pick = h('select', { id: 'kernel-pick' }, arts.map((a, i) =>
-      h('option', { value: String(i) }, `seed ${a.seed} · ${methodInfo(`kernel:${a.formula}`, exp.spec).label}`)));
+      h('option', { value: String(i) }, `seed ${a.seed} · ${methodInfo(`kernel:${a.formula}`, exp.method_labels).label}`)));
     const viewSel = h('select', { id: 'kernel-view' });
     const normBox = h('input', { type: 'checkbox', id: 'kernel-norm', checked: true });
     const orderSel = h('select', { id: 'kernel-order' },
@@ -356,7 +397,7 @@ export function render(root, ctx) {
       clear(legend);
       if (cls) {
         const classes = [...new Set(cls)].sort((a, b) => a - b);
-        const names = (exp.spec && exp.spec.label_words) || (exp.spec && TASK_PRESETS[exp.spec.task] && !exp.spec.labels ? TASK_PRESETS[exp.spec.task].label_words : null);
+        const names = (exp.spec && exp.spec.label_words) || (exp.spec && taskPreset(exp.spec.task) && !exp.spec.labels ? taskPreset(exp.spec.task).label_words : null);
         put(legend, h('span', { class: 'muted small' }, 'classes: '),
           classes.map((c) => h('span', { class: 'class-chip' }, h('span', { class: 'swatch', style: `background:${classColor(c)}` }),
             names && names[c] ? `${c} (${names[c]})` : String(c))));
@@ -465,7 +506,7 @@ export function render(root, ctx) {
     put(clear(diagSec), h('h2', { id: 'diag-h' }, 'Kernel-behaviour diagnostics'));
     const box = h('div');
     put(diagSec, box);
-    renderDiagnostics(box, d, { spec: exp.spec, state: exp.state, terminal: TERMINAL.has(exp.state) });
+    renderDiagnostics(box, d, { spec: exp.spec, labels: exp.method_labels, state: exp.state, terminal: TERMINAL.has(exp.state) });
   }
 
   // ---- artifacts ----
@@ -485,7 +526,7 @@ export function render(root, ctx) {
     if (!total) { put(artSec, h('p', { class: 'muted' }, 'No artifacts yet.')); return; }
     if ((exp.artifacts || []).length) {
       put(artSec, h('p', { class: 'files' }, exp.artifacts.map((name) => link(name, name,
-        name === 'result.json' ? 'the aggregate result (lm_run_aggregate)' : name)),
+        name === 'result.json' ? 'the aggregate result (lm_experiment_aggregate)' : name)),
       h('span', { class: 'muted small' }, ' the aggregate result: summary, every job\'s grid and predictions')));
     }
     const rows = jobs.map((j) => {
@@ -499,7 +540,7 @@ export function render(root, ctx) {
           m.shape ? h('span', { class: 'muted small mono' }, ` [${m.shape.join(',')}]`) : null);
       });
       return h('tr', {},
-        h('th', { scope: 'row' }, `seed ${j.seed ?? '—'} · ${methodInfo(j.method || '', exp.spec).label}`,
+        h('th', { scope: 'row' }, `seed ${j.seed ?? '—'} · ${methodInfo(j.method || '', exp.method_labels).label}`,
           h('div', { class: 'muted small' }, `job ${j.index}`)),
         h('td', {}, h('div', { class: 'files' }, files)));
     });
@@ -539,14 +580,22 @@ export function render(root, ctx) {
         if (!runView) { runView = pretrainRunView(); put(runBox, runView.el); }
         try { runView.update(exp); } catch (e) { console.error(e); showError(`Cannot draw the pre-training run: ${e.message}`); }
       } else {
-        if (exp.result && exp.result !== null && JSON.stringify(exp.result) !== shownResult) {
-          shownResult = JSON.stringify(exp.result);
-          try { drawResults(); } catch (e) { console.error(e); showError(`Cannot draw the results: ${e.message}`); }
+        // the final result, or while seeds remain the finished seeds' (partial_result)
+        const result = exp.result || exp.partial_result || null;
+        if (result && !tasks) tasks = await getCatalog().then((t) => t.tasks).catch(() => []);
+        if (result && JSON.stringify(result) !== shownResult) {
+          shownResult = JSON.stringify(result);
+          try { drawResults(result); } catch (e) { console.error(e); showError(`Cannot draw the results: ${e.message}`); }
+        } else if (!result) {
+          const p = resultsSec.querySelector('#results-pending');
+          if (p) p.textContent = TERMINAL.has(exp.state) ? 'No results: the experiment did not succeed.'
+            : `Results appear as seeds finish (${exp.seeds_done ?? 0} of ${exp.seeds_total ?? '?'} done).`;
         }
         drawDiagnostics();
       }
       drawArtifacts();
       if (!specDrawn) { drawSpec(); specDrawn = true; }
+      if (exp.state === 'queued') workers.refresh(); else workers.banner.hidden = true;
       root.dataset.state = exp.state;
     } catch (e) {
       if (!ctx.alive()) return;

@@ -10,7 +10,9 @@ export const FAMILY_COLOR = { kernel: '#2f6db5', finetune: '#d9731a', 'zero-shot
 // ---- horizontal bars with std whiskers -------------------------------------
 // rows: [{label, family, test: {mean, std}, dev: {mean, std}, title}]
 // Draws test (solid) and dev (light) per method, 0..100 %.
-export function barChart(rows, { width = 640, baseline = null, title = 'Accuracy (%)' } = {}) {
+// chance: {value, label, rule} draws a dotted vertical line at chance level
+// (dom.js chanceLevel), rule its tooltip.
+export function barChart(rows, { width = 640, baseline = null, chance = null, title = 'Accuracy (%)' } = {}) {
   // room for the longest label (about 7 px a character at 12 px)
   const longest = Math.max(...rows.map((r) => String(r.label).length), 4);
   const labelW = Math.min(width * 0.45, Math.max(70, longest * 7 + 14));
@@ -31,6 +33,11 @@ export function barChart(rows, { width = 640, baseline = null, title = 'Accuracy
   if (baseline && isNum(baseline.value)) {
     svg.append(s('line', { x1: lx, x2: lx + 16, y1: 28.5, y2: 28.5, class: 'baseline' }),
       s('text', { x: lx + 20, y: 32, class: 'tick' }, `${baseline.label} ${pct(baseline.value)}`));
+    lx += 36 + `${baseline.label} ${pct(baseline.value)}`.length * 6.2;
+  }
+  if (chance && isNum(chance.value)) {
+    svg.append(s('line', { x1: lx, x2: lx + 16, y1: 28.5, y2: 28.5, class: 'reference' }),
+      s('text', { x: lx + 20, y: 32, class: 'tick' }, `${chance.label || 'chance'} ${pct(chance.value)}`));
   }
   for (const t of [0, 0.25, 0.5, 0.75, 1]) {
     svg.append(s('line', { x1: x(t), x2: x(t), y1: top - 4, y2: top + rows.length * rowH, class: 'grid' }));
@@ -62,6 +69,13 @@ export function barChart(rows, { width = 640, baseline = null, title = 'Accuracy
   if (baseline && isNum(baseline.value)) {
     const bx = x(baseline.value);
     svg.append(s('line', { x1: bx, x2: bx, y1: top - 4, y2: top + rows.length * rowH, class: 'baseline' }));
+  }
+  if (chance && isNum(chance.value)) {
+    const cx = x(chance.value);
+    const l = s('line', { x1: cx, x2: cx, y1: top - 4, y2: top + rows.length * rowH, class: 'reference chance',
+      'data-value': String(chance.value) });
+    l.append(s('title', {}, `${chance.label || 'chance'} ${pct(chance.value)}${chance.rule ? `: ${chance.rule}` : ''}`));
+    svg.append(l);
   }
   return svg;
 }
@@ -239,9 +253,10 @@ export function spectrumPlot(series, { width = 520, height = 260, title = 'Eigen
 
 // ---- lines against a numeric x (pre-training steps) --------------------------
 // series: [{key, name, color, dash ('' solid, '6 4' dashed), shape ('circle',
-//   'square', 'triangle', 'diamond' or 'none'), hollow, points: [{x, y, lo, hi,
-//   title}]}].  A point whose y is not a number breaks the line; lo and hi
-//   (both numbers) draw a band, e.g. mean ± std.
+//   'square', 'triangle', 'diamond' or 'none'), hollow, errorBars, points: [{x,
+//   y, lo, hi, title}]}].  A point whose y is not a number breaks the line; lo
+//   and hi (both numbers) draw a band, e.g. mean ± std, or with errorBars a
+//   capped vertical bar at each point.
 // opts: {width, plotHeight, title, xLabel, xFmt, yFmt, yMin, yMax (clamps of
 //   the y range), xTicks (the x values to label, thinned so that labels do
 //   not overlap; default: round numbers), xDomain: [lo, hi] (the x range at
@@ -378,7 +393,14 @@ export function lineChart(series, opts = {}) {
     if (cur.length) segments.push(cur);
     for (const seg of segments) {
       const banded = seg.filter((p) => isNum(p.lo) && isNum(p.hi));
-      if (banded.length === seg.length && seg.some((p) => p.hi > p.lo)) {
+      if (sr.errorBars) {
+        for (const p of banded) {
+          const px = f1(X(p.x)), ylo = f1(Y(Math.max(y0, p.lo))), yhi = f1(Y(Math.min(y1, p.hi)));
+          g.append(s('path', { d: `M${px},${ylo}V${yhi}M${f1(X(p.x) - 4)},${ylo}h8M${f1(X(p.x) - 4)},${yhi}h8`,
+            stroke: sr.color, 'stroke-width': 1.3, fill: 'none', class: 'error-bar', 'data-x': String(p.x),
+            'data-lo': String(p.lo), 'data-hi': String(p.hi) }));
+        }
+      } else if (banded.length === seg.length && seg.some((p) => p.hi > p.lo)) {
         const up = seg.map((p) => `${f1(X(p.x))},${f1(Y(Math.min(y1, p.hi)))}`);
         const down = seg.slice().reverse().map((p) => `${f1(X(p.x))},${f1(Y(Math.max(y0, p.lo)))}`);
         g.append(s('polygon', { points: [...up, ...down].join(' '), fill: sr.color, 'fill-opacity': 0.14, class: 'band' }));

@@ -1,6 +1,6 @@
 // pretrain.js - pre-training on the experiment page.
 //
-//   renderCurve(section, result, {spec}) - a checkpoint sweep against
+//   renderCurve(section, result, {spec, labels, chance}) - a checkpoint sweep against
 //     pre-training steps (result.pretraining_curve, ordered by pretrain_step
 //     with unknown steps last):
 //       [{model, pretrain_step | null, pretrain_tokens?,
@@ -20,7 +20,6 @@
 
 import { clear, compact, h, isNum, meanStd, methodInfo, num, put, seconds } from './dom.js';
 import { FAMILY_COLOR, lineChart } from './plots.js';
-import { TASK_PRESETS } from './submit.js';
 
 const PALETTE = {
   kernel: ['#2f6db5', '#5b9bd5', '#1b3f73', '#3c8d93'],
@@ -70,12 +69,12 @@ function ms(v) {
 
 // Methods in the results table's order (kernel formulas, the best kernel,
 // fine-tuning, others; else first appearance), each with a colour and a symbol.
-export function methodStyles(methods, spec) {
-  const rank = (m) => { const f = methodInfo(m, spec).family; return f === 'kernel' ? (m === 'kernel' ? 1 : 0) : f === 'finetune' ? 2 : 3; };
+export function methodStyles(methods, labels) {
+  const rank = (m) => { const f = methodInfo(m, labels).family; return f === 'kernel' ? (m === 'kernel' ? 1 : 0) : f === 'finetune' ? 2 : 3; };
   const sorted = methods.map((m, i) => [m, i]).sort((a, b) => (rank(a[0]) - rank(b[0])) || (a[1] - b[1])).map((x) => x[0]);
   const used = {};
   return new Map(sorted.map((m, i) => {
-    const mi = methodInfo(m, spec);
+    const mi = methodInfo(m, labels);
     const fam = PALETTE[mi.family] ? mi.family : 'other';
     const k = used[fam] = (used[fam] ?? -1) + 1;
     return [m, { label: mi.label, family: mi.family, color: PALETTE[fam][k % PALETTE[fam].length], shape: SHAPES[i % SHAPES.length] }];
@@ -98,11 +97,11 @@ export function stepAxis(curve) {
 
 // The accuracy series of a curve for a split ('test' or 'dev'): one per
 // method, then zero-shot where the points carry it.
-export function accuracySeries(curve, split, spec) {
+export function accuracySeries(curve, split, labels) {
   const ax = stepAxis(curve);
   const methods = [];
   for (const p of curve) for (const e of p.methods || []) if (e && e.method && !methods.includes(e.method)) methods.push(e.method);
-  const styles = methodStyles(methods, spec);
+  const styles = methodStyles(methods, labels);
   const series = [...styles].map(([m, st]) => ({
     key: m, name: st.label, color: st.color, shape: st.shape,
     points: curve.map((p, i) => {
@@ -120,10 +119,10 @@ export function accuracySeries(curve, split, spec) {
     if (x === null) return null;
     const e = (p.methods || []).find((q) => q && ms(q[zsKey]));
     const v = e ? ms(e[zsKey]) : null;
-    return { x, y: v ? v.mean : null, title: `Zero-shot f0, ${ax.where(p, i)}: ${v ? meanStd(v) : '—'}` };
+    return { x, y: v ? v.mean : null, title: `${methodInfo('zero-shot', labels).label}, ${ax.where(p, i)}: ${v ? meanStd(v) : '—'}` };
   }).filter(Boolean);
   if (zs.some((p) => isNum(p.y))) {
-    series.push({ key: 'zero-shot', name: 'Zero-shot f0', color: FAMILY_COLOR['zero-shot'], dash: '6 4', shape: 'circle', hollow: true, points: zs });
+    series.push({ key: 'zero-shot', name: methodInfo('zero-shot', labels).label, color: FAMILY_COLOR['zero-shot'], dash: '6 4', shape: 'circle', hollow: true, points: zs });
   }
   return { series, axis: ax, methods: [...styles.keys()], styles };
 }
@@ -137,11 +136,11 @@ export function diagnosticNames(curve) {
 }
 
 // One series per fine-tuning method of a diagnostic's mean ± std.
-export function diagnosticSeries(curve, name, spec) {
+export function diagnosticSeries(curve, name, labels) {
   const ax = stepAxis(curve);
   const methods = [];
   for (const p of curve) for (const d of p.diagnostics || []) if (d && d.method && !methods.includes(d.method)) methods.push(d.method);
-  const styles = methodStyles(methods, spec);
+  const styles = methodStyles(methods, labels);
   return [...styles].map(([m, st]) => ({
     key: m, name: st.label, color: st.color, shape: st.shape,
     points: curve.map((p, i) => {
@@ -155,22 +154,13 @@ export function diagnosticSeries(curve, name, spec) {
   }));
 }
 
-function classCount(spec) {
-  if (!spec) return 0;
-  if (Array.isArray(spec.labels) && spec.labels.length) return spec.labels.length;
-  const p = TASK_PRESETS[spec.task];
-  return p ? p.labels.length : 0;
-}
-
 const pctTick = (v) => `${Number((100 * v).toFixed(1))}`;
 
 // Fills section (a card) with the sweep's curves; returns a cleanup.
-export function renderCurve(section, result, { spec } = {}) {
+export function renderCurve(section, result, { spec, labels, chance } = {}) {
   const curve = Array.isArray(result.pretraining_curve) ? result.pretraining_curve : [];
   spec = spec || result.spec || {};
   const metric = result.metric === 'f1' ? 'F1' : 'accuracy';
-  const classes = classCount(spec);
-  const chance = metric === 'accuracy' && classes > 1 ? 1 / classes : null;
 
   const splitSel = h('select', { id: 'pretraining-split' },
     h('option', { value: 'test' }, 'test'), h('option', { value: 'dev' }, 'dev'));
@@ -202,11 +192,11 @@ export function renderCurve(section, result, { spec } = {}) {
   const xDomain = ax.ticks.length ? [Math.min(...ax.ticks), Math.max(...ax.ticks)] : null;
   function drawAccuracy() {
     const split = splitSel.value;
-    const { series, methods, styles } = accuracySeries(curve, split, spec);
+    const { series, methods, styles } = accuracySeries(curve, split, labels);
     put(clear(plotBox), lineChart(series, {
       width: widthOf(plotBox), plotHeight: 220, title: `${split === 'test' ? 'Test' : 'Dev'} ${metric} (%) against pre-training`,
       xLabel: ax.xLabel, xTicks: ax.ticks, xTickLabel: ax.tick, xFmt: ax.byIndex ? ax.tick : (v) => `step ${v}`, xDomain,
-      yFmt: pctTick, yMin: 0, yMax: 1, refs: chance !== null ? [{ label: 'chance', value: chance }] : [] }));
+      yFmt: pctTick, yMin: 0, yMax: 1, refs: chance ? [{ label: 'chance', value: chance.value }] : [] }));
     drawTable(split, methods, styles, series.some((x) => x.key === 'zero-shot'));
   }
   function drawDiagnostic() {
@@ -214,7 +204,7 @@ export function renderCurve(section, result, { spec } = {}) {
     const name = diagSel.value;
     const th = DIAG_THRESHOLD[name];
     const thv = th ? ((spec.diagnostics && isNum(spec.diagnostics[th[0]])) ? spec.diagnostics[th[0]] : th[1]) : null;
-    put(clear(diagBox), lineChart(diagnosticSeries(curve, name, spec), {
+    put(clear(diagBox), lineChart(diagnosticSeries(curve, name, labels), {
       width: widthOf(diagBox), plotHeight: 180, title: `${DIAG_LABEL[name] || name}, mean ± std over seeds`,
       xLabel: ax.xLabel, xTicks: ax.ticks, xTickLabel: ax.tick, xFmt: ax.byIndex ? ax.tick : (v) => `step ${v}`, xDomain,
       yFmt: (v) => num(v, 3), refs: thv !== null ? [{ label: th[2], value: thv }] : [] }));
@@ -240,7 +230,7 @@ export function renderCurve(section, result, { spec } = {}) {
         h('th', { scope: 'col' }, 'Checkpoint'),
         methods.map((m) => h('th', { scope: 'col', class: 'num', title: m },
           h('span', { class: 'swatch', style: `background:${styles.get(m).color}` }), ' ', styles.get(m).label)),
-        hasZs ? h('th', { scope: 'col', class: 'num' }, 'Zero-shot f0') : null)),
+        hasZs ? h('th', { scope: 'col', class: 'num' }, methodInfo('zero-shot', labels).label) : null)),
       h('tbody', {}, rows)));
   }
 

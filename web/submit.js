@@ -7,38 +7,10 @@
 // #/submit?checkpoints=a,b,c (a pre-training run's "Sweep these
 // checkpoints") ticks the sweep and lists those models as "checkpoints".
 
-import { getExperiment, getModels, getTasks, submitExperiment } from './api.js';
+import { getExperiment, getModels, submitExperiment } from './api.js';
 import { clear, copyButton, h, prettyJson, put, uid } from './dom.js';
+import { choices, taskPreset, vocab } from './vocab.js';
 
-// LM-BFF's templates and label words for the 14 tasks (common/prompt/task.c),
-// used when GET /v1/tasks does not carry them.
-const T_SENT = '*cls**sent_0*_It_was*mask*.*sep+*';
-const T_NLI = '*cls**sent-_0*?*mask*,*+sentl_1**sep+*';
-const T_PARA = '*cls**sent_0**mask*,*+sentl_1**sep+*';
-export const TASK_PRESETS = {
-  'SST-2': { labels: ['0', '1'], label_words: ['terrible', 'great'], template: T_SENT },
-  'sst-5': { labels: ['0', '1', '2', '3', '4'], label_words: ['terrible', 'bad', 'okay', 'good', 'great'], template: T_SENT },
-  mr: { labels: ['0', '1'], label_words: ['terrible', 'great'], template: T_SENT },
-  cr: { labels: ['0', '1'], label_words: ['terrible', 'great'], template: T_SENT },
-  mpqa: { labels: ['0', '1'], label_words: ['terrible', 'great'], template: T_SENT },
-  subj: { labels: ['0', '1'], label_words: ['subjective', 'objective'], template: '*cls**sent_0*_This_is*mask*.*sep+*' },
-  trec: { labels: ['0', '1', '2', '3', '4', '5'],
-    label_words: ['Description', 'Entity', 'Expression', 'Human', 'Location', 'Number'], template: '*cls**mask*:*+sent_0**sep+*' },
-  ag_news: { labels: ['1', '2', '3', '4'], label_words: ['world', 'sports', 'business', 'tech'],
-    template: '*cls**sent_0*_This_article_is_about*mask*_news.*sep+*' },
-  MNLI: { labels: ['contradiction', 'entailment', 'neutral'], label_words: ['No', 'Yes', 'Maybe'], template: T_NLI },
-  SNLI: { labels: ['contradiction', 'entailment', 'neutral'], label_words: ['No', 'Yes', 'Maybe'], template: T_NLI },
-  QNLI: { labels: ['entailment', 'not_entailment'], label_words: ['Yes', 'No'], template: T_NLI },
-  RTE: { labels: ['entailment', 'not_entailment'], label_words: ['Yes', 'No'], template: T_NLI },
-  MRPC: { labels: ['0', '1'], label_words: ['No', 'Yes'], template: T_PARA },
-  QQP: { labels: ['0', '1'], label_words: ['No', 'Yes'], template: T_PARA },
-};
-const TASK_ORDER = ['SST-2', 'sst-5', 'mr', 'cr', 'mpqa', 'subj', 'trec', 'ag_news', 'MNLI', 'SNLI', 'QNLI', 'RTE', 'MRPC', 'QQP', 'custom'];
-
-const FORMULAS = [['sgd', 'SGD kernel ⟨∇f(x), ∇f(x′)⟩'], ['signgd', 'SignGD kernel ⟨sign ∇f(x), sign ∇f(x′)⟩'],
-  ['asymmetric_signgd', 'Asymmetric SignGD ⟨sign ∇f(x), ∇f(x′)⟩ (binary)']];
-const SOLVERS = [['logistic', 'logistic (CV)'], ['lstsq', 'least squares'], ['svc', 'SVC'], ['svr', 'SVR'], ['asym', 'asym LS-SVM']];
-const PARAMS = [['all', 'all'], ['no_embeddings', 'no embeddings'], ['no_head', 'no head'], ['biases', 'biases (BitFit)'], ['lora', 'LoRA']];
 const DEFAULT_SEEDS = '13, 21, 42, 87, 100';
 const DIAG_DEFAULTS = { min_linearization_gain: 0.5, max_kernel_distance: 0.1, min_kernel_ft_ratio: 0.9 };
 
@@ -66,8 +38,8 @@ export function parseLines(text) {
 
 export function render(root, ctx) {
   ctx.setTitle('Submit');
-  let presets = { ...TASK_PRESETS };
-  let taskNames = TASK_ORDER.slice();
+  // every name offered comes from the daemon's catalog (vocab.js)
+  const taskNames = vocab().tasks.map((t) => t.name);
   const fields = new Map(); // data-path -> field container
   let ftRows = [];
   let dataEdited = false;
@@ -141,15 +113,15 @@ export function render(root, ctx) {
   fields.set('label_words', wordsField);
   const resetPreset = h('button', { type: 'button', class: 'small' }, 'Reset template and words to the preset');
 
-  const formulaGroup = group('kernel.formula', 'Kernel formulas', FORMULAS, 'checkbox', 'formula',
-    'Untick all to run fine-tuning only.');
-  formulaGroup.inputs[0].input.checked = true;
-  const kParams = select(PARAMS, { name: 'kernel.params' });
-  const kPrecision = select([['fp32', 'fp32 (as the reference)'], ['fp64', 'fp64'], ['bf16', 'bf16 (approximate)']], { name: 'kernel.precision' });
+  const formulaGroup = group('kernel.formula', 'Kernel formulas', choices('formulas', (w) => `${w.label} ${w.formula || ''}`),
+    'checkbox', 'formula', 'Untick all to run fine-tuning only.');
+  for (const x of formulaGroup.inputs) x.input.checked = x.value === 'sgd';
+  const kParams = select(choices('param_sets'), { name: 'kernel.params' });
+  const kPrecision = select(choices('precisions'), { name: 'kernel.precision' });
   const kProj = text({ name: 'kernel.projection.dim', inputmode: 'numeric', placeholder: 'none (exact)' });
 
-  const solverGroup = group('solver.name', 'Solvers', SOLVERS, 'checkbox', 'solver');
-  solverGroup.inputs[0].input.checked = true;
+  const solverGroup = group('solver.name', 'Solvers', choices('solvers'), 'checkbox', 'solver');
+  for (const x of solverGroup.inputs) x.input.checked = x.value === 'logistic'; // the spec's default
   const regIn = text({ name: 'solver.regularization', value: '0' });
   const f0In = text({ name: 'solver.f0_scaling', value: '0' });
   const asymLIn = text({ name: 'solver.asym_lambda', value: '0.5' });
@@ -171,6 +143,8 @@ export function render(root, ctx) {
 
   const summary = h('div', { class: 'form-errors', role: 'alert', id: 'form-errors', hidden: true });
   const submitBtn = h('button', { type: 'submit', class: 'primary', id: 'submit-button' }, 'Submit experiment');
+  // an error that names no field (401, 403, 413, the network): beside the button
+  const submitError = h('div', { class: 'submit-error', id: 'submit-error', role: 'alert', tabindex: '-1', hidden: true });
   const preview = h('pre', { class: 'code', id: 'spec-preview', tabindex: '0', 'aria-label': 'Spec JSON preview' });
   const curlPre = h('pre', { class: 'code', id: 'curl-preview', tabindex: '0', 'aria-label': 'curl command' });
 
@@ -216,7 +190,7 @@ export function render(root, ctx) {
         field('diagnostics.max_kernel_distance', 'Max kernel distance', diagDist),
         field('diagnostics.min_kernel_ft_ratio', 'Min kernel/FT ratio', diagRatio))),
     h('div', { class: 'actions' }, submitBtn,
-      h('span', { class: 'muted', id: 'submit-status', 'aria-live': 'polite' })));
+      h('span', { class: 'muted', id: 'submit-status', 'aria-live': 'polite' }), submitError));
   const aside = h('aside', { class: 'submit-aside card', 'aria-label': 'Spec preview' },
     h('h2', {}, 'Spec'),
     h('div', { class: 'code-head' }, h('span', {}, 'JSON'), copyButton(() => preview.textContent, 'Copy spec')), preview,
@@ -231,14 +205,14 @@ export function render(root, ctx) {
     const i = ftRows.length;
     const row = { box: null };
     const p = (k) => `finetune[${i}].${k}`;
-    row.opt = select([['adam', 'Adam(W)'], ['sgd', 'SGD'], ['signgd', 'SignGD']], { name: p('optimizer') });
+    row.opt = select(choices('optimizers', (w) => w.description || w.label), { name: p('optimizer') });
     row.opt.value = ft.optimizer || 'adam';
     row.lr = text({ name: p('lr'), value: listText(ft.lr ?? '1e-5, 2e-5, 5e-5') });
     row.bs = text({ name: p('batch_size'), value: listText(ft.batch_size ?? 8) });
     row.steps = text({ name: p('steps'), inputmode: 'numeric', value: String(ft.steps ?? 1000) });
     row.warmup = text({ name: p('warmup'), inputmode: 'numeric', value: String(ft.warmup ?? 0) });
     row.wd = text({ name: p('weight_decay'), inputmode: 'decimal', value: String(ft.weight_decay ?? 0) });
-    row.params = select(PARAMS, { name: p('params') });
+    row.params = select(choices('param_sets'), { name: p('params') });
     row.params.value = ft.params || (ft.lora ? 'lora' : 'all');
     row.lin = h('input', { type: 'checkbox', id: uid('cb'), name: p('linearized'), checked: !!ft.linearized });
     row.extra = {};
@@ -288,7 +262,7 @@ export function render(root, ctx) {
   // ---- task presets ----
   function preset() {
     const t = taskSel.value;
-    return presets[t] || { labels: parseList(labelsIn.value).map(String), label_words: [], template: '' };
+    return taskPreset(t) || { labels: parseList(labelsIn.value).map(String), label_words: [], template: '' };
   }
   function drawWords(words) {
     const labels = preset().labels || [];
@@ -420,6 +394,8 @@ export function render(root, ctx) {
     for (const el of form.querySelectorAll('.has-error')) el.classList.remove('has-error');
     summary.hidden = true;
     clear(summary);
+    submitError.hidden = true;
+    clear(submitError);
   }
   // The container for an API field path: the longest data-path prefix.
   function containerFor(path) {
@@ -448,12 +424,18 @@ export function render(root, ctx) {
     clearErrors();
     const where = err.field ? containerFor(err.field) : null;
     const msg = err.field ? `${err.field}: ${err.detail}` : err.detail;
+    if (!where) {
+      const auth = err.status === 401 || err.status === 403;
+      put(submitError, h('p', {}, h('strong', {}, auth ? 'Not allowed: ' : `Error${err.status ? ` ${err.status}` : ''}: `), msg),
+        auth ? h('p', {}, err.status === 401 ? 'Submitting needs a user token. ' : 'This token is not a user token. ',
+          h('button', { type: 'button', class: 'small', id: 'submit-set-token',
+            onclick: () => document.getElementById('token-button').click() }, 'Set a token')) : null);
+      submitError.hidden = false;
+      submitError.focus();
+      return;
+    }
     summary.hidden = false;
     put(summary, h('p', {}, h('strong', {}, err.status === 400 ? 'The server refused this spec. ' : `Error ${err.status || ''} `), msg));
-    if (err.status === 401 || err.status === 403) {
-      put(summary, h('p', {}, 'Set a user token with the Token button at the top of the page.'));
-    }
-    if (!where) { summary.focus(); return; }
     const box = where.box;
     const id = uid('err');
     const errEl = h('p', { class: 'field-error', id: `err-${id}`, dataset: { errorFor: err.field } },
@@ -549,7 +531,8 @@ export function render(root, ctx) {
   (async () => {
     const from = ctx.params.get('from');
     try {
-      const [models, tasks] = await Promise.all([getModels(), getTasks()]);
+      if (!taskNames.length) throw new Error('the task catalog (GET /v1/tasks) could not be read');
+      const models = await getModels();
       if (!ctx.alive()) return;
       for (const m of models.models || []) {
         put(modelSel, h('option', { value: m.name }, m.name));
@@ -563,21 +546,6 @@ export function render(root, ctx) {
       for (const [run, list] of runs) put(runSel, h('option', { value: run }, `${run} (${list.length} checkpoint${list.length === 1 ? '' : 's'})`));
       syncSweep();
       if ((models.models || []).length) modelSel.value = models.models[0].name;
-      const names = (tasks.tasks || []).map((t) => t.name);
-      if (names.length) {
-        taskNames = names;
-        const cur = taskSel.value;
-        clear(taskSel);
-        for (const t of taskNames) put(taskSel, h('option', { value: t }, t));
-        taskSel.value = taskNames.includes(cur) ? cur : taskNames[0];
-      }
-      for (const t of tasks.tasks || []) {
-        // The daemon's presets win when it sends them.
-        if (t.template || t.label_words || t.labels) {
-          presets[t.name] = { ...(presets[t.name] || {}), ...(t.labels ? { labels: t.labels } : {}),
-            ...(t.label_words ? { label_words: t.label_words } : {}), ...(t.template ? { template: t.template } : {}) };
-        }
-      }
     } catch (e) {
       summary.hidden = false;
       summary.textContent = `Cannot load models and tasks: ${e.detail || e.message}`;

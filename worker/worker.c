@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <ftw.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,11 +16,34 @@
 #include "http_client.h"
 #include "util/file.h"
 #include "util/log.h"
+#include "util/rng.h"
+#include "util/uuid.h"
 
 void lmw_config_defaults(lmw_config *c) {
     memset(c, 0, sizeof *c);
     c->poll_seconds = 2;
     c->report_seconds = 600;
+    c->retry_max_seconds = 30;
+}
+
+/* Exponential backoff with jitter: each failure doubles the wait up to a
+ * cap, and the sleep is drawn from [wait/2, wait] so that workers that
+ * failed together (a daemon restart) do not call back in step. */
+typedef struct backoff {
+    double first, cap, wait;
+    lm_rng rng;
+} backoff;
+
+static void backoff_init(backoff *b, double first, double cap) {
+    b->first = b->wait = first;
+    b->cap = cap > first ? cap : first;
+    lm_rng_seed(&b->rng, (uint64_t)getpid() * 0x9e3779b97f4a7c15ULL ^ (uint64_t)(lm_now() * 1e6));
+}
+
+static double backoff_next(backoff *b) {
+    double sleep = b->wait * (0.5 + 0.5 * lm_rng_uniform(&b->rng));
+    b->wait = b->wait * 2 > b->cap ? b->cap : b->wait * 2;
+    return sleep;
 }
 
 static void sleep_seconds(double seconds) {
@@ -96,6 +120,7 @@ static void *heartbeat_main(void *arg) {
         lm_errorlog("heartbeat: %s", err.msg);
         return NULL;
     }
+    if (hb->cfg->max_reply) http.max_reply = hb->cfg->max_reply;
     pthread_mutex_lock(&hb->lock);
     while (!hb->done) {
         struct timespec until;
@@ -153,7 +178,9 @@ static int send_call(lmw_http *http, const call *c, lmw_response *r, lm_error *e
  * Returns the HTTP status (0 when none came); why describes the reply. */
 static long with_retries(const lmw_config *cfg, lmw_http *http, const call *c, char *why,
                          size_t why_len) {
-    double give_up = lm_now() + cfg->report_seconds, wait = 0.2;
+    double give_up = lm_now() + cfg->report_seconds;
+    backoff b;
+    backoff_init(&b, 0.2, 10);
     for (;;) {
         lmw_response r;
         lm_error err;
@@ -163,42 +190,54 @@ static long with_retries(const lmw_config *cfg, lmw_http *http, const call *c, c
         long status = sent ? r.status : 0;
         lmw_response_free(&r);
         if (sent && status < 500) return status;
+        double wait = backoff_next(&b);
         if (lm_now() + wait > give_up) return 0;
         lm_warn("%s %s: %s; retrying in %.1f s", c->method, c->path, why, wait);
         sleep_seconds(wait);
-        wait = wait * 2 > 10 ? 10 : wait * 2;
     }
 }
 
-/* PUTs every file the job wrote in out_dir (one level) as an artifact. */
-static int upload_artifacts(const lmw_config *cfg, lmw_http *http, const char *lease,
-                            const char *out_dir, lm_error *err) {
-    DIR *d = opendir(out_dir);
-    if (!d) return lm_fail(err, "%s: cannot list: %s", out_dir, strerror(errno));
+/* PUTs every file the job wrote in dir as an artifact named prefix + its
+ * name; with depth, the files of its folders too (a model folder is
+ * "finetuned-model/config.json", ...). */
+static int upload_folder(const lmw_config *cfg, lmw_http *http, const char *lease, const char *dir,
+                         const char *prefix, int depth, lm_error *err) {
+    DIR *d = opendir(dir);
+    if (!d) return lm_fail(err, "%s: cannot list: %s", dir, strerror(errno));
     struct dirent *e;
     int rc = 0;
     while (rc == 0 && (e = readdir(d))) {
         if (e->d_name[0] == '.') continue;
-        char *file = lm_path_join(out_dir, e->d_name);
-        if (!lm_file_exists(file)) {
-            if (lm_dir_exists(file)) lm_warn("artifact %s: folders are not uploaded", e->d_name);
-            free(file);
-            continue;
+        char *file = lm_path_join(dir, e->d_name);
+        char name[512];
+        snprintf(name, sizeof name, "%s%s", prefix, e->d_name);
+        if (lm_file_exists(file)) {
+            char path[768], why[512];
+            snprintf(path, sizeof path, "/v1/leases/%s/artifacts/%s", lease, name);
+            call c = {.method = "PUT", .path = path, .file = file};
+            if (with_retries(cfg, http, &c, why, sizeof why) != 201)
+                rc = lm_fail(err, "artifact %s: %s", name, why);
+        } else if (lm_dir_exists(file) && depth > 0) {
+            char sub[520];
+            snprintf(sub, sizeof sub, "%s/", name);
+            rc = upload_folder(cfg, http, lease, file, sub, depth - 1, err);
+        } else if (lm_dir_exists(file)) {
+            lm_warn("artifact %s: folders inside folders are not uploaded", name);
         }
-        char path[512], why[512];
-        snprintf(path, sizeof path, "/v1/leases/%s/artifacts/%s", lease, e->d_name);
-        call c = {.method = "PUT", .path = path, .file = file};
-        if (with_retries(cfg, http, &c, why, sizeof why) != 201)
-            rc = lm_fail(err, "artifact %s: %s", e->d_name, why);
         free(file);
     }
     closedir(d);
     return rc;
 }
 
+static int upload_artifacts(const lmw_config *cfg, lmw_http *http, const char *lease,
+                            const char *out_dir, lm_error *err) {
+    return upload_folder(cfg, http, lease, out_dir, "", 1, err);
+}
+
 typedef struct leased_job {
-    char lease[64];
-    char experiment[64];
+    char lease[LM_UUID_LEN + 1];
+    char experiment[LM_UUID_LEN + 1];
     int job_index;
     double lease_seconds;
     const char *spec;    /* inside the lease reply */
@@ -211,10 +250,22 @@ static int run_job(const lmw_config *cfg, lmw_job_runner runner, lmw_http *http,
     const char *tmp = cfg->work_dir ? cfg->work_dir : getenv("TMPDIR");
     char out_dir[4096];
     snprintf(out_dir, sizeof out_dir, "%s/lmntk-job-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (!mkdtemp(out_dir)) {
-        lm_errorlog("job: cannot make a work folder %s: %s", out_dir, strerror(errno));
-        return -1;
-    }
+    lm_run_options opt = {.cache_dir = cfg->cache_dir, .cache_secret_file = cfg->cache_secret_file,
+                          .models_dir = cfg->models_dir, .data_root = cfg->data_root,
+                          .mem_budget = cfg->mem_budget, .threads = cfg->threads};
+    cJSON *result = NULL;
+    lm_error err;
+    lm_error_clear(&err);
+    double t0 = lm_now();
+    lm_info("job %d of experiment %s: started (lease %s)", lj->job_index, lj->experiment, lj->lease);
+    /* The job process first, while this process has no thread of its own;
+     * what keeps it from starting is reported like a job's error. */
+    int have_dir = mkdtemp(out_dir) != NULL;
+    if (!have_dir) lm_fail(&err, "cannot make a work folder %s: %s", out_dir, strerror(errno));
+    lmw_job_process jp;
+    int started = have_dir &&
+                  lmw_job_start(&jp, runner, lj->spec, lj->job, &opt, out_dir, cfg->mem_limit, &err) == 0;
+
     heartbeat hb = {.cfg = cfg, .stop = stop};
     snprintf(hb.path, sizeof hb.path, "/v1/leases/%s/heartbeat", lj->lease);
     hb.interval = lj->lease_seconds / 3 < 0.2 ? 0.2 : lj->lease_seconds / 3;
@@ -224,15 +275,8 @@ static int run_job(const lmw_config *cfg, lmw_job_runner runner, lmw_http *http,
     int have_thread = pthread_create(&thread, NULL, heartbeat_main, &hb) == 0;
     if (!have_thread) lm_warn("job: no heartbeat thread; the lease may expire");
 
-    lm_run_options opt = {.cache_dir = cfg->cache_dir, .models_dir = cfg->models_dir,
-                          .data_root = cfg->data_root, .mem_budget = cfg->mem_budget, .threads = cfg->threads};
     lm_run_hooks hooks = {.progress = on_progress, .ctx = &hb};
-    cJSON *result = NULL;
-    lm_error err;
-    lm_error_clear(&err);
-    double t0 = lm_now();
-    lm_info("job %d of experiment %s: started (lease %s)", lj->job_index, lj->experiment, lj->lease);
-    int rc = runner(lj->spec, lj->job, &opt, &hooks, out_dir, &result, &err);
+    int rc = started ? lmw_job_wait(&jp, &hooks, &result, &err) : -1;
 
     pthread_mutex_lock(&hb.lock);
     int cancelled = hb.cancel, lost = hb.lost;
@@ -285,87 +329,138 @@ static int run_job(const lmw_config *cfg, lmw_job_runner runner, lmw_http *http,
     if (have_thread) pthread_join(thread, NULL);
     pthread_mutex_destroy(&hb.lock);
     pthread_cond_destroy(&hb.wake);
-    remove_tree(out_dir);
+    if (have_dir) remove_tree(out_dir);
     return rc;
 }
 
 /* ---- the loop ------------------------------------------------------------------ */
 
-/* Copies a string member into out; -1 when missing or too long. */
-static int member(const cJSON *o, const char *key, char *out, size_t cap) {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    if (!cJSON_IsString(v) || strlen(v->valuestring) >= cap) return -1;
-    memcpy(out, v->valuestring, strlen(v->valuestring) + 1);
+/* A lease reply checked field by field before anything of it is used: the
+ * lease id goes into URLs, the numbers into timers.  Returns 0, or -1 with
+ * what is wrong in why. */
+static int parse_lease(const cJSON *o, leased_job *lj, char *why, size_t cap) {
+    const cJSON *lease = cJSON_GetObjectItemCaseSensitive(o, "lease");
+    const cJSON *exp = cJSON_GetObjectItemCaseSensitive(o, "experiment_id");
+    const cJSON *spec = cJSON_GetObjectItemCaseSensitive(o, "spec");
+    const cJSON *idx = cJSON_GetObjectItemCaseSensitive(o, "job_index");
+    const cJSON *secs = cJSON_GetObjectItemCaseSensitive(o, "lease_seconds");
+    const cJSON *job = cJSON_GetObjectItemCaseSensitive(o, "job");
+    const char *bad = NULL;
+    if (!cJSON_IsObject(o)) bad = "it is not a JSON object";
+    else if (!cJSON_IsString(lease)) bad = "\"lease\" is not a string";
+    else if (!lm_uuid_ok(lease->valuestring)) bad = "\"lease\" is not a UUID";
+    else if (!cJSON_IsString(exp) || !lm_uuid_ok(exp->valuestring)) bad = "\"experiment_id\" is not a UUID";
+    else if (!cJSON_IsString(spec)) bad = "\"spec\" is not a string";
+    else if (!cJSON_IsObject(job)) bad = "\"job\" is not an object";
+    else if (!cJSON_IsNumber(idx) || !(idx->valuedouble >= 0 && idx->valuedouble <= 1e9) ||
+             idx->valuedouble != floor(idx->valuedouble))
+        bad = "\"job_index\" is not an integer in 0..1e9";
+    else if (!cJSON_IsNumber(secs) || !(secs->valuedouble > 0 && secs->valuedouble <= 86400))
+        bad = "\"lease_seconds\" is not a number in (0, 86400]";
+    if (bad) {
+        snprintf(why, cap, "the server's reply is not a lease: %s", bad);
+        return -1;
+    }
+    memcpy(lj->lease, lease->valuestring, LM_UUID_LEN + 1);
+    memcpy(lj->experiment, exp->valuestring, LM_UUID_LEN + 1);
+    lj->spec = spec->valuestring;
+    lj->job = job;
+    lj->job_index = (int)idx->valuedouble;
+    lj->lease_seconds = secs->valuedouble;
     return 0;
+}
+
+typedef enum { LEASE_JOB, LEASE_NONE, LEASE_RETRY, LEASE_REFUSED } lease_outcome;
+
+/* One lease call.  LEASE_JOB: *reply holds the lease (lj points into it);
+ * otherwise why says what came instead. */
+static lease_outcome take_lease(lmw_http *http, const char *name, const char *host, size_t mem,
+                                cJSON **reply, leased_job *lj, char *why, size_t cap) {
+    *reply = NULL;
+    cJSON *req = cJSON_CreateObject();
+    cJSON_AddStringToObject(req, "worker", name);
+    /* what GET /v1/workers shows of this worker */
+    cJSON_AddStringToObject(req, "host", host);
+    /* the daemon leases only jobs whose least memory fits in --mem */
+    cJSON_AddNumberToObject(req, "mem_bytes", (double)(mem ? mem : LMW_DEFAULT_MEM));
+    lmw_response r;
+    lm_error err;
+    int rc = lmw_http_json(http, "POST", "/v1/leases", req, &r, &err);
+    cJSON_Delete(req);
+    if (rc != 0) {
+        snprintf(why, cap, "%s", err.msg);
+        return LEASE_RETRY;
+    }
+    lease_outcome out = LEASE_RETRY;
+    if (r.status == 204) {
+        out = LEASE_NONE;
+    } else if (r.status == 200) {
+        *reply = lmw_response_json(&r);
+        if (!*reply) snprintf(why, cap, "the server's reply is not JSON: %.120s", r.body);
+        else if (parse_lease(*reply, lj, why, cap) == 0) out = LEASE_JOB;
+    } else {
+        /* 400/401/403: this worker's token or request is refused, and will
+         * be next time; anything else (5xx, 429, a proxy's 404) may pass. */
+        lmw_response_describe(&r, why, cap);
+        if (r.status == 400 || r.status == 401 || r.status == 403) out = LEASE_REFUSED;
+    }
+    if (out != LEASE_JOB) {
+        cJSON_Delete(*reply);
+        *reply = NULL;
+    }
+    lmw_response_free(&r);
+    return out;
 }
 
 int lmw_run(const lmw_config *cfg, lmw_job_runner runner, volatile sig_atomic_t *stop) {
     lmw_http http;
     lm_error err;
+    /* The service's specs name data relative to the daemon's data root; a
+     * worker that would read them relative to its own working folder (as
+     * `lmntk run` does) must not take its jobs. */
+    if (!cfg->data_root) {
+        lm_errorlog("lmntk-worker: --data-root DIR is required: the service's jobs name their data "
+                    "relative to the daemon's data root (the same folder, as mounted on this host)");
+        return 2;
+    }
     if (lmw_http_init(&http, cfg->server, cfg->token, 60, &err)) {
         lm_errorlog("lmntk-worker: %s", err.msg);
         return 2;
     }
-    char name[256];
-    if (cfg->name) {
-        snprintf(name, sizeof name, "%s", cfg->name);
-    } else {
-        char host[128] = "worker";
-        gethostname(host, sizeof host - 1);
-        snprintf(name, sizeof name, "%.120s:%ld", host, (long)getpid());
-    }
+    if (cfg->max_reply) http.max_reply = cfg->max_reply;
+    char name[256], host[128] = "worker";
+    gethostname(host, sizeof host - 1);
+    if (cfg->name) snprintf(name, sizeof name, "%s", cfg->name);
+    else snprintf(name, sizeof name, "%.120s:%ld", host, (long)getpid());
     lm_info("lmntk-worker %s: serving %s", name, cfg->server);
     int status = 0;
-    double backoff = cfg->poll_seconds;
+    backoff b;
+    backoff_init(&b, cfg->poll_seconds, cfg->retry_max_seconds);
     while (!*stop) {
-        cJSON *req = cJSON_CreateObject();
-        cJSON_AddStringToObject(req, "worker", name);
-        lmw_response r;
-        int rc = lmw_http_json(&http, "POST", "/v1/leases", req, &r, &err);
-        cJSON_Delete(req);
-        if (rc != 0 || r.status >= 500) {
-            char why[512];
-            if (rc == 0) lmw_response_describe(&r, why, sizeof why);
-            lm_warn("lease: %s; retrying in %.1f s", rc ? err.msg : why, backoff);
-            lmw_response_free(&r);
-            nap(backoff, stop);
-            backoff = backoff * 2 > 30 ? 30 : backoff * 2;
+        cJSON *reply;
+        leased_job lj = {0};
+        char why[LM_ERROR_MAX + 64];
+        lease_outcome out = take_lease(&http, name, host, cfg->mem_budget, &reply, &lj, why, sizeof why);
+        if (out == LEASE_REFUSED) {
+            lm_errorlog("lease refused: %s", why);
+            status = 2;
+            break;
+        }
+        if (out == LEASE_RETRY) {
+            /* A lease we cannot read is never used: the server takes the
+             * job back when the lease expires. */
+            double wait = backoff_next(&b);
+            lm_warn("lease: %s; retrying in %.1f s", why, wait);
+            nap(wait, stop);
             continue;
         }
-        backoff = cfg->poll_seconds;
-        if (r.status == 204) {
-            lmw_response_free(&r);
+        backoff_init(&b, cfg->poll_seconds, cfg->retry_max_seconds);
+        if (out == LEASE_NONE) {
             nap(cfg->poll_seconds, stop);
             continue;
         }
-        if (r.status != 200) {
-            char why[512];
-            lmw_response_describe(&r, why, sizeof why);
-            lm_errorlog("lease refused: %s", why);
-            lmw_response_free(&r);
-            status = 2;
-            break;
-        }
-        cJSON *o = lmw_response_json(&r);
-        lmw_response_free(&r);
-        leased_job lj = {0};
-        const cJSON *spec = cJSON_GetObjectItemCaseSensitive(o, "spec");
-        const cJSON *idx = cJSON_GetObjectItemCaseSensitive(o, "job_index");
-        const cJSON *secs = cJSON_GetObjectItemCaseSensitive(o, "lease_seconds");
-        lj.job = cJSON_GetObjectItemCaseSensitive(o, "job");
-        if (member(o, "lease", lj.lease, sizeof lj.lease) ||
-            member(o, "experiment_id", lj.experiment, sizeof lj.experiment) || !cJSON_IsString(spec) ||
-            !cJSON_IsObject(lj.job) || !cJSON_IsNumber(idx) || !cJSON_IsNumber(secs)) {
-            lm_errorlog("lease: the server's reply is not a lease");
-            cJSON_Delete(o);
-            status = 2;
-            break;
-        }
-        lj.spec = spec->valuestring;
-        lj.job_index = (int)idx->valuedouble;
-        lj.lease_seconds = secs->valuedouble;
         int job_rc = run_job(cfg, runner, &http, &lj, stop);
-        cJSON_Delete(o);
+        cJSON_Delete(reply);
         if (cfg->once) {
             status = job_rc == 0 ? 0 : 1;
             break;

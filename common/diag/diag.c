@@ -3,6 +3,7 @@
 #include "diag/diag.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -21,24 +22,43 @@ static int cmp_double(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
+const char *lm_diag_outcome_name(int kernel_behavior) {
+    return kernel_behavior > 0 ? "kernel" : kernel_behavior == 0 ? "not kernel" : "undecided";
+}
+
 void lm_diag_verdict(lm_diag_result *r) {
-    const lm_spec_diagnostics *th = &r->thresholds;
+    const lm_diag_thresholds *th = &r->thresholds;
     r->linearization_holds = isnan(r->lin_gain) ? -1 : r->lin_gain >= th->min_linearization_gain;
     r->fixed_features = isnan(r->kernel_distance) ? -1 : r->kernel_distance <= th->max_kernel_distance;
     r->kernel_solves = isnan(r->kernel_ft_ratio) ? -1 : r->kernel_ft_ratio >= th->min_kernel_ft_ratio;
+    char *why = r->reason;
+    size_t cap = sizeof r->reason;
+    /* Fine-tuning that gained nothing over θ0 leaves nothing for the
+     * kernel to explain: whatever the kernel distance, the question is open. */
+    if (!(r->metric_ft > r->metric_pt)) {
+        r->kernel_behavior = -1;
+        snprintf(why, cap, "fine-tuning (%.1f%%) did not beat zero-shot (%.1f%%): there is no gain "
+                 "for the linearized model to recover", 100 * r->metric_ft, 100 * r->metric_pt);
+        return;
+    }
     if (r->linearization_holds == 0 || r->fixed_features == 0) r->kernel_behavior = 0;
     else if (r->linearization_holds < 0 || r->fixed_features < 0) r->kernel_behavior = -1;
     else r->kernel_behavior = 1;
-}
-
-static const char *params_name(const lm_finetune_result *ft) {
-    if (ft->lora.n) return "lora";
-    switch (ft->params) {
-    case LM_SPEC_PARAMS_NO_EMBEDDINGS: return "no_embeddings";
-    case LM_SPEC_PARAMS_NO_HEAD: return "no_head";
-    case LM_SPEC_PARAMS_BIASES: return "biases";
-    default: return "all";
-    }
+    char lin[128] = "", fix[128] = "";
+    if (r->linearization_holds >= 0)
+        snprintf(lin, sizeof lin, "the linearized model recovers %.0f%% of fine-tuning's gain (%s %.0f%%)",
+                 100 * r->lin_gain, r->linearization_holds ? ">=" : "<", 100 * th->min_linearization_gain);
+    if (r->fixed_features >= 0)
+        snprintf(fix, sizeof fix, "the kernel moved %.1f%% during fine-tuning (%s %.1f%%)",
+                 100 * r->kernel_distance, r->fixed_features ? "<=" : ">", 100 * th->max_kernel_distance);
+    if (r->kernel_behavior == 1) snprintf(why, cap, "%s and %s", lin, fix);
+    else if (r->kernel_behavior == 0)
+        snprintf(why, cap, "%s%s%s", r->linearization_holds == 0 ? lin : "",
+                 r->linearization_holds == 0 && r->fixed_features == 0 ? "; " : "",
+                 r->fixed_features == 0 ? fix : "");
+    else
+        snprintf(why, cap, "%s could not be measured", r->linearization_holds < 0 ? "the linearized gain"
+                                                                                 : "the kernel distance");
 }
 
 int lm_diagnostics(const lm_diag_input *in, lm_diag_result *out, lm_error *err) {
@@ -56,7 +76,7 @@ int lm_diagnostics(const lm_diag_input *in, lm_diag_result *out, lm_error *err) 
     int C = in->os->n_out, n = test->n;
     out->n_test = n;
     out->n_out = C;
-    out->param_set = params_name(ft);
+    out->param_set = ft->lora.n ? "lora" : lm_param_set_name(ft->params);
 
     /* linearization */
     if (progress(in->hooks, 0.0, "diagnostics: linearization", err)) return -1;
@@ -76,8 +96,9 @@ int lm_diagnostics(const lm_diag_input *in, lm_diag_result *out, lm_error *err) 
     }
     free(f0);
     if (rc == 0) {
+        /* a share of a gain only when there is one (ft below pt would flip the ratio) */
         double gain = out->metric_ft - out->metric_pt;
-        out->lin_gain = gain != 0 ? (out->metric_lin - out->metric_pt) / gain : NAN;
+        out->lin_gain = gain > 0 ? (out->metric_lin - out->metric_pt) / gain : NAN;
         out->lin_ft_agreement = lm_diag_agreement(out->lin_pred, ft->test_pred, n);
         /* agreement with the kernel solver */
         out->kernel_metric = in->kernel_test_metric;
@@ -117,6 +138,11 @@ int lm_diagnostics(const lm_diag_input *in, lm_diag_result *out, lm_error *err) 
     }
     if (rc == 0) rc = lm_diag_spectrum_of(K0, NR, &out->spec0, err);
     if (rc == 0) rc = lm_diag_spectrum_of(K1, NR, &out->spec_ft, err);
+    if (rc == 0 && in->keep_kernels) {
+        out->k_pt = K0;
+        out->k_ft = K1;
+        K0 = K1 = NULL;
+    }
     free(K0);
     free(K1);
     free(label);
@@ -135,6 +161,8 @@ void lm_diag_result_free(lm_diag_result *r) {
     free(r->lin_pred);
     free(r->lin_logits);
     free(r->grad_change);
+    free(r->k_pt);
+    free(r->k_ft);
     lm_diag_spectrum_free(&r->spec0);
     lm_diag_spectrum_free(&r->spec_ft);
     memset(r, 0, sizeof *r);
@@ -194,6 +222,8 @@ cJSON *lm_diag_to_json(const lm_diag_result *r) {
     tri(v, "fixed_features", r->fixed_features);
     tri(v, "kernel_solves_task", r->kernel_solves);
     tri(v, "kernel_behavior", r->kernel_behavior);
+    cJSON_AddStringToObject(v, "outcome", lm_diag_outcome_name(r->kernel_behavior));
+    cJSON_AddStringToObject(v, "reason", r->reason);
     cJSON *th = cJSON_AddObjectToObject(v, "thresholds");
     num(th, "min_linearization_gain", r->thresholds.min_linearization_gain);
     num(th, "max_kernel_distance", r->thresholds.max_kernel_distance);
@@ -202,8 +232,9 @@ cJSON *lm_diag_to_json(const lm_diag_result *r) {
                             "linearization_holds: gain_recovered >= min_linearization_gain; "
                             "fixed_features: kernel_distance <= max_kernel_distance; "
                             "kernel_solves_task: kernel_ft_ratio >= min_kernel_ft_ratio; "
-                            "kernel_behavior: linearization_holds and fixed_features "
-                            "(null: undecided)");
+                            "kernel_behavior: linearization_holds and fixed_features, undecided "
+                            "when fine-tuning did not beat zero-shot (null: undecided; outcome: "
+                            "kernel, not kernel or undecided)");
     num(o, "seconds", r->seconds);
     return o;
 }

@@ -33,17 +33,22 @@
  *                   top ones, and two effective ranks: the participation
  *                   ratio (Σλ)² / Σλ², and the entropy rank exp(−Σ p log p)
  *                   with p = λ / Σλ over λ > 0 (Roy & Vetterli 2007).
- *   verdict         with the thresholds of lm_spec_diagnostics:
+ *   verdict         with the thresholds of lm_diag_thresholds:
  *                   linearization_holds  gain >= min_linearization_gain
  *                   fixed_features       distance <= max_kernel_distance
  *                   kernel_solves_task   kernel / FT metric >= min_kernel_ft_ratio
  *                   kernel_behavior      linearization_holds AND fixed_features
  *                   each 1, 0, or -1 when it cannot be decided (no gain to
- *                   recover, no kernel result). */
+ *                   recover, no kernel result).  Fine-tuning that did not
+ *                   beat zero-shot leaves kernel_behavior undecided whatever
+ *                   the rest says: there is no gain for the kernel to
+ *                   explain.  The outcome ("kernel", "not kernel",
+ *                   "undecided") comes with its reason in words. */
 #ifndef LM_DIAG_DIAG_H
 #define LM_DIAG_DIAG_H
 
 #include <cjson/cJSON.h>
+#include "diag/thresholds.h"
 #include "train/train.h"
 
 typedef struct lm_diag_input {
@@ -57,9 +62,10 @@ typedef struct lm_diag_input {
     double kernel_test_metric;       /* NaN: none */
     const double *k0_train;          /* optional K(θ0) [N, dim, N, dim] over the same
                                       * parameter set (sgd), e.g. the runner's; NULL: computed */
-    lm_spec_diagnostics thresholds;
+    lm_diag_thresholds thresholds;
     size_t mem_budget;               /* bytes for kernel.h; 0 = its default */
     const lm_train_hooks *hooks;     /* progress/cancel; may be NULL */
+    int keep_kernels;                /* hand K(θ0) and K(θ_FT) back in the result */
 } lm_diag_input;
 
 typedef struct lm_diag_spectrum {
@@ -71,7 +77,7 @@ typedef struct lm_diag_spectrum {
 } lm_diag_spectrum;
 
 typedef struct lm_diag_result {
-    lm_spec_diagnostics thresholds;
+    lm_diag_thresholds thresholds;
     int n_test, n_out;
     /* linearization */
     double metric_pt, metric_ft, metric_lin, lin_gain;
@@ -83,6 +89,7 @@ typedef struct lm_diag_result {
     double kernel_distance;
     int n_grad;                      /* N * dim */
     double *grad_change;             /* [N * dim] per (example, output) */
+    double *k_pt, *k_ft;             /* with keep_kernels: K(θ0), K(θ_FT) [N, dim, N, dim] */
     double grad_change_mean, grad_change_median, grad_change_max;
     const char *param_set;           /* what the kernels cover ("all", "lora", ...) */
     /* agreement */
@@ -91,6 +98,7 @@ typedef struct lm_diag_result {
     lm_diag_spectrum spec0, spec_ft;
     /* verdict: 1 yes, 0 no, -1 undecided */
     int linearization_holds, fixed_features, kernel_solves, kernel_behavior;
+    char reason[320];                /* the outcome in words, with the numbers */
     double seconds;
 } lm_diag_result;
 
@@ -114,8 +122,11 @@ double lm_diag_kernel_distance(const double *K0, const double *K1, size_t n);
 /* Spectrum of a symmetric n x n matrix (row-major; symmetrised first). */
 int lm_diag_spectrum_of(const double *K, int n, lm_diag_spectrum *out, lm_error *err);
 void lm_diag_spectrum_free(lm_diag_spectrum *s);
-/* The verdict fields of r from its measures and r->thresholds. */
+/* The verdict fields of r (and its reason) from its measures and
+ * r->thresholds. */
 void lm_diag_verdict(lm_diag_result *r);
+/* "kernel", "not kernel" or "undecided" for a kernel_behavior of 1, 0, -1. */
+const char *lm_diag_outcome_name(int kernel_behavior);
 
 /* Train x train sgd kernels at θ0 and θ_FT over the fine-tuned parameters
  * and the per-(example, output) relative gradient change.  K0, K1: [N*dim,

@@ -23,15 +23,6 @@
 
 #define CHUNK 4 /* sequences per factor pass (two passes are alive at once) */
 
-static lm_param_set param_set_of(lm_spec_params p) {
-    switch (p) {
-    case LM_SPEC_PARAMS_NO_EMBEDDINGS: return LM_PS_NO_EMBEDDINGS;
-    case LM_SPEC_PARAMS_NO_HEAD: return LM_PS_NO_HEAD;
-    case LM_SPEC_PARAMS_BIASES: return LM_PS_BIASES;
-    default: return LM_PS_ALL;
-    }
-}
-
 typedef struct dot_ws {
     double *a, *b, *ga, *gb;
     size_t cap_a, cap_b, cap_ga, cap_gb;
@@ -361,7 +352,7 @@ int lm_diag_train_kernels(const lm_model *m0, const lm_output_spec *os,
         free(F1);
         free(lay.head);
     } else {
-        lm_param_set ps = param_set_of(ft->params);
+        lm_param_set ps = ft->params;
         unsigned char *inc = lm_xcalloc((size_t)m0->n_tensors, 1);
         for (int ti = 0; ti < m0->n_tensors; ti++)
             inc[ti] = lm_param_set_includes(m0, ti, ps) && lm_tensor_used(m0, os, ti);

@@ -7,33 +7,28 @@
  *
  * for t in the training set and x in each evaluation set, with g the
  * per-example gradient over a parameter set.  Gradients are formed panel by
- * panel from the backward pass's factors and multiplied as GEMMs (signgd:
- * popcounts of sign bits), over pairs of canonical blocks of examples under
- * a memory budget (see common/kernel/DESIGN.md).
+ * panel from the backward pass's factors and multiplied in a fixed order
+ * (signgd: popcounts of sign bits; sgd's linear weights: token Gram
+ * matrices), over pairs of canonical blocks of examples under a memory
+ * budget (see common/kernel/DESIGN.md).
  *
  * Sharding: a job splits into tiles of (training rows x rows of one
  * evaluation set) along the blocks (lm_kernel_blocks, lm_kernel_split);
  * each tile is computed alone (lm_kernel_tile_compute), optionally from
  * training features computed once (lm_kernel_train_features_*), and merged
  * into the job's result (lm_kernel_result_merge).  The merged kernel equals
- * lm_kernel_compute's bit for bit, for any budget and thread count. */
+ * lm_kernel_compute's bit for bit, for any budget and thread count.
+ * DESIGN.md "What an orchestrator calls" gives the sequence, cache keys and
+ * byte layouts. */
 #ifndef LM_KERNEL_KERNEL_H
 #define LM_KERNEL_KERNEL_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include "kernel/formula.h"
 #include "model/outputs.h"
+#include "model/param_set.h"
 #include "prompt/encoded.h"
-
-typedef enum { LM_KF_SGD = 1, LM_KF_SIGNGD = 2, LM_KF_ASYM = 3 } lm_kernel_formula;
-
-typedef enum {
-    LM_PS_ALL = 0,        /* every parameter (spec default) */
-    LM_PS_NO_EMBEDDINGS,  /* names containing "embed" excluded; decoder kept (spec §4.1) */
-    LM_PS_NO_HEAD,        /* the LM head (and classifier) excluded */
-    LM_PS_BIASES,         /* names containing "bias" only (BitFit) */
-    LM_PS_LORA,           /* LoRA factors of chosen weights + the heads (spec §4.1) */
-} lm_param_set;
 
 /* The LoRA subspace: W_eff = W + s B A for each target weight W [out,in],
  * A [r,in], B [out,r].  The gradients are dA = s B^T G_W and dB = s G_W A^T
@@ -94,11 +89,6 @@ typedef struct lm_kernel_result {
     double projection_rel_error;
     size_t peak_bytes;            /* largest working set planned */
 } lm_kernel_result;
-
-/* Whether a parameter tensor belongs to a parameter set. */
-int lm_param_set_includes(const lm_model *m, int tensor, lm_param_set ps);
-/* Number of coordinates in the set (grad_dim of the reference). */
-size_t lm_param_set_size(const lm_model *m, lm_param_set ps);
 
 int lm_kernel_compute(const lm_model *m, const lm_output_spec *os, const lm_kernel_options *opt,
                       const lm_example_set *train, const lm_example_set *sets, int n_sets,

@@ -14,6 +14,10 @@ static int get_int(const cJSON *root, const char *key, int required, int dflt, i
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, key);
     if (!v || cJSON_IsNull(v)) {
         if (required) return lm_fail(err, "%s: missing key \"%s\"", what, key);
+        /* a default can be out of range too (pad_token_id 1 with vocab_size 1) */
+        if (dflt < lo || dflt > hi)
+            return lm_fail(err, "%s: key \"%s\" is missing and its default %d is outside [%d, %d]",
+                           what, key, dflt, lo, hi);
         *out = dflt;
         return 0;
     }

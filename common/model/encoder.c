@@ -144,13 +144,6 @@ const float *lm_acts_output(const lm_acts *a) {
     return a->n_layers ? a->layers[a->n_layers - 1].y2 : a->x0;
 }
 
-size_t lm_encoder_bytes_per_token(const lm_config *c, int R, int keep_all) {
-    size_t H = (size_t)c->hidden, I = (size_t)c->intermediate, L = (size_t)c->n_layers;
-    size_t acts = 4 * H + L * (9 * H + 2 * I + 2);
-    size_t deltas = (size_t)R * ((keep_all ? L : 1) * (5 * H + I) + 4 * H + I);
-    return (acts + deltas) * sizeof(float);
-}
-
 /* ---- forward ----------------------------------------------------------- */
 
 /* x0[T,H] = LN(word[id] + pos[pos] + type[type]) */

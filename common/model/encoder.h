@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "model/model.h"
+#include "model/shape.h"
 
 typedef struct lm_batch {
     int n_seq;
@@ -112,7 +113,5 @@ void lm_encoder_forward(const lm_model *m, const lm_batch *b, lm_acts *a);
 void lm_encoder_backward(const lm_model *m, const lm_batch *b, const lm_acts *a, int R,
                          float *dhidden, int keep_all, lm_bwd *bwd, lm_weights *grads);
 
-/* Bytes of activations and deltas for T tokens (planning memory budgets). */
-size_t lm_encoder_bytes_per_token(const lm_config *cfg, int R, int keep_all);
 
 #endif

@@ -158,6 +158,19 @@ static void model_alloc(lm_model *m, const lm_config *cfg, const lm_load_options
     lm_weights_bind(m, m->params, &m->w);
 }
 
+size_t lm_model_n_params(const lm_config *cfg, const lm_load_options *opt) {
+    lm_load_options dflt = {0};
+    if (!opt) opt = &dflt;
+    lm_model m;
+    memset(&m, 0, sizeof m);
+    m.cfg = *cfg;
+    m.tied = cfg->tie_word_embeddings && opt->decoder == LM_DECODER_AS_CHECKPOINT;
+    m.n_classes = opt->n_classes;
+    build_layout(&m);
+    free(m.tensors);
+    return m.n_params;
+}
+
 void lm_model_init_empty(lm_model *m, const lm_config *cfg, const lm_load_options *opt) {
     lm_load_options dflt = {0};
     model_alloc(m, cfg, opt ? opt : &dflt, 0);

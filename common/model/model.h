@@ -91,6 +91,9 @@ typedef struct lm_model {
 
 /* Loads config.json + model.safetensors from a HuggingFace folder. */
 int lm_model_load(const char *dir, const lm_load_options *opt, lm_model *m, lm_error *err);
+/* The parameters (floats) a model of this shape holds, without a pooler;
+ * nothing is allocated but the layout table. */
+size_t lm_model_n_params(const lm_config *cfg, const lm_load_options *opt);
 /* Allocates a model of the given shape with zero parameters. */
 void lm_model_init_empty(lm_model *m, const lm_config *cfg, const lm_load_options *opt);
 void lm_model_free(lm_model *m);

@@ -63,7 +63,11 @@ static int parse_tensor(const cJSON *e, lm_st_tensor *t, const char *path, size_
         t->shape[i] = (int64_t)d->valuedouble;
         numel *= d->valuedouble;
     }
-    double b = cJSON_GetArrayItem(off, 0)->valuedouble, en = cJSON_GetArrayItem(off, 1)->valuedouble;
+    const cJSON *ob = cJSON_GetArrayItem(off, 0), *oe = cJSON_GetArrayItem(off, 1);
+    if (!cJSON_IsNumber(ob) || !cJSON_IsNumber(oe) || ob->valuedouble != floor(ob->valuedouble) ||
+        oe->valuedouble != floor(oe->valuedouble))
+        return lm_fail(err, "%s: tensor \"%s\" data_offsets must be two whole numbers", path, t->name);
+    double b = ob->valuedouble, en = oe->valuedouble;
     if (!(b >= 0 && en >= b && en <= (double)data_len))
         return lm_fail(err, "%s: tensor \"%s\" data_offsets [%.0f, %.0f] lie outside the %zu-byte "
                        "data area (file truncated?)", path, t->name, b, en, data_len);

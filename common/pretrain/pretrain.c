@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "model/model.h"
+#include "model/shape.h"
 #include "pretrain/checkpoint.h"
 #include "pretrain/mask.h"
 #include "pretrain/mlm.h"
@@ -162,11 +163,9 @@ static int setup(run *r, int *start, lm_error *err) {
         return lm_fail(err, "pretrain: bad shape (block >= 8, batch >= 1, heads dividing hidden)");
     r->tok = lm_tokenizer_load(c->tokenizer_dir, err);
     if (!r->tok || check_vocab(r->tok, c->tokenizer_dir, err)) return -1;
-    lm_config mc = {.arch = LM_ARCH_ROBERTA, .vocab_size = lm_tokenizer_vocab_size(r->tok),
-                    .hidden = c->hidden, .n_layers = c->layers, .n_heads = c->heads,
-                    .intermediate = c->intermediate, .max_positions = c->block + 2,
-                    .type_vocab_size = 1, .pad_token_id = 1, .ln_eps = 1e-5f,
-                    .act = LM_ACT_GELU, .tie_word_embeddings = 1};
+    lm_config mc;
+    lm_config_roberta_mlm(lm_tokenizer_vocab_size(r->tok), c->hidden, c->layers, c->heads,
+                             c->intermediate, c->block, &mc);
     lm_pretrain_state st = {0};
     if (c->resume) {
         if (lm_model_load(c->resume, NULL, &r->m, err)) return -1;

@@ -11,6 +11,7 @@
 #define LM_PRETRAIN_PRETRAIN_H
 
 #include <stdint.h>
+#include "model/config.h"
 #include "util/error.h"
 
 /* How the position embeddings start (the rest is always normal(0, std)). */

@@ -5,6 +5,7 @@
  *   <split>.jsonl  one JSON object a line: {"text_a": "...", "text_b": "...",
  *                  "label": "..." or an integer}; text_b optional.
  * Blank lines are skipped.  Every example of a file has text_b or none has. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,7 +110,10 @@ static int jsonl_line(const lm_task *t, const char *path, int line, const char *
     char num[32];
     const char *label = NULL;
     if (cJSON_IsString(lv)) label = lv->valuestring;
-    else if (cJSON_IsNumber(lv) && lv->valuedouble == (double)(long long)lv->valuedouble) {
+    /* an integer: whole and small enough that the cast is defined (1e300
+     * and the infinity cJSON makes of 1e3000 are not) */
+    else if (cJSON_IsNumber(lv) && fabs(lv->valuedouble) < 1e15 &&
+             lv->valuedouble == floor(lv->valuedouble)) {
         snprintf(num, sizeof num, "%lld", (long long)lv->valuedouble);
         label = num;
     }

@@ -265,7 +265,7 @@ lm_task *lm_task_custom(const char *name, const char *const *labels, int n_label
         snprintf(num, sizeof num, "%d", i);
         t->labels[i] = lm_xstrdup(labels ? labels[i] : num);
     }
-    t->max_len = max_len > 0 ? max_len : 128;
+    t->max_len = max_len > 0 ? max_len : LM_TASK_CUSTOM_MAX_LEN;
     t->first_sent_limit = t->other_sent_limit = -1;
     t->metric = lm_xstrdup("acc");
     t->col_a = 0;

@@ -45,9 +45,12 @@ lm_task *lm_task_builtin(const char *name, lm_error *err);
 int lm_task_builtin_count(void);
 const char *lm_task_builtin_name(int i);
 
+/* max_seq_length of a custom task that sets none. */
+#define LM_TASK_CUSTOM_MAX_LEN 128
+
 /* A user-defined task.  labels may be NULL for "0".."n_labels-1";
  * label_words and tmpl may be NULL (then only no-prompt inputs can be made);
- * max_len <= 0 gives 128.  Validates the template and that labels are
+ * max_len <= 0 gives LM_TASK_CUSTOM_MAX_LEN.  Validates the template and that labels are
  * distinct and non-empty. */
 lm_task *lm_task_custom(const char *name, const char *const *labels, int n_labels,
                         const char *const *label_words, const char *tmpl, int max_len,

@@ -221,6 +221,7 @@ static void seq_types(seq *s, size_t from, int32_t seg) {
 }
 
 static void seq_push(seq *s, const int32_t *ids, size_t n) {
+    if (n == 0) return; /* s->ids may still be NULL: no pointer arithmetic on it */
     if (s->n + n > s->cap) {
         while (s->n + n > s->cap) s->cap = s->cap ? 2 * s->cap : 64;
         s->ids = lm_xrealloc(s->ids, s->cap * sizeof(int32_t));

@@ -9,8 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "run/artifacts.h"
 #include "solve/solve.h"
 #include "train/train.h"
+#include "util/file.h"
 
 typedef struct ft_progress {
     const lm_run_hooks *hooks;
@@ -79,6 +81,40 @@ int lm_run_output_spec(const lm_spec *spec, lm_job_setup *js, uint32_t seed, lm_
     return 0;
 }
 
+/* The selected run's weights as a HuggingFace folder: the model of θ0
+ * with θ_FT's parameters (the layout is the same), and θ0's tokenizer. */
+static int save_weights(const lm_job_setup *js, const lm_finetune_result *ft, const char *out_dir,
+                        cJSON *manifest, lm_error *err) {
+    static const char *const tokenizer_files[] = {"vocab.json", "merges.txt", "tokenizer.json",
+                                                  "vocab.txt", "tokenizer_config.json",
+                                                  "special_tokens_map.json"};
+    if (!ft->best_params || ft->n_params != js->model.n_params)
+        return lm_fail(err, "save_weights: the fine-tuned parameters do not have the model's layout");
+    lm_model m = js->model;
+    m.params = ft->best_params;
+    char *dir = lm_path_join(out_dir, "finetuned-model");
+    int rc = lm_model_save(&m, dir, err);
+    for (size_t i = 0; rc == 0 && i < sizeof tokenizer_files / sizeof tokenizer_files[0]; i++) {
+        char *src = lm_path_join(js->model_dir, tokenizer_files[i]);
+        if (lm_file_exists(src)) {
+            size_t len;
+            char *buf = lm_read_file(src, &len, err), *dst = lm_path_join(dir, tokenizer_files[i]);
+            rc = buf ? lm_write_file_atomic(dst, buf, len, err) : -1;
+            free(buf);
+            free(dst);
+        }
+        free(src);
+    }
+    free(dir);
+    if (rc) return lm_fail_prefix(err, "save_weights");
+    cJSON *e = cJSON_CreateObject();
+    cJSON_AddStringToObject(e, "file", "finetuned-model/");
+    cJSON_AddStringToObject(e, "content", "the fine-tuned model as a HuggingFace folder (config.json, "
+                                          "model.safetensors, tokenizer files)");
+    cJSON_AddItemToArray(manifest, e);
+    return 0;
+}
+
 static cJSON *int_array(const int *x, int n) {
     cJSON *a = cJSON_CreateArray();
     for (int i = 0; i < n; i++) cJSON_AddItemToArray(a, cJSON_CreateNumber(x[i]));
@@ -88,9 +124,7 @@ static cJSON *int_array(const int *x, int n) {
 int lm_run_finetune_job(const lm_spec *spec, lm_job_setup *js, int index, uint32_t seed,
                         const lm_run_options *opt, const lm_run_hooks *hooks, const char *out_dir,
                         cJSON *res, lm_error *err) {
-    (void)opt;
-    (void)out_dir;
-    lm_spec_finetune ft = spec->finetune[index];
+    lm_finetune_config ft = spec->finetune[index];
     uint32_t run_seed = ft.has_seed ? ft.seed : seed;
     lm_output_spec os;
     if (lm_run_output_spec(spec, js, seed, &os, err)) return -1;
@@ -116,9 +150,9 @@ int lm_run_finetune_job(const lm_spec *spec, lm_job_setup *js, int index, uint32
     cJSON *zs = cJSON_AddObjectToObject(res, "zero_shot");
     cJSON_AddNumberToObject(zs, "dev", zd);
     cJSON_AddNumberToObject(zs, "test", zt);
-    cJSON_AddStringToObject(res, "optimizer", lm_spec_optimizer_name(ft.optimizer));
+    cJSON_AddStringToObject(res, "optimizer", lm_opt_name(ft.optimizer));
     if (ft.linearized) cJSON_AddBoolToObject(res, "linearized", 1);
-    cJSON_AddStringToObject(res, "params", lm_spec_params_name(ft.params));
+    cJSON_AddStringToObject(res, "params", lm_param_set_name(ft.params));
 
     int n_grid = ft.n_lr * ft.n_batch_size, best = -1;
     double best_dev = -INFINITY;
@@ -176,7 +210,14 @@ int lm_run_finetune_job(const lm_spec *spec, lm_job_setup *js, int index, uint32
         cJSON_AddNumberToObject(sz, "dev", dev->n);
         cJSON_AddNumberToObject(sz, "test", te->n);
         cJSON_AddNumberToObject(sz, "trainable_parameters", (double)keep.n_params);
-        rc = lm_run_finetune_diagnostics(spec, js, &os, &keep, seed, opt, res, err);
+        cJSON *manifest = cJSON_AddArrayToObject(res, "artifacts");
+        if (out_dir) {
+            int64_t shape[2] = {te->n, C};
+            rc = lm_run_npy_artifact(out_dir, "test-logits.npy", "logits of the fine-tuned model [test, C]",
+                                     LM_NPY_F4, 2, shape, keep.test_logits, manifest, err);
+        }
+        if (rc == 0 && out_dir && ft.save_weights) rc = save_weights(js, &keep, out_dir, manifest, err);
+        if (rc == 0) rc = lm_run_finetune_diagnostics(spec, js, &os, &keep, seed, opt, out_dir, res, err);
     } else if (rc == 0) {
         rc = lm_fail(err, "finetune[%d]: empty grid", index);
     }

@@ -6,12 +6,10 @@
 #include "kernel/kernel.h"
 #include "run/setup.h"
 
-lm_param_set lm_run_param_set(lm_spec_params p, lm_error *err);
-
 /* Fills res with: grid (every point's dev/test metric), selected, zero_shot,
  * test_predictions/test_labels of the selected point, timings, cache,
  * artifacts (written to out_dir). */
-int lm_run_kernel_job(const lm_spec *spec, lm_job_setup *js, lm_spec_formula formula, uint32_t seed,
+int lm_run_kernel_job(const lm_spec *spec, lm_job_setup *js, lm_kernel_formula formula, uint32_t seed,
                       const lm_run_options *opt, const lm_run_hooks *hooks, const char *out_dir,
                       cJSON *res, lm_error *err);
 
@@ -32,18 +30,16 @@ int lm_run_finetune_job(const lm_spec *spec, lm_job_setup *js, int index, uint32
                         cJSON *res, lm_error *err);
 
 /* Kernel-behaviour diagnostics of a fine-tuned run, into res (when the spec
- * asks for them). */
+ * asks for them); with out_dir also K(θ_FT), K(θ0) over the fine-tuned
+ * parameters and the linearized model's test logits as artifacts. */
 int lm_run_finetune_diagnostics(const lm_spec *spec, lm_job_setup *js, const lm_output_spec *os,
                                 const struct lm_finetune_result *ft, uint32_t seed,
-                                const lm_run_options *opt, cJSON *res, lm_error *err);
+                                const lm_run_options *opt, const char *out_dir, cJSON *res,
+                                lm_error *err);
 
 /* The one job of a pre-training experiment: fills res with "pretrain"
  * (checkpoints, loss curve, tokens/s). */
 int lm_run_pretrain_job(const lm_spec *spec, const lm_run_options *opt, const lm_run_hooks *hooks,
                         cJSON *res, lm_error *err);
-
-/* result.json's "pretraining_curve" of a checkpoint sweep: per checkpoint, in
- * pre-training step order, each method's summary and the diagnostics' means. */
-cJSON *lm_run_pretraining_curve(const lm_spec *spec, const cJSON *summary, const cJSON *job_results);
 
 #endif

@@ -10,27 +10,10 @@
 
 #include "run/kernels.h"
 #include "train/lora.h"
+#include "util/log.h"
 #include "util/rng.h"
 #include "solve/solve.h"
 #include "util/file.h"
-
-static lm_kernel_formula formula_of(lm_spec_formula f) {
-    return f == LM_SPEC_FORMULA_SGD ? LM_KF_SGD : f == LM_SPEC_FORMULA_SIGNGD ? LM_KF_SIGNGD : LM_KF_ASYM;
-}
-
-lm_param_set lm_run_param_set(lm_spec_params p, lm_error *err) {
-    switch (p) {
-    case LM_SPEC_PARAMS_ALL: return LM_PS_ALL;
-    case LM_SPEC_PARAMS_NO_EMBEDDINGS: return LM_PS_NO_EMBEDDINGS;
-    case LM_SPEC_PARAMS_NO_HEAD: return LM_PS_NO_HEAD;
-    case LM_SPEC_PARAMS_BIASES: return LM_PS_BIASES;
-    case LM_SPEC_PARAMS_LORA: return LM_PS_LORA;
-    default:
-        lm_fail(err, "kernel.params: \"%s\" is not available for kernels in this version",
-                lm_spec_params_name(p));
-        return (lm_param_set)-1;
-    }
-}
 
 static double *to_double(const float *x, size_t n) {
     double *d = lm_xmalloc((n ? n : 1) * sizeof(double));
@@ -75,9 +58,7 @@ static int expand_grid(const lm_spec_solver *s, lm_kernel_formula f, grid_point 
     grid_point *g = lm_xcalloc((size_t)cap, sizeof *g);
     int n = 0;
     for (int a = 0; a < s->n_names; a++) {
-        lm_solver_kind kind;
-        lm_error e;
-        if (lm_solver_from_name(lm_spec_solver_name_str(s->names[a]), &kind, &e)) continue;
+        lm_solver_kind kind = s->names[a];
         if (kind == LM_SOLVER_ASYM && f != LM_KF_ASYM) continue;
         int uses_f0 = kind == LM_SOLVER_LSTSQ || kind == LM_SOLVER_SVR || kind == LM_SOLVER_ASYM;
         int n_s = uses_f0 ? s->n_f0_scaling : 1;
@@ -129,12 +110,10 @@ static int bridge(void *ctx, double frac, const char *stage) {
     return b->hooks->progress(b->hooks->ctx, b->lo + (b->hi - b->lo) * frac, stage);
 }
 
-int lm_run_kernel_job(const lm_spec *spec, lm_job_setup *js, lm_spec_formula sf, uint32_t seed,
+int lm_run_kernel_job(const lm_spec *spec, lm_job_setup *js, lm_kernel_formula formula, uint32_t seed,
                       const lm_run_options *opt, const lm_run_hooks *hooks, const char *out_dir,
                       cJSON *res, lm_error *err) {
-    lm_kernel_formula formula = formula_of(sf);
-    lm_param_set ps = lm_run_param_set(spec->kernel.params, err);
-    if ((int)ps < 0) return -1;
+    lm_param_set ps = spec->kernel.params;
     if (formula == LM_KF_ASYM && !spec->binary)
         return lm_fail(err, "kernel.formula: asymmetric_signgd needs \"binary\": true (spec §3.2)");
     /* the LoRA subspace: factors from the spec's init and seed */
@@ -181,7 +160,11 @@ int lm_run_kernel_job(const lm_spec *spec, lm_job_setup *js, lm_spec_formula sf,
     rq.sets = sets;
     rq.n_sets = 3;
     lm_cache *cache = NULL;
-    if (opt && opt->cache_dir && !(cache = lm_cache_open(opt->cache_dir, err))) return -1;
+    if (opt && opt->cache_dir) {
+        lm_error cerr; /* no cache is a warning: the job computes everything */
+        cache = lm_cache_open(opt->cache_dir, opt->cache_secret_file, &cerr);
+        if (!cache) lm_warn("cache %s: %s; computing without it", opt->cache_dir, cerr.msg);
+    }
     lm_kernel_result kr;
     lm_kernel_cache_stats cs;
     double t0 = lm_now();
@@ -195,12 +178,10 @@ int lm_run_kernel_job(const lm_spec *spec, lm_job_setup *js, lm_spec_formula sf,
     if (rc) return -1;
     double t_kernel = lm_now() - t0;
 
-    /* artifacts */
-    char prefix[64];
-    snprintf(prefix, sizeof prefix, "seed%u-%s-", seed, lm_kernel_formula_name(formula));
+    /* artifacts: the job's folder says which seed and formula (methods.h) */
     static const char *set_names[3] = {"train", "dev", "test"};
     cJSON *manifest = cJSON_AddArrayToObject(res, "artifacts");
-    if (out_dir && lm_kernels_export(out_dir, prefix, &kr, set_names, manifest, err)) {
+    if (out_dir && lm_kernels_export(out_dir, "", &kr, set_names, manifest, err)) {
         lm_kernel_result_free(&kr);
         return -1;
     }

@@ -1,5 +1,6 @@
 /* kernels.c - cached kernels and their export. */
 #include "run/kernels.h"
+#include "run/artifacts.h"
 
 #include <cjson/cJSON.h>
 #include <stdio.h>
@@ -9,17 +10,10 @@
 #include "store/npy.h"
 #include "util/file.h"
 
-/* Bump when the numbers a cached entry holds would change. */
-#define KERNEL_CACHE_VERSION "lmntk-kernel-v1"
-
-const char *lm_kernel_formula_name(lm_kernel_formula f) {
-    return f == LM_KF_SGD ? "sgd" : f == LM_KF_SIGNGD ? "signgd" : "asymmetric_signgd";
-}
-
-const char *lm_param_set_name(lm_param_set p) {
-    static const char *names[] = {"all", "no_embeddings", "no_head", "biases", "lora"};
-    return (unsigned)p < 5 ? names[p] : "?";
-}
+/* Bump when the numbers a cached entry holds would change (v2: the
+ * canonical block grid of common/kernel/DESIGN.md; the block size, which
+ * moves sgd's last bits, is in the key). */
+#define KERNEL_CACHE_VERSION "lmntk-kernel-v2"
 
 void lm_encoded_split_digest(const lm_encoded_split *s, char hex[LM_SHA256_HEX_LEN + 1]) {
     lm_sha256_ctx c;
@@ -63,9 +57,10 @@ static void entry_key(const lm_kernel_request *rq, const char *train_d, const ch
         lm_sha256_final(&c, d);
         lm_hex(d, sizeof d, lora);
     }
-    snprintf(desc + n, sizeof desc - n, "|formula=%s|params=%s|lora=%s|projection=%d:%llu|train=%s|x=%s",
+    snprintf(desc + n, sizeof desc - n, "|formula=%s|params=%s|lora=%s|projection=%d:%llu|blocks=%d|train=%s|x=%s",
              lm_kernel_formula_name(rq->opt.formula), lm_param_set_name(rq->opt.params), lora,
-             rq->opt.projection_dim, (unsigned long long)rq->opt.projection_seed, train_d, x_d);
+             rq->opt.projection_dim, (unsigned long long)rq->opt.projection_seed,
+             lm_kernel_block_tokens(rq->model, &rq->os, &rq->opt), train_d, x_d);
     lm_cache_key(desc, key);
 }
 
@@ -138,13 +133,13 @@ int lm_kernels_cached(lm_cache *cache, const lm_kernel_request *rq, lm_kernel_re
         size_t len = 0;
         int got = 0;
         if (cache) {
-            got = lm_cache_get(cache, keys[s], "kernel", &data, &len, err);
-            if (got < 0) goto done;
-            if (got == 0) { /* lock, then look again: another worker may have made it */
-                if (lm_cache_lock(cache, keys[s], &locks[s], err)) goto done;
-                got = lm_cache_get(cache, keys[s], "kernel", &data, &len, err);
-                if (got < 0) goto done;
-            }
+            /* The cache's troubles are warnings it logs itself, never the
+             * job's error: any -1 is a miss (store/cache.h). */
+            lm_error cerr;
+            got = lm_cache_get(cache, keys[s], "kernel", &data, &len, &cerr);
+            /* lock, then look again: another worker may have made it */
+            if (got != 1 && lm_cache_lock(cache, keys[s], &locks[s], &cerr) == 0)
+                got = lm_cache_get(cache, keys[s], "kernel", &data, &len, &cerr);
         }
         if (got == 1 && unpack(data, len, out, s, asym) == 0) {
             if (stats) stats->hits++;
@@ -174,15 +169,12 @@ int lm_kernels_cached(lm_cache *cache, const lm_kernel_request *rq, lm_kernel_re
             out->K[s] = part.K[i], part.K[i] = NULL;
             if (asym) out->K_flip[s] = part.K_flip[i], part.K_flip[i] = NULL;
             out->f0[s] = part.f0[i], part.f0[i] = NULL;
-            if (cache) {
+            if (cache) { /* a failed put is logged by the cache; the job goes on */
                 size_t len;
+                lm_error cerr;
                 void *payload = pack(out, s, &len);
-                int prc = lm_cache_put(cache, keys[s], "kernel", payload, len, err);
+                lm_cache_put(cache, keys[s], "kernel", payload, len, &cerr);
                 free(payload);
-                if (prc) {
-                    lm_kernel_result_free(&part);
-                    goto done;
-                }
             }
         }
         lm_kernel_result_free(&part);
@@ -195,18 +187,6 @@ done:
     free(missing);
     if (rc) lm_kernel_result_free(out);
     return rc;
-}
-
-static void manifest_add(cJSON *manifest, const char *file, const char *what, int rank,
-                         const int64_t *shape, const char *dtype) {
-    if (!manifest) return;
-    cJSON *e = cJSON_CreateObject();
-    cJSON_AddStringToObject(e, "file", file);
-    cJSON_AddStringToObject(e, "content", what);
-    cJSON_AddStringToObject(e, "dtype", dtype);
-    cJSON *sh = cJSON_AddArrayToObject(e, "shape");
-    for (int i = 0; i < rank; i++) cJSON_AddItemToArray(sh, cJSON_CreateNumber((double)shape[i]));
-    cJSON_AddItemToArray(manifest, e);
 }
 
 static double *stack_flip(const double *k, const double *kf, size_t cells) {
@@ -226,23 +206,18 @@ int lm_kernels_export(const char *dir, const char *prefix, const lm_kernel_resul
         size_t cells = (size_t)N * D * M * D;
         int64_t shape[5] = {2, N, D, M, D};
         snprintf(name, sizeof name, "%skernel-%s.npy", prefix, set_names[s]);
-        char *path = lm_path_join(dir, name);
         double *st = asym ? stack_flip(res->K[s], res->K_flip[s], cells) : NULL;
-        int rc = lm_npy_write(path, LM_NPY_F8, asym ? 5 : 4, asym ? shape : shape + 1,
-                              asym ? st : res->K[s], err);
+        int rc = lm_run_npy_artifact(dir, name, asym ? "kernel [K, K_flip] x [train, C, X, C]"
+                                                     : "kernel [train, C, X, C]",
+                                     LM_NPY_F8, asym ? 5 : 4, asym ? shape : shape + 1,
+                                     asym ? st : res->K[s], manifest, err);
         free(st);
-        free(path);
         if (rc) return -1;
-        manifest_add(manifest, name, asym ? "kernel [K, K_flip] x [train, C, X, C]"
-                                          : "kernel [train, C, X, C]",
-                     asym ? 5 : 4, asym ? shape : shape + 1, "<f8");
         int64_t fs[2] = {M, D};
         snprintf(name, sizeof name, "%sf0-%s.npy", prefix, set_names[s]);
-        path = lm_path_join(dir, name);
-        rc = lm_npy_write(path, LM_NPY_F4, 2, fs, res->f0[s], err);
-        free(path);
-        if (rc) return -1;
-        manifest_add(manifest, name, "pre-trained outputs f0 [X, C]", 2, fs, "<f4");
+        if (lm_run_npy_artifact(dir, name, "pre-trained outputs f0 [X, C]", LM_NPY_F4, 2, fs, res->f0[s],
+                                manifest, err))
+            return -1;
     }
     return 0;
 }

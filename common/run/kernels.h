@@ -44,7 +44,4 @@ int lm_kernels_export(const char *dir, const char *prefix, const lm_kernel_resul
 /* Hex SHA-256 of a split's token sequences (ids, types, mask positions). */
 void lm_encoded_split_digest(const lm_encoded_split *s, char hex[LM_SHA256_HEX_LEN + 1]);
 
-const char *lm_kernel_formula_name(lm_kernel_formula f);
-const char *lm_param_set_name(lm_param_set p);
-
 #endif

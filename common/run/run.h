@@ -2,8 +2,9 @@
  * lmntk-worker share.
  *
  * An experiment spec (JSON, schema/experiment.schema.json) expands into jobs,
- * one per (data seed, method).  A job computes through the cache and returns a
- * job result; the aggregate of all job results is result.json. */
+ * one per (data seed, method) (common/experiment: lm_experiment_jobs).  A job
+ * computes through the cache and returns a job result; the aggregate of all
+ * job results (lm_experiment_aggregate) is result.json. */
 #ifndef LM_RUN_RUN_H
 #define LM_RUN_RUN_H
 
@@ -21,28 +22,21 @@ typedef struct lm_run_hooks {
 
 typedef struct lm_run_options {
     const char *cache_dir;   /* content-addressed cache; NULL disables it */
+    const char *cache_secret_file; /* its MAC secret; NULL: lm_cache_secret_load's default */
     const char *models_dir;  /* where spec "model" names are looked up; NULL: as given */
     const char *data_root;   /* where spec "data" paths are looked up; NULL: as given */
     size_t mem_budget;       /* bytes; 0 = default (6 GiB) */
     int threads;             /* 0 = all cores */
 } lm_run_options;
 
-/* Lists the jobs of a spec: a JSON array of {"seed": s, "method": "kernel:sgd"
- * | "finetune:0" ...}.  Validates the spec; on a bad spec err names the field. */
-int lm_run_list_jobs(const char *spec_json, cJSON **jobs, lm_error *err);
-
-/* Runs one job (an element of lm_run_list_jobs' array).  Writes artifacts
+/* Runs one job (an element of lm_experiment_jobs' array).  Writes artifacts
  * (.npy kernels, logs) under out_dir and returns the job's result object. */
 int lm_run_job(const char *spec_json, const cJSON *job, const lm_run_options *opt,
                const lm_run_hooks *hooks, const char *out_dir, cJSON **job_result,
                lm_error *err);
 
-/* Combines job results (same order as the job list) into result.json's
- * object: per seed, selected points, mean and population std over seeds. */
-int lm_run_aggregate(const char *spec_json, const cJSON *jobs, const cJSON *job_results,
-                     cJSON **result, lm_error *err);
-
-/* All of the above in order, writing out_dir/result.json. */
+/* A whole experiment here: its jobs in order, then their aggregate,
+ * written to out_dir/result.json. */
 int lm_run_experiment(const char *spec_json, const lm_run_options *opt,
                       const lm_run_hooks *hooks, const char *out_dir, cJSON **result,
                       lm_error *err);

@@ -27,12 +27,17 @@ char *lm_run_model_dir(const char *name, const lm_run_options *opt, lm_error *er
         return dir;
     }
     if (opt && opt->models_dir) {
-        if (!lm_model_name_ok(name)) {
-            lm_fail(err, "model: \"%s\" is not a registered model name (a name or "
-                         "run/checkpoint-N; no paths)", name);
+        /* a name, or a path to one of the models: the same spec serves
+         * `lmntk run --models DIR` and the workers of a daemon */
+        char *rel = lm_model_name_ok(name) ? lm_xstrdup(name) : lm_path_under(name, opt->models_dir);
+        if (!rel || !lm_model_name_ok(rel)) {
+            lm_fail(err, "model: \"%s\" is neither a model name (a folder or run/checkpoint-N of the "
+                         "models directory) nor a path to one", name);
+            free(rel);
             return NULL;
         }
-        dir = lm_path_join(opt->models_dir, name);
+        dir = lm_path_join(opt->models_dir, rel);
+        free(rel);
     } else {
         dir = lm_xstrdup(name);
     }
@@ -53,11 +58,15 @@ static char *split_dir(const lm_spec *spec, uint32_t seed, const lm_run_options 
     snprintf(leaf, sizeof leaf, "%d-%u", spec->k, seed);
     char *root;
     if (opt && opt->data_root) {
-        if (data[0] == '/' || strstr(data, "..")) {
-            lm_fail(err, "data: \"%s\" must be a path inside the server's data root", data);
+        /* relative to the data root, or an absolute path inside it */
+        char *rel = data[0] == '/' ? lm_path_under(data, opt->data_root) : NULL;
+        if (data[0] == '/' ? !rel : strstr(data, "..") != NULL) {
+            lm_fail(err, "data: \"%s\" must be a path inside the data root (relative to it)", data);
+            free(rel);
             return NULL;
         }
-        root = lm_path_join(opt->data_root, data);
+        root = lm_path_join(opt->data_root, rel ? rel : data);
+        free(rel);
     } else {
         root = lm_xstrdup(data);
     }

@@ -23,8 +23,9 @@ typedef struct lm_job_setup {
     int head_ready;             /* no prompt: the classifier has its linear-probe init */
 } lm_job_setup;
 
-/* The folder of a model named by a spec (NULL: the built-in default), under
- * opt->models_dir when set (then only plain names are accepted). */
+/* The folder of a model named by a spec (NULL: the built-in default).  With
+ * opt->models_dir: a model name there, or a path to one of its entries;
+ * without: a path as given. */
 char *lm_run_model_dir(const char *name, const lm_run_options *opt, lm_error *err);
 
 /* Takes ownership of model_dir, split_dir and task (freed by

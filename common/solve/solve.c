@@ -9,8 +9,6 @@
 #include <string.h>
 #include "solve/solve_internal.h"
 
-static const char *solver_names[] = {"lstsq", "logistic", "svc", "svr", "asym"};
-
 void lm_solver_params_init(lm_solver_params *sp) {
     memset(sp, 0, sizeof(*sp));
     sp->kind = LM_SOLVER_LOGISTIC;
@@ -25,20 +23,13 @@ void lm_solver_params_init(lm_solver_params *sp) {
 }
 
 int lm_solver_from_name(const char *name, lm_solver_kind *out, lm_error *err) {
-    for (int i = 0; i < (int)(sizeof(solver_names) / sizeof(*solver_names)); i++) {
-        if (name && strcmp(name, solver_names[i]) == 0) {
-            *out = (lm_solver_kind)i;
-            return 0;
-        }
+    int k = lm_solver_parse(name);
+    if (k >= 0) {
+        *out = (lm_solver_kind)k;
+        return 0;
     }
     return lm_fail(err, "unknown kernel solver '%s' (expected lstsq, logistic, "
                    "svc, svr or asym)", name ? name : "(null)");
-}
-
-const char *lm_solver_name(lm_solver_kind kind) {
-    if ((int)kind < 0 || (int)kind >= (int)(sizeof(solver_names) / sizeof(*solver_names)))
-        return "?";
-    return solver_names[kind];
 }
 
 /* Fails on the first NaN/Inf of a[dims...], naming the tensor and its
@@ -206,12 +197,13 @@ int lm_solve(const lm_kernel_problem *p, const lm_solver_params *sp,
         case LM_SOLVER_SVC:
         case LM_SOLVER_SVR: rc = lm_solve_svm(&f, p, sp, out, err); break;
         case LM_SOLVER_ASYM: rc = lm_solve_asym(&f, p, sp, out, err); break;
+        case LM_SOLVER_COUNT: rc = lm_fail(err, "no such solver (kind %d)", (int)sp->kind); break;
         }
     }
     free(f.k);
     free(f.y);
     if (rc) {
-        lm_fail_prefix(err, "%s solver", lm_solver_name(sp->kind));
+        lm_fail_prefix(err, "%s solver", lm_solver_name(sp->kind) ? lm_solver_name(sp->kind) : "?");
         lm_solve_result_free(out);
         return -1;
     }

@@ -21,15 +21,9 @@
 #ifndef LM_SOLVE_SOLVE_H
 #define LM_SOLVE_SOLVE_H
 
+#include "solve/solver_kind.h"
 #include "util/error.h"
-
-typedef enum lm_solver_kind {
-    LM_SOLVER_LSTSQ = 0,  /* least squares, LAPACK dgelsy (torch's CPU driver) */
-    LM_SOLVER_LOGISTIC,   /* LogisticRegressionCV on kernel rows (reference default) */
-    LM_SOLVER_SVC,        /* libsvm C-SVC, precomputed kernel */
-    LM_SOLVER_SVR,        /* libsvm epsilon-SVR, precomputed kernel */
-    LM_SOLVER_ASYM        /* LS-SVM for asymmetric kernels (A-SignGD) */
-} lm_solver_kind;
+#include "util/stats.h"
 
 /* Number of C values of the logistic solver's internal CV: logspace(-4,4,10). */
 #define LM_LOGISTIC_NCS 10
@@ -55,9 +49,9 @@ typedef struct lm_solver_params {
  * reference's default solver), lambda 0, f0_scaling 1. */
 void lm_solver_params_init(lm_solver_params *sp);
 
-/* "lstsq", "logistic", "svc", "svr", "asym" (the --kernel_solver names). */
+/* "lstsq", "logistic", "svc", "svr", "asym" (the --kernel_solver names;
+ * solver_kind.h), with an error naming the choices. */
 int lm_solver_from_name(const char *name, lm_solver_kind *out, lm_error *err);
-const char *lm_solver_name(lm_solver_kind kind);
 
 typedef struct lm_eval_kernel {
     int m;                 /* M eval examples */
@@ -146,9 +140,6 @@ int lm_metric(const char *metric, const int *pred, const int *label, int n,
  * Python's max() over runs sorted by output_dir.  NaN entries mean "no
  * result" and are skipped; -1 if all are NaN or n <= 0. */
 int lm_select_best(const double *dev, int n);
-
-/* Mean and population std (numpy .std(), ddof=0) of x[n]. */
-void lm_mean_std(const double *x, int n, double *mean, double *std);
 
 /* For each seed s, picks best[s] = lm_select_best(dev[s*n_grid ...]) and
  * reports test[s*n_grid + best[s]]; *mean and *std are over seeds (not

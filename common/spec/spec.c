@@ -66,12 +66,14 @@ static int lookup(const char *(*name_of)(int), const char *s, int def) {
 }
 
 /* Adapters: the enum-typed name functions, callable with an int. */
-static const char *formula_n(int i) { return lm_spec_formula_name((lm_spec_formula)i); }
-static const char *params_n(int i) { return lm_spec_params_name((lm_spec_params)i); }
 static const char *precision_n(int i) { return lm_spec_precision_name((lm_spec_precision)i); }
-static const char *solver_n(int i) { return lm_spec_solver_name_str((lm_spec_solver_name)i); }
-static const char *optimizer_n(int i) { return lm_spec_optimizer_name((lm_spec_optimizer)i); }
-static const char *lora_init_n(int i) { return lm_spec_lora_init_name((lm_spec_lora_init)i); }
+
+/* The value of a name by a vocabulary's parser (kernel/formula.h,
+ * model/param_set.h, solve/solver_kind.h, train/config.h); def when absent. */
+static int parse_or(int (*parse)(const char *), const char *s, int def) {
+    int v = s ? parse(s) : -1;
+    return v < 0 ? def : v;
+}
 
 static const char *str_of(const cJSON *o, const char *key) {
     const cJSON *v = get(o, key);
@@ -106,32 +108,32 @@ static int fail_field(char *field, size_t field_len, lm_error *err, const char *
 
 /* ---- filling ----------------------------------------------------------- */
 
-static void fill_lora(const cJSON *o, lm_spec_lora *l) {
+static void fill_lora(const cJSON *o, lm_lora_config *l) {
     l->r = (int)num_or(o, "r", 8);
     l->alpha = num_or(o, "alpha", 16);
-    l->init = (lm_spec_lora_init)lookup(lora_init_n, str_of(o, "init"), LM_SPEC_LORA_INIT_KAIMING);
+    l->init = (lm_lora_init_kind)parse_or(lm_lora_init_parse, str_of(o, "init"), LM_LORA_INIT_KAIMING);
     l->seed = (uint32_t)num_or(o, "seed", 0);
     const char *b_init = str_of(o, "b_init");
     l->b_gaussian = b_init && strcmp(b_init, "gaussian") == 0;
     const cJSON *t = get(o, "targets");
     if (!t) {
-        l->targets = LM_SPEC_LORA_QUERY | LM_SPEC_LORA_VALUE;
+        l->targets = LM_LORA_QUERY | LM_LORA_VALUE;
         return;
     }
     l->targets = 0;
     for (const cJSON *x = t->child; x; x = x->next)
-        for (unsigned bit = 1; lm_spec_lora_target_name(bit); bit <<= 1)
-            if (strcmp(lm_spec_lora_target_name(bit), x->valuestring) == 0) l->targets |= bit;
+        for (unsigned bit = 1; lm_lora_target_name(bit); bit <<= 1)
+            if (strcmp(lm_lora_target_name(bit), x->valuestring) == 0) l->targets |= bit;
 }
 
 /* params and lora, shared by kernel and finetune entries: giving "lora"
  * implies params "lora"; giving it with another params is an error. */
-static int fill_params(const cJSON *o, const char *where, lm_spec_params *params,
-                       lm_spec_lora *lora, char *field, size_t field_len, lm_error *err) {
+static int fill_params(const cJSON *o, const char *where, lm_param_set *params,
+                       lm_lora_config *lora, char *field, size_t field_len, lm_error *err) {
     const cJSON *lo = get(o, "lora");
     const char *p = str_of(o, "params");
-    *params = (lm_spec_params)lookup(params_n, p, lo ? LM_SPEC_PARAMS_LORA : LM_SPEC_PARAMS_ALL);
-    if (lo && *params != LM_SPEC_PARAMS_LORA) {
+    *params = (lm_param_set)parse_or(lm_param_set_parse, p, lo ? LM_PS_LORA : LM_PS_ALL);
+    if (lo && *params != LM_PS_LORA) {
         char path[LM_JPATH_MAX];
         snprintf(path, sizeof path, "%s.lora", where);
         return fail_field(field, field_len, err, path, "is only used with params \"lora\" (params is \"%s\")", p);
@@ -144,12 +146,12 @@ static void fill_kernel(const cJSON *o, lm_spec_kernel *k) {
     const cJSON *f = get(o, "formula");
     k->n_formulas = 0;
     if (!f) {
-        k->formulas[k->n_formulas++] = LM_SPEC_FORMULA_SGD;
+        k->formulas[k->n_formulas++] = LM_KF_SGD;
     } else if (cJSON_IsString(f)) {
-        k->formulas[k->n_formulas++] = (lm_spec_formula)lookup(formula_n, f->valuestring, 0);
+        k->formulas[k->n_formulas++] = (lm_kernel_formula)parse_or(lm_kernel_formula_parse, f->valuestring, LM_KF_SGD);
     } else {
         for (const cJSON *x = f->child; x && k->n_formulas < LM_SPEC_MAX_FORMULAS; x = x->next)
-            k->formulas[k->n_formulas++] = (lm_spec_formula)lookup(formula_n, x->valuestring, 0);
+            k->formulas[k->n_formulas++] = (lm_kernel_formula)parse_or(lm_kernel_formula_parse, x->valuestring, LM_KF_SGD);
     }
     const cJSON *pr = get(o, "projection");
     k->projection_dim = pr ? (int64_t)num_or(pr, "dim", 0) : 0;
@@ -161,12 +163,12 @@ static void fill_solver(const cJSON *o, lm_spec_solver *s) {
     const cJSON *n = get(o, "name");
     s->n_names = 0;
     if (!n) {
-        s->names[s->n_names++] = LM_SPEC_SOLVER_LOGISTIC;
+        s->names[s->n_names++] = LM_SOLVER_LOGISTIC;
     } else if (cJSON_IsString(n)) {
-        s->names[s->n_names++] = (lm_spec_solver_name)lookup(solver_n, n->valuestring, 0);
+        s->names[s->n_names++] = (lm_solver_kind)parse_or(lm_solver_parse, n->valuestring, LM_SOLVER_LOGISTIC);
     } else {
         for (const cJSON *x = n->child; x && s->n_names < LM_SPEC_MAX_SOLVERS; x = x->next)
-            s->names[s->n_names++] = (lm_spec_solver_name)lookup(solver_n, x->valuestring, 0);
+            s->names[s->n_names++] = (lm_solver_kind)parse_or(lm_solver_parse, x->valuestring, LM_SOLVER_LOGISTIC);
     }
     s->n_regularization = grid(o, "regularization", s->regularization, 0);
     s->n_f0_scaling = grid(o, "f0_scaling", s->f0_scaling, 0);
@@ -174,11 +176,11 @@ static void fill_solver(const cJSON *o, lm_spec_solver *s) {
     s->n_gamma = grid(o, "gamma", s->gamma, 1);
 }
 
-static int fill_finetune(const cJSON *o, int i, lm_spec_finetune *f, char *field,
+static int fill_finetune(const cJSON *o, int i, lm_finetune_config *f, char *field,
                          size_t field_len, lm_error *err) {
     char where[64];
     snprintf(where, sizeof where, "finetune[%d]", i);
-    f->optimizer = (lm_spec_optimizer)lookup(optimizer_n, str_of(o, "optimizer"), LM_SPEC_OPT_ADAM);
+    f->optimizer = (lm_opt_kind)parse_or(lm_opt_parse, str_of(o, "optimizer"), LM_OPT_ADAMW);
     f->n_lr = grid(o, "lr", f->lr, 0);
     double bs[LM_SPEC_MAX_GRID];
     f->n_batch_size = grid(o, "batch_size", bs, 8);
@@ -191,6 +193,13 @@ static int fill_finetune(const cJSON *o, int i, lm_spec_finetune *f, char *field
     f->linearized = bool_or(o, "linearized", 0);
     f->has_seed = get(o, "seed") != NULL;
     f->seed = (uint32_t)num_or(o, "seed", 0);
+    f->save_weights = bool_or(o, "save_weights", 0);
+    if (f->save_weights && f->linearized) {
+        char path[96];
+        snprintf(path, sizeof path, "%s.save_weights", where);
+        /* θ of a linearized run parametrises f_lin, which no model folder holds */
+        return fail_field(field, field_len, err, path, "cannot be combined with \"linearized\"");
+    }
     if (f->warmup > f->steps) {
         char path[96];
         snprintf(path, sizeof path, "%s.warmup", where);
@@ -346,7 +355,8 @@ static int fill(const cJSON *doc, lm_spec *s, char *field, size_t field_len, lm_
         }
     }
     const cJSON *d = get(doc, "diagnostics");
-    s->diagnostics.enabled = d ? bool_or(d, "enabled", 1) : 0;
+    /* Fine-tuning is measured against its kernel unless a spec says not to. */
+    s->diagnostics.enabled = d ? bool_or(d, "enabled", 1) : s->n_finetune > 0;
     s->diagnostics.min_linearization_gain = num_or(d, "min_linearization_gain", 0.5);
     s->diagnostics.max_kernel_distance = num_or(d, "max_kernel_distance", 0.1);
     s->diagnostics.min_kernel_ft_ratio = num_or(d, "min_kernel_ft_ratio", 0.9);

@@ -22,6 +22,11 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cjson/cJSON.h>
+#include "diag/thresholds.h"
+#include "kernel/formula.h"
+#include "model/param_set.h"
+#include "solve/solver_kind.h"
+#include "train/config.h"
 #include "util/error.h"
 
 /* Larger documents are refused before parsing. */
@@ -34,58 +39,13 @@
 #define LM_SPEC_MAX_SOLVERS 5
 #define LM_SPEC_MAX_FINETUNE 16
 
-typedef enum {
-    LM_SPEC_FORMULA_SGD = 0,
-    LM_SPEC_FORMULA_SIGNGD,
-    LM_SPEC_FORMULA_ASYM_SIGNGD /* "asymmetric_signgd" */
-} lm_spec_formula;
-
-typedef enum {
-    LM_SPEC_PARAMS_ALL = 0,
-    LM_SPEC_PARAMS_NO_EMBEDDINGS,
-    LM_SPEC_PARAMS_NO_HEAD,
-    LM_SPEC_PARAMS_BIASES,
-    LM_SPEC_PARAMS_LORA
-} lm_spec_params;
-
 typedef enum { LM_SPEC_PREC_FP32 = 0, LM_SPEC_PREC_FP64, LM_SPEC_PREC_BF16 } lm_spec_precision;
-
-typedef enum {
-    LM_SPEC_SOLVER_LSTSQ = 0,
-    LM_SPEC_SOLVER_LOGISTIC,
-    LM_SPEC_SOLVER_SVC,
-    LM_SPEC_SOLVER_SVR,
-    LM_SPEC_SOLVER_ASYM
-} lm_spec_solver_name;
-
-typedef enum { LM_SPEC_OPT_ADAM = 0, LM_SPEC_OPT_SGD, LM_SPEC_OPT_SIGNGD } lm_spec_optimizer;
-
-typedef enum { LM_SPEC_LORA_INIT_KAIMING = 0, LM_SPEC_LORA_INIT_GAUSSIAN } lm_spec_lora_init;
-
-/* LoRA target bits (lm_spec_lora.targets). */
-enum {
-    LM_SPEC_LORA_QUERY = 1 << 0,
-    LM_SPEC_LORA_KEY = 1 << 1,
-    LM_SPEC_LORA_VALUE = 1 << 2,
-    LM_SPEC_LORA_ATTENTION_OUTPUT = 1 << 3,
-    LM_SPEC_LORA_INTERMEDIATE = 1 << 4,
-    LM_SPEC_LORA_OUTPUT = 1 << 5
-};
-
-typedef struct lm_spec_lora {
-    int r;                  /* default 8 */
-    double alpha;           /* default 16 */
-    unsigned targets;       /* LM_SPEC_LORA_* bits; default QUERY|VALUE */
-    lm_spec_lora_init init; /* default KAIMING */
-    int b_gaussian;         /* b_init "gaussian" (default "zero") */
-    uint32_t seed;          /* default 0 */
-} lm_spec_lora;
 
 typedef struct lm_spec_kernel {
     int n_formulas;
-    lm_spec_formula formulas[LM_SPEC_MAX_FORMULAS]; /* default {SGD} */
-    lm_spec_params params;                          /* default ALL */
-    lm_spec_lora lora;                              /* used when params == LORA */
+    lm_kernel_formula formulas[LM_SPEC_MAX_FORMULAS]; /* default {SGD} */
+    lm_param_set params;                              /* default ALL */
+    lm_lora_config lora;                              /* used when params == LORA */
     int64_t projection_dim;                         /* 0 = exact, no projection */
     uint32_t projection_seed;                       /* default 0 */
     lm_spec_precision precision;                    /* default FP32 */
@@ -93,7 +53,7 @@ typedef struct lm_spec_kernel {
 
 typedef struct lm_spec_solver {
     int n_names;
-    lm_spec_solver_name names[LM_SPEC_MAX_SOLVERS]; /* default {LOGISTIC} */
+    lm_solver_kind names[LM_SPEC_MAX_SOLVERS]; /* default {LOGISTIC} */
     int n_regularization;
     double regularization[LM_SPEC_MAX_GRID]; /* lambda; default {0} */
     int n_f0_scaling;
@@ -103,31 +63,6 @@ typedef struct lm_spec_solver {
     int n_gamma;
     double gamma[LM_SPEC_MAX_GRID]; /* default {1} */
 } lm_spec_solver;
-
-typedef struct lm_spec_finetune {
-    lm_spec_optimizer optimizer; /* default ADAM */
-    int n_lr;
-    double lr[LM_SPEC_MAX_GRID]; /* required */
-    int n_batch_size;
-    int batch_size[LM_SPEC_MAX_GRID]; /* default {8} */
-    int steps;                        /* default 1000 */
-    int warmup;                       /* default 0 */
-    int eval_every;                   /* default 100 */
-    double weight_decay;              /* default 0 */
-    double max_grad_norm;             /* default 1; 0 = no clipping */
-    lm_spec_params params;            /* default ALL (LORA when lora given) */
-    lm_spec_lora lora;                /* used when params == LORA */
-    int linearized;                   /* default 0 */
-    int has_seed;                     /* 0: the job's data seed */
-    uint32_t seed;
-} lm_spec_finetune;
-
-typedef struct lm_spec_diagnostics {
-    int enabled;                   /* default 0 without the object, 1 with */
-    double min_linearization_gain; /* default 0.5 */
-    double max_kernel_distance;    /* default 0.1 */
-    double min_kernel_ft_ratio;    /* default 0.9 */
-} lm_spec_diagnostics;
 
 /* A pre-training experiment (spec "pretrain"): one job, common/pretrain. */
 #define LM_SPEC_MAX_CORPUS 16
@@ -176,8 +111,8 @@ typedef struct lm_spec {
     lm_spec_kernel kernel;
     lm_spec_solver solver;
     int n_finetune;
-    lm_spec_finetune *finetune; /* [n_finetune] */
-    lm_spec_diagnostics diagnostics;
+    lm_finetune_config *finetune; /* [n_finetune] */
+    lm_diag_thresholds diagnostics;
 } lm_spec;
 
 /* Validates a spec (both steps above).  0 if valid. */
@@ -199,14 +134,11 @@ const char *lm_spec_schema_text(size_t *len);
 /* Classes of a built-in task name (2 for "SST-2"), 0 for "custom"/unknown. */
 int lm_spec_task_classes(const char *task);
 
-/* Names as written in specs ("asymmetric_signgd", "lstsq", ...). */
-const char *lm_spec_formula_name(lm_spec_formula f);
-const char *lm_spec_params_name(lm_spec_params p);
+/* Names as written in specs ("fp32"); NULL outside the enum.  The formulas,
+ * parameter sets, solvers, optimizers and LoRA's words are named where they
+ * are defined: kernel/formula.h, model/param_set.h, solve/solver_kind.h,
+ * train/config.h. */
 const char *lm_spec_precision_name(lm_spec_precision p);
-const char *lm_spec_solver_name_str(lm_spec_solver_name s);
-const char *lm_spec_optimizer_name(lm_spec_optimizer o);
-const char *lm_spec_lora_init_name(lm_spec_lora_init i);
-/* Name of one LM_SPEC_LORA_* bit ("query"), NULL for anything else. */
-const char *lm_spec_lora_target_name(unsigned bit);
+const char *lm_spec_precision_description(lm_spec_precision p);
 
 #endif

@@ -19,29 +19,29 @@ static void add_str(cJSON *o, const char *key, const char *s) {
     if (s) cJSON_AddItemToObject(o, key, cJSON_CreateString(s));
 }
 
-static cJSON *lora_json(const lm_spec_lora *l) {
+static cJSON *lora_json(const lm_lora_config *l) {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddNumberToObject(o, "r", l->r);
     cJSON_AddNumberToObject(o, "alpha", l->alpha);
     cJSON *t = cJSON_AddArrayToObject(o, "targets");
-    for (unsigned bit = 1; lm_spec_lora_target_name(bit); bit <<= 1)
-        if (l->targets & bit) cJSON_AddItemToArray(t, cJSON_CreateString(lm_spec_lora_target_name(bit)));
-    cJSON_AddStringToObject(o, "init", lm_spec_lora_init_name(l->init));
+    for (unsigned bit = 1; lm_lora_target_name(bit); bit <<= 1)
+        if (l->targets & bit) cJSON_AddItemToArray(t, cJSON_CreateString(lm_lora_target_name(bit)));
+    cJSON_AddStringToObject(o, "init", lm_lora_init_name(l->init));
     cJSON_AddStringToObject(o, "b_init", l->b_gaussian ? "gaussian" : "zero");
     cJSON_AddNumberToObject(o, "seed", l->seed);
     return o;
 }
 
-static void add_params(cJSON *o, lm_spec_params p, const lm_spec_lora *l) {
-    cJSON_AddStringToObject(o, "params", lm_spec_params_name(p));
-    if (p == LM_SPEC_PARAMS_LORA) cJSON_AddItemToObject(o, "lora", lora_json(l));
+static void add_params(cJSON *o, lm_param_set p, const lm_lora_config *l) {
+    cJSON_AddStringToObject(o, "params", lm_param_set_name(p));
+    if (p == LM_PS_LORA) cJSON_AddItemToObject(o, "lora", lora_json(l));
 }
 
 static cJSON *kernel_json(const lm_spec_kernel *k) {
     cJSON *o = cJSON_CreateObject();
     cJSON *f = cJSON_AddArrayToObject(o, "formula");
     for (int i = 0; i < k->n_formulas; i++)
-        cJSON_AddItemToArray(f, cJSON_CreateString(lm_spec_formula_name(k->formulas[i])));
+        cJSON_AddItemToArray(f, cJSON_CreateString(lm_kernel_formula_name(k->formulas[i])));
     add_params(o, k->params, &k->lora);
     if (k->projection_dim > 0) {
         cJSON *p = cJSON_AddObjectToObject(o, "projection");
@@ -56,7 +56,7 @@ static cJSON *solver_json(const lm_spec_solver *s) {
     cJSON *o = cJSON_CreateObject();
     cJSON *n = cJSON_AddArrayToObject(o, "name");
     for (int i = 0; i < s->n_names; i++)
-        cJSON_AddItemToArray(n, cJSON_CreateString(lm_spec_solver_name_str(s->names[i])));
+        cJSON_AddItemToArray(n, cJSON_CreateString(lm_solver_name(s->names[i])));
     cJSON_AddItemToObject(o, "regularization", num_array(s->regularization, s->n_regularization));
     cJSON_AddItemToObject(o, "f0_scaling", num_array(s->f0_scaling, s->n_f0_scaling));
     cJSON_AddItemToObject(o, "asym_lambda", num_array(s->asym_lambda, s->n_asym_lambda));
@@ -64,9 +64,9 @@ static cJSON *solver_json(const lm_spec_solver *s) {
     return o;
 }
 
-static cJSON *finetune_json(const lm_spec_finetune *f) {
+static cJSON *finetune_json(const lm_finetune_config *f) {
     cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "optimizer", lm_spec_optimizer_name(f->optimizer));
+    cJSON_AddStringToObject(o, "optimizer", lm_opt_name(f->optimizer));
     cJSON_AddItemToObject(o, "lr", num_array(f->lr, f->n_lr));
     cJSON *b = cJSON_AddArrayToObject(o, "batch_size");
     for (int i = 0; i < f->n_batch_size; i++) cJSON_AddItemToArray(b, cJSON_CreateNumber(f->batch_size[i]));
@@ -78,6 +78,7 @@ static cJSON *finetune_json(const lm_spec_finetune *f) {
     add_params(o, f->params, &f->lora);
     cJSON_AddBoolToObject(o, "linearized", f->linearized);
     if (f->has_seed) cJSON_AddNumberToObject(o, "seed", f->seed);
+    cJSON_AddBoolToObject(o, "save_weights", f->save_weights);
     return o;
 }
 

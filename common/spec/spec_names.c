@@ -1,33 +1,19 @@
-/* spec_names.c - the names that specs use for enum values, and the class
- * counts of the built-in tasks (needed to check "binary" and label lists). */
+/* spec_names.c - the names of the spec's own enum (precisions),
+ * and the class counts of the built-in tasks (needed to check "binary" and
+ * label lists).  Formulas, parameter sets, solvers, optimizers and LoRA's
+ * words are named where they are defined (kernel/formula.h,
+ * model/param_set.h, solve/solver_kind.h, train/config.h). */
 #include "spec/spec.h"
 
 #include <string.h>
 
-#define NAME_OF(table, i) \
-    ((unsigned)(i) < sizeof(table) / sizeof(table[0]) ? table[(unsigned)(i)] : NULL)
+#include "util/names.h"
 
-static const char *const formula_names[] = {"sgd", "signgd", "asymmetric_signgd"};
-static const char *const params_names[] = {"all", "no_embeddings", "no_head", "biases", "lora"};
 static const char *const precision_names[] = {"fp32", "fp64", "bf16"};
-static const char *const solver_names[] = {"lstsq", "logistic", "svc", "svr", "asym"};
-static const char *const optimizer_names[] = {"adam", "sgd", "signgd"};
-static const char *const lora_init_names[] = {"kaiming_uniform", "gaussian"};
-static const char *const lora_target_names[] = {"query", "key", "value", "attention_output",
-                                                "intermediate", "output"};
+static const char *const precision_text[] = {"fp32 (as the reference)", "fp64", "bf16 (approximate)"};
 
-const char *lm_spec_formula_name(lm_spec_formula f) { return NAME_OF(formula_names, f); }
-const char *lm_spec_params_name(lm_spec_params p) { return NAME_OF(params_names, p); }
-const char *lm_spec_precision_name(lm_spec_precision p) { return NAME_OF(precision_names, p); }
-const char *lm_spec_solver_name_str(lm_spec_solver_name s) { return NAME_OF(solver_names, s); }
-const char *lm_spec_optimizer_name(lm_spec_optimizer o) { return NAME_OF(optimizer_names, o); }
-const char *lm_spec_lora_init_name(lm_spec_lora_init i) { return NAME_OF(lora_init_names, i); }
-
-const char *lm_spec_lora_target_name(unsigned bit) {
-    for (unsigned i = 0; i < sizeof lora_target_names / sizeof lora_target_names[0]; i++)
-        if (bit == 1u << i) return lora_target_names[i];
-    return NULL;
-}
+const char *lm_spec_precision_name(lm_spec_precision p) { return lm_name_of(precision_names, 3, 0, (int)p); }
+const char *lm_spec_precision_description(lm_spec_precision p) { return lm_name_of(precision_text, 3, 0, (int)p); }
 
 /* LM-BFF's label lists (spec §1.2). */
 static const struct {

@@ -1,9 +1,10 @@
-/* cache.c - content-addressed entries with checksummed headers, atomic
- * writes and per-key flock()s (see cache.h). */
+/* cache.c - content-addressed entries with MAC'd headers, atomic writes and
+ * per-key flock()s (see cache.h). */
 #include "store/cache.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,19 +14,27 @@
 #include <unistd.h>
 
 #include "store/atomic.h"
+#include "store/hmac.h"
 #include "util/file.h"
 #include "util/log.h"
 
 /* Entry header, little-endian:
  *   0  magic "LMNTKCE\n"      8  u32 version      12 u32 header size (128)
- *   16 u64 payload length     24 sha256(payload)  56 key (64 hex chars)
- *   120 reserved (zero) */
+ *   16 u64 payload length     24 MAC (entry_mac)  56 key (64 hex chars)
+ *   120 reserved (zero)
+ * Version 1 had a plain SHA-256 of the payload where the MAC is. */
 static const char MAGIC[8] = {'L', 'M', 'N', 'T', 'K', 'C', 'E', '\n'};
-#define VERSION 1
+#define VERSION 2
 
 struct lm_cache {
     char *dir;
-    atomic_uint_least64_t hits, misses, corrupt, puts;
+    uint8_t secret[LM_CACHE_SECRET_MAX];
+    size_t secret_len;
+    atomic_uint_least64_t hits, misses, corrupt, rejected, puts;
+    atomic_int writes_off;  /* a write failed: later ones are skipped */
+    atomic_int read_warned; /* an I/O error on reading was logged */
+    pthread_mutex_t lock;   /* guards last_rejected */
+    char last_rejected[LM_CACHE_KEY_LEN + LM_CACHE_KIND_MAX + 2]; /* "kind/key" last logged */
 };
 
 static int valid_key(const char *key) {
@@ -58,21 +67,65 @@ static int check_args(const char *key, const char *kind, lm_error *err) {
                    kind ? kind : "(null)", LM_CACHE_KIND_MAX);
 }
 
-lm_cache *lm_cache_open(const char *dir, lm_error *err) {
+lm_cache *lm_cache_open(const char *dir, const char *secret_file, lm_error *err) {
     if (lm_mkdirs(dir, err) != 0) return NULL;
     lm_cache *c = lm_xcalloc(1, sizeof *c);
+    if (lm_cache_secret_load(secret_file, c->secret, &c->secret_len, err) != 0) {
+        free(c);
+        return NULL;
+    }
     c->dir = lm_xstrdup(dir);
     atomic_init(&c->hits, 0);
     atomic_init(&c->misses, 0);
     atomic_init(&c->corrupt, 0);
+    atomic_init(&c->rejected, 0);
     atomic_init(&c->puts, 0);
+    atomic_init(&c->writes_off, 0);
+    atomic_init(&c->read_warned, 0);
+    pthread_mutex_init(&c->lock, NULL);
     return c;
 }
 
 void lm_cache_close(lm_cache *c) {
     if (!c) return;
     free(c->dir);
+    memset(c->secret, 0, sizeof c->secret);
+    pthread_mutex_destroy(&c->lock);
     free(c);
+}
+
+/* The first failed write turns writes off for this handle, with one
+ * warning: a full or read-only cache must not fail the job, nor fill its
+ * log, nor be retried for every entry. */
+static int write_failed(lm_cache *c, lm_error *err) {
+    if (atomic_exchange(&c->writes_off, 1) == 0)
+        lm_warn("cache %s: %s; computing without storing entries", c->dir, err ? err->msg : "");
+    return -1;
+}
+
+static int writes_are_off(lm_cache *c, lm_error *err) {
+    if (!atomic_load(&c->writes_off)) return 0;
+    return lm_fail(err, "cache %s: not writable (logged at the first failure)", c->dir);
+}
+
+static void read_failed(lm_cache *c, const lm_error *err) {
+    if (atomic_exchange(&c->read_warned, 1) == 0)
+        lm_warn("cache %s: %s; reading it as a miss", c->dir, err->msg);
+}
+
+/* Counts an entry whose MAC does not verify and logs it - once, though the
+ * compute-once pattern reads it twice (before and after the lock). */
+static void rejected(lm_cache *c, const char *kind, const char *key, const char *path) {
+    char id[sizeof c->last_rejected];
+    snprintf(id, sizeof id, "%s/%s", kind, key);
+    atomic_fetch_add(&c->rejected, 1);
+    pthread_mutex_lock(&c->lock);
+    int again = strcmp(id, c->last_rejected) == 0;
+    memcpy(c->last_rejected, id, sizeof id);
+    pthread_mutex_unlock(&c->lock);
+    if (!again)
+        lm_warn("cache: entry %s has no valid MAC (written without this cache's secret, or altered); "
+                "ignored, recomputing", path);
 }
 
 const char *lm_cache_dir(const lm_cache *c) { return c->dir; }
@@ -117,15 +170,32 @@ static uint64_t get_u64(const unsigned char *p) {
     return v;
 }
 
+/* HMAC over everything an entry claims: its kind, key, length and payload
+ * (so an entry cannot be replayed under another key or kind). */
+static void entry_mac(const lm_cache *c, const char *kind, const char *key, const void *data,
+                      size_t len, uint8_t out[LM_SHA256_LEN]) {
+    static const char domain[] = "lmntk-cache-entry-v2";
+    unsigned char n[8];
+    put_u64(n, (uint64_t)len);
+    lm_hmac_ctx h;
+    lm_hmac_init(&h, c->secret, c->secret_len);
+    lm_hmac_update(&h, domain, sizeof domain); /* with its NUL */
+    lm_hmac_update(&h, kind, strlen(kind) + 1);
+    lm_hmac_update(&h, key, LM_CACHE_KEY_LEN);
+    lm_hmac_update(&h, n, sizeof n);
+    lm_hmac_update(&h, data, len);
+    lm_hmac_final(&h, out);
+}
+
 int lm_cache_put(lm_cache *c, const char *key, const char *kind, const void *data,
                  size_t len, lm_error *err) {
-    if (check_args(key, kind, err) != 0) return -1;
+    if (check_args(key, kind, err) != 0 || writes_are_off(c, err) != 0) return -1;
     unsigned char h[LM_CACHE_HEADER_SIZE] = {0};
     memcpy(h, MAGIC, 8);
     put_u32(h + 8, VERSION);
     put_u32(h + 12, LM_CACHE_HEADER_SIZE);
     put_u64(h + 16, (uint64_t)len);
-    lm_sha256(data, len, h + 24);
+    entry_mac(c, kind, key, data, len, h + 24);
     memcpy(h + 56, key, LM_CACHE_KEY_LEN);
     char *path = entry_path(c->dir, kind, key, "");
     char *dir = parent_of(path);
@@ -134,8 +204,12 @@ int lm_cache_put(lm_cache *c, const char *key, const char *kind, const void *dat
         lm_buf_part parts[2] = {{h, sizeof h}, {data, len}};
         rc = lm_write_parts_atomic(path, parts, 2, err);
     }
-    if (rc == 0) atomic_fetch_add(&c->puts, 1);
-    else lm_fail_prefix(err, "cache put %s/%.12s", kind, key);
+    if (rc == 0) {
+        atomic_fetch_add(&c->puts, 1);
+    } else {
+        lm_fail_prefix(err, "cache put %s/%.12s", kind, key);
+        write_failed(c, err);
+    }
     free(dir);
     free(path);
     return rc;
@@ -181,6 +255,7 @@ int lm_cache_get(lm_cache *c, const char *key, const char *kind, void **data,
             return 0;
         }
         lm_fail(err, "%s: cannot open: %s", path, strerror(e));
+        read_failed(c, err);
         free(path);
         return -1;
     }
@@ -191,6 +266,7 @@ int lm_cache_get(lm_cache *c, const char *key, const char *kind, void **data,
     void *buf = NULL;
     if (fstat(fd, &st) != 0) {
         lm_fail(err, "%s: cannot stat: %s", path, strerror(errno));
+        read_failed(c, err);
         goto out;
     }
     if ((size_t)st.st_size < sizeof h || read_full(fd, h, sizeof h) != 0) {
@@ -209,10 +285,13 @@ int lm_cache_get(lm_cache *c, const char *key, const char *kind, void **data,
         if (read_full(fd, buf, n) != 0) {
             why = "short payload";
         } else {
-            uint8_t sum[LM_SHA256_LEN];
-            lm_sha256(buf, n, sum);
-            if (memcmp(sum, h + 24, sizeof sum) != 0) {
-                why = "checksum mismatch";
+            uint8_t mac[LM_SHA256_LEN];
+            entry_mac(c, kind, key, buf, n, mac);
+            if (!lm_mac_equal(mac, h + 24, sizeof mac)) {
+                /* Not deleted: the recomputed entry replaces it, and a
+                 * worker with another secret must not delete ours. */
+                rejected(c, kind, key, path);
+                rc = 0;
             } else {
                 *data = buf;
                 *len = n;
@@ -242,12 +321,13 @@ static int lock_impl(lm_cache *c, const char *key, lm_cache_keylock *lk, int wai
     lk->path = NULL;
     if (check_key(key, err) != 0) return -1;
     /* ".locks" cannot clash with a kind: kinds have no dots. */
+    if (writes_are_off(c, err) != 0) return -1;
     char *path = entry_path(c->dir, ".locks", key, ".lock");
     char *dir = parent_of(path);
     if (lm_mkdirs(dir, err) != 0) {
         free(dir);
         free(path);
-        return -1;
+        return write_failed(c, err);
     }
     free(dir);
     for (;;) {
@@ -255,7 +335,7 @@ static int lock_impl(lm_cache *c, const char *key, lm_cache_keylock *lk, int wai
         if (fd < 0) {
             lm_fail(err, "%s: cannot open lock: %s", path, strerror(errno));
             free(path);
-            return -1;
+            return write_failed(c, err);
         }
         if (flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB)) != 0) {
             int e = errno;
@@ -303,6 +383,7 @@ lm_cache_stats lm_cache_get_stats(const lm_cache *c) {
     s.hits = atomic_load(&((lm_cache *)c)->hits);
     s.misses = atomic_load(&((lm_cache *)c)->misses);
     s.corrupt = atomic_load(&((lm_cache *)c)->corrupt);
+    s.rejected = atomic_load(&((lm_cache *)c)->rejected);
     s.puts = atomic_load(&((lm_cache *)c)->puts);
     return s;
 }

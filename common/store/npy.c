@@ -274,14 +274,12 @@ static int read_full(int fd, void *buf, size_t n, size_t *got) {
     return 0;
 }
 
-/* Reads straight into the aligned array (no second copy of big kernels). */
-int lm_npy_read(const char *path, lm_npy *a, lm_error *err) {
-    memset(a, 0, sizeof *a);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return lm_fail(err, "%s: cannot open: %s", path, strerror(errno));
+/* Reads magic, version and the header dict from fd into a (no data);
+ * leaves fd at the first data byte. */
+static int read_header_fd(int fd, lm_npy *a, lm_error *err) {
     unsigned char pre[12];
     char *hdr = NULL;
-    size_t got, hstart = 0, hlen = 0, nbytes;
+    size_t got, hstart = 0, hlen = 0;
     int rc = -1;
     if (read_full(fd, pre, sizeof pre, &got) != 0) {
         lm_fail(err, "read error: %s", strerror(errno));
@@ -301,9 +299,23 @@ int lm_npy_read(const char *path, lm_npy *a, lm_error *err) {
         goto out;
     }
     if (parse_dict(hdr + hstart, hlen, a, err) != 0) goto out;
-    if (array_bytes(a->dtype, a->rank, a->shape, &nbytes, err) != 0) goto out;
+    if (array_bytes(a->dtype, a->rank, a->shape, &a->nbytes, err) != 0) goto out;
+    rc = 0;
+out:
+    free(hdr);
+    return rc;
+}
+
+/* Reads straight into the aligned array (no second copy of big kernels). */
+int lm_npy_read(const char *path, lm_npy *a, lm_error *err) {
+    memset(a, 0, sizeof *a);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return lm_fail(err, "%s: cannot open: %s", path, strerror(errno));
+    size_t got;
+    int rc = -1;
+    if (read_header_fd(fd, a, err) != 0) goto out;
+    size_t nbytes = a->nbytes;
     a->data = lm_xalloc_aligned(nbytes);
-    a->nbytes = nbytes;
     if (read_full(fd, a->data, nbytes, &got) != 0) {
         lm_fail(err, "read error: %s", strerror(errno));
         goto out;
@@ -316,10 +328,25 @@ int lm_npy_read(const char *path, lm_npy *a, lm_error *err) {
     }
     rc = 0;
 out:
-    free(hdr);
     close(fd);
     if (rc != 0) {
         lm_npy_free(a);
+        lm_fail_prefix(err, "%s", path);
+    }
+    return rc;
+}
+
+int lm_npy_read_header(const char *path, lm_npy *a, lm_error *err) {
+    memset(a, 0, sizeof *a);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return lm_fail(err, "%s: cannot open: %s", path, strerror(errno));
+    int rc = read_header_fd(fd, a, err);
+    off_t data_at = rc == 0 ? lseek(fd, 0, SEEK_CUR) : -1, end = rc == 0 ? lseek(fd, 0, SEEK_END) : -1;
+    if (rc == 0 && (data_at < 0 || end < data_at || (uint64_t)(end - data_at) != a->nbytes))
+        rc = lm_fail(err, "npy: data size does not match the shape (truncated or trailing bytes)");
+    close(fd);
+    if (rc != 0) {
+        memset(a, 0, sizeof *a);
         lm_fail_prefix(err, "%s", path);
     }
     return rc;

@@ -47,6 +47,10 @@ int lm_npy_encode(lm_npy_dtype t, int rank, const int64_t *shape, const void *da
 int lm_npy_read(const char *path, lm_npy *a, lm_error *err);
 int lm_npy_decode(const void *buf, size_t len, lm_npy *a, lm_error *err);
 
+/* The dtype and shape of a file without its data (a->data NULL, nbytes
+ * the data's size, checked against the file's size). */
+int lm_npy_read_header(const char *path, lm_npy *a, lm_error *err);
+
 void lm_npy_free(lm_npy *a);
 
 #endif

@@ -25,11 +25,13 @@ static void byte_chars(uint32_t cp[256]) {
  * every symbol BPE can produce maps to an id (or that <unk> exists). */
 static int bpe_finish(lm_tokenizer *t, const char *path, lm_error *err) {
     lm_vocab *v = &t->vocab;
-    t->special.cls = lm_strmap_get(&v->map, "<s>", 3);
-    t->special.sep = lm_strmap_get(&v->map, "</s>", 4);
-    t->special.pad = lm_strmap_get(&v->map, "<pad>", 5);
-    t->special.mask = lm_strmap_get(&v->map, "<mask>", 6);
-    t->special.unk = lm_strmap_get(&v->map, "<unk>", 5);
+    /* vocabulary ids only: a merge line can make "<unk>" an extra symbol
+     * (an id past the vocabulary) without the vocabulary holding it */
+    t->special.cls = lm_token_to_id(t, "<s>");
+    t->special.sep = lm_token_to_id(t, "</s>");
+    t->special.pad = lm_token_to_id(t, "<pad>");
+    t->special.mask = lm_token_to_id(t, "<mask>");
+    t->special.unk = lm_token_to_id(t, "<unk>");
     if (v->nsym > v->size && t->special.unk < 0) {
         const char *s = lm_vocab_str(v, v->size);
         return lm_fail(err, "%s: \"%s\" (a byte or a merge result) is not in the "

@@ -68,7 +68,12 @@ void lm_tok_add_special(lm_tokenizer *t, const char *s, int lstrip, int rstrip) 
 }
 
 void lm_tok_add_added(lm_tokenizer *t, const char *s, int32_t id, int lstrip, int rstrip) {
-    if (lm_strmap_get(&t->vocab.map, s, strlen(s)) < 0) lm_vocab_add(&t->vocab, s, strlen(s), id);
+    /* A token the vocabulary already holds keeps the vocabulary's id, as in
+     * HF's AddedVocabulary: another id in added_tokens could lie outside the
+     * vocabulary and index past the model's embeddings. */
+    int32_t known = lm_strmap_get(&t->vocab.map, s, strlen(s));
+    if (known >= 0) id = known;
+    else lm_vocab_add(&t->vocab, s, strlen(s), id);
     push_added(t, s, id, lstrip, rstrip);
 }
 

@@ -11,7 +11,7 @@
 #include "solve/solve.h"
 #include "util/rng.h"
 
-void lm_finetune_default_grid(lm_spec_finetune *ft) {
+void lm_finetune_default_grid(lm_finetune_config *ft) {
     ft->n_lr = 3;
     ft->lr[0] = 1e-5;
     ft->lr[1] = 2e-5;
@@ -122,7 +122,7 @@ static int evaluate_and_keep(lm_trainer *t, eval_set *ed, eval_set *et, const ch
     return 0;
 }
 
-int lm_finetune(const lm_model *m0, const lm_output_spec *os, const lm_spec_finetune *ft,
+int lm_finetune(const lm_model *m0, const lm_output_spec *os, const lm_finetune_config *ft,
                 double lr, int batch_size, uint32_t seed, const lm_encoded_split *train,
                 const lm_encoded_split *dev, const lm_encoded_split *test, const char *metric,
                 const lm_finetune_options *opt, const lm_train_hooks *hooks,

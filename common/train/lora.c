@@ -12,18 +12,18 @@
 
 int lm_lora_target_role(unsigned bit) {
     switch (bit) {
-    case LM_SPEC_LORA_QUERY: return LM_R_Q_W;
-    case LM_SPEC_LORA_KEY: return LM_R_K_W;
-    case LM_SPEC_LORA_VALUE: return LM_R_V_W;
-    case LM_SPEC_LORA_ATTENTION_OUTPUT: return LM_R_O_W;
-    case LM_SPEC_LORA_INTERMEDIATE: return LM_R_FF1_W;
-    case LM_SPEC_LORA_OUTPUT: return LM_R_FF2_W;
+    case LM_LORA_QUERY: return LM_R_Q_W;
+    case LM_LORA_KEY: return LM_R_K_W;
+    case LM_LORA_VALUE: return LM_R_V_W;
+    case LM_LORA_ATTENTION_OUTPUT: return LM_R_O_W;
+    case LM_LORA_INTERMEDIATE: return LM_R_FF1_W;
+    case LM_LORA_OUTPUT: return LM_R_FF2_W;
     }
     return -1;
 }
 
 static int is_target(const lm_param_tensor *t, unsigned targets) {
-    for (unsigned bit = 1; bit <= LM_SPEC_LORA_OUTPUT; bit <<= 1)
+    for (unsigned bit = 1; bit <= LM_LORA_OUTPUT; bit <<= 1)
         if ((targets & bit) && (int)t->role == lm_lora_target_role(bit)) return 1;
     return 0;
 }
@@ -33,7 +33,7 @@ int lm_lora_head_trainable(const lm_model *m, int tensor) {
     return strncmp(n, "roberta.", 8) != 0 && strncmp(n, "bert.", 5) != 0;
 }
 
-int lm_lora_init(lm_lora *L, const lm_model *m, const lm_spec_lora *spec, lm_error *err) {
+int lm_lora_init(lm_lora *L, const lm_model *m, const lm_lora_config *spec, lm_error *err) {
     memset(L, 0, sizeof *L);
     if (spec->r < 1) return lm_fail(err, "lora.r: %d must be >= 1", spec->r);
     if (!(spec->alpha > 0)) return lm_fail(err, "lora.alpha: must be > 0");
@@ -73,7 +73,7 @@ int lm_lora_init(lm_lora *L, const lm_model *m, const lm_spec_lora *spec, lm_err
         lm_lora_target *t = &L->t[k];
         float *A = L->params + t->a_off;
         size_t na = (size_t)L->r * t->in;
-        if (spec->init == LM_SPEC_LORA_INIT_GAUSSIAN) {
+        if (spec->init == LM_LORA_INIT_GAUSSIAN) {
             double sd = 1.0 / sqrt((double)L->r);
             for (size_t j = 0; j < na; j++) A[j] = (float)(sd * lm_rng_normal(&rng));
         } else {

@@ -16,7 +16,7 @@
 
 #include <stddef.h>
 #include "model/model.h"
-#include "spec/spec.h"
+#include "train/config.h"
 
 typedef struct lm_lora_target {
     int tensor;             /* index into m->tensors */
@@ -37,12 +37,12 @@ typedef struct lm_lora {
     float *w0;              /* frozen W0 of every target, packed in target order */
 } lm_lora;
 
-/* The LM_R_* role of one LM_SPEC_LORA_* target bit, or -1. */
+/* The LM_R_* role of one LM_LORA_* target bit (train/config.h), or -1. */
 int lm_lora_target_role(unsigned bit);
 
 /* Adapters on m's target weights (m's current values are W0); A drawn from
  * spec->seed, B = 0. */
-int lm_lora_init(lm_lora *L, const lm_model *m, const lm_spec_lora *spec, lm_error *err);
+int lm_lora_init(lm_lora *L, const lm_model *m, const lm_lora_config *spec, lm_error *err);
 /* W = W0 + s B A for every target, written into m (the other tensors are
  * left alone).  `ab` is a packed A/B buffer (NULL: L->params). */
 void lm_lora_merge(const lm_lora *L, const float *ab, lm_model *m);

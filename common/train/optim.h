@@ -24,8 +24,7 @@
 #define LM_TRAIN_OPTIM_H
 
 #include <stddef.h>
-
-typedef enum { LM_OPT_ADAMW = 0, LM_OPT_SGD = 1, LM_OPT_SIGNGD = 2 } lm_opt_kind;
+#include "train/config.h"
 
 /* A trainable slice: values and gradient of the same length.  The moments
  * of AdamW live in the optimizer, at `off`. */

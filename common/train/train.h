@@ -47,7 +47,7 @@
 #include <stdint.h>
 #include "model/outputs.h"
 #include "prompt/encoded.h"
-#include "spec/spec.h"
+#include "train/config.h"
 #include "train/trainer.h"
 
 typedef struct lm_train_hooks {
@@ -65,7 +65,7 @@ typedef struct lm_finetune_options {
 
 typedef struct lm_finetune_result {
     lm_train_mode mode;
-    lm_spec_params params;   /* the trainable set */
+    lm_param_set params;   /* the trainable set */
     int n_out;               /* C */
     size_t n_params;
     float *best_params;      /* [n_params] θ_FT, the model's layout (LoRA: merged;
@@ -98,7 +98,7 @@ typedef struct lm_finetune_result {
  * masks (and LoRA's A only through ft->lora.seed).  dev and test may be
  * NULL.  metric: "acc", "f1", "mnli/acc" ... (solve.h lm_metric).  opt may
  * be NULL (defaults above).  On failure *out is empty. */
-int lm_finetune(const lm_model *m0, const lm_output_spec *os, const lm_spec_finetune *ft,
+int lm_finetune(const lm_model *m0, const lm_output_spec *os, const lm_finetune_config *ft,
                 double lr, int batch_size, uint32_t seed, const lm_encoded_split *train,
                 const lm_encoded_split *dev, const lm_encoded_split *test, const char *metric,
                 const lm_finetune_options *opt, const lm_train_hooks *hooks,
@@ -107,7 +107,7 @@ void lm_finetune_result_free(lm_finetune_result *r);
 
 /* The LM-BFF grid for specs that leave it open: lr {1e-5, 2e-5, 5e-5},
  * batch size {2, 4, 8}, 1000 steps, evaluation every 100 steps. */
-void lm_finetune_default_grid(lm_spec_finetune *ft);
+void lm_finetune_default_grid(lm_finetune_config *ft);
 
 /* Linear-probe head initialisation (spec §3.3, --from_linearhead): the
  * features the head's last layer reads (classifier: the <s> hidden state;

@@ -11,12 +11,10 @@
 
 #define EVAL_CHUNK 32 /* sequences per forward in eval mode */
 
-void lm_train_config_from_spec(lm_train_config *c, const lm_spec_finetune *ft, double lr,
+void lm_train_config_from_spec(lm_train_config *c, const lm_finetune_config *ft, double lr,
                                uint64_t seed) {
     memset(c, 0, sizeof *c);
-    c->optimizer = ft->optimizer == LM_SPEC_OPT_SGD      ? LM_OPT_SGD
-                   : ft->optimizer == LM_SPEC_OPT_SIGNGD ? LM_OPT_SIGNGD
-                                                         : LM_OPT_ADAMW;
+    c->optimizer = ft->optimizer;
     c->lr = lr;
     c->steps = ft->steps;
     c->warmup = ft->warmup;
@@ -43,15 +41,6 @@ int lm_tensor_used(const lm_model *m, const lm_output_spec *os, int ti) {
     int mlm = t->role >= LM_R_HEAD_W && t->role <= LM_R_DEC_B;
     int cls = t->role == LM_R_CLS_W || t->role == LM_R_CLS_B;
     return os->head == LM_HEAD_MLM ? !cls : !mlm;
-}
-
-static lm_param_set param_set_of(lm_spec_params p) {
-    switch (p) {
-    case LM_SPEC_PARAMS_NO_EMBEDDINGS: return LM_PS_NO_EMBEDDINGS;
-    case LM_SPEC_PARAMS_NO_HEAD: return LM_PS_NO_HEAD;
-    case LM_SPEC_PARAMS_BIASES: return LM_PS_BIASES;
-    default: return LM_PS_ALL;
-    }
 }
 
 static void reserve(lm_trainer *t, int n) {
@@ -95,17 +84,16 @@ int lm_trainer_init(lm_trainer *t, const lm_model *m0, const lm_output_spec *os,
     t->m0 = m0;
     t->os = *os;
     t->os.binary = 0;
-    int lora = cfg->params == LM_SPEC_PARAMS_LORA;
+    int lora = cfg->params == LM_PS_LORA;
     t->mode = cfg->linearized ? LM_TRAIN_LINEARIZED : lora ? LM_TRAIN_LORA : LM_TRAIN_FULL;
     lm_model_clone(m0, NULL, &t->m);
     t->grad = lm_xalloc_aligned(t->m.n_params * sizeof(float));
     memset(t->grad, 0, t->m.n_params * sizeof(float));
     lm_weights_bind(&t->m, t->grad, &t->gw);
     t->trainable = lm_xcalloc((size_t)m0->n_tensors, 1);
-    lm_param_set ps = param_set_of(cfg->params);
     int n_seg = 0;
     for (int i = 0; i < m0->n_tensors; i++) {
-        int in = lora ? lm_lora_head_trainable(m0, i) : lm_param_set_includes(m0, i, ps);
+        int in = lora ? lm_lora_head_trainable(m0, i) : lm_param_set_includes(m0, i, cfg->params);
         t->trainable[i] = in && lm_tensor_used(m0, os, i);
         n_seg += t->trainable[i];
     }

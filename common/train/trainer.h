@@ -31,7 +31,7 @@
 #include <stdint.h>
 #include "model/outputs.h"
 #include "prompt/encoded.h"
-#include "spec/spec.h"
+#include "train/config.h"
 #include "train/lora.h"
 #include "train/optim.h"
 
@@ -44,15 +44,15 @@ typedef struct lm_train_config {
     int warmup;
     double weight_decay;
     double max_grad_norm;   /* <= 0: no clipping */
-    lm_spec_params params;  /* trainable set; LM_SPEC_PARAMS_LORA: adapters + heads */
-    lm_spec_lora lora;
+    lm_param_set params;  /* trainable set; LM_PS_LORA: adapters + heads */
+    lm_lora_config lora;
     int linearized;
     float dropout;          /* 0: off (default); HuggingFace's training value is 0.1 */
     uint64_t seed;          /* dropout masks */
 } lm_train_config;
 
 /* From a spec entry and one grid point; dropout 0. */
-void lm_train_config_from_spec(lm_train_config *c, const lm_spec_finetune *ft, double lr,
+void lm_train_config_from_spec(lm_train_config *c, const lm_finetune_config *ft, double lr,
                                uint64_t seed);
 
 typedef struct lm_trainer {

@@ -38,7 +38,14 @@ void lm_error_clear(lm_error *err) {
     if (err) err->msg[0] = '\0';
 }
 
+/* Process state beside the log level: set once, by a job process, before
+ * it allocates (like Redis' zmalloc_set_oom_handler). */
+static lm_oom_handler oom_handler = NULL;
+
+void lm_set_oom_handler(lm_oom_handler handler) { oom_handler = handler; }
+
 static void out_of_memory(size_t n) {
+    if (oom_handler) oom_handler(n);
     fprintf(stderr, "lmntk: out of memory allocating %zu bytes\n", n);
     abort();
 }

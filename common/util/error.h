@@ -27,7 +27,12 @@ int lm_fail_prefix(lm_error *err, const char *fmt, ...)
 void lm_error_clear(lm_error *err);
 
 /* Allocation that aborts with a message on out-of-memory, as Redis' zmalloc
- * does: every caller would otherwise need the same unrecoverable branch. */
+ * does: every caller would otherwise need the same unrecoverable branch.
+ * Where the process is a job that someone waits for (lmntk-worker's job
+ * process), an out-of-memory handler reports the failure first; it must not
+ * return (it ends the process). */
+typedef void (*lm_oom_handler)(size_t bytes);
+void lm_set_oom_handler(lm_oom_handler handler); /* NULL: the default report */
 void *lm_xmalloc(size_t n);
 void *lm_xcalloc(size_t count, size_t size);
 void *lm_xrealloc(void *p, size_t n);

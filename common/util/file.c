@@ -152,3 +152,46 @@ int lm_checkpoint_name_step(const char *path) {
     }
     return (int)v;
 }
+
+/* path made absolute (against the working directory) with ".", ".." and
+ * repeated '/' resolved by spelling alone, symbolic links left as they are:
+ * a link in a models folder is one of its models even when it points away. */
+static char *lexical_absolute(const char *path) {
+    char cwd[4096] = "";
+    if (path[0] != '/' && !getcwd(cwd, sizeof cwd)) return NULL;
+    size_t n = strlen(cwd) + strlen(path) + 2;
+    char *joined = lm_xmalloc(n), *out = lm_xmalloc(n);
+    snprintf(joined, n, "%s/%s", cwd, path);
+    size_t len = 0;
+    for (char *seg = joined; *seg;) {
+        char *end = strchr(seg, '/');
+        size_t k = end ? (size_t)(end - seg) : strlen(seg);
+        if (k == 2 && seg[0] == '.' && seg[1] == '.') {
+            while (len > 0 && out[len - 1] != '/') len--;
+            if (len > 0) len--;
+        } else if (k > 0 && !(k == 1 && seg[0] == '.')) {
+            out[len++] = '/';
+            memcpy(out + len, seg, k);
+            len += k;
+        }
+        seg += k + (end ? 1 : 0);
+    }
+    if (len == 0) out[len++] = '/';
+    out[len] = '\0';
+    free(joined);
+    return out;
+}
+
+char *lm_path_under(const char *path, const char *root) {
+    char *p = lexical_absolute(path), *roots[2] = {lexical_absolute(root), realpath(root, NULL)};
+    char *rel = NULL;
+    for (int i = 0; i < 2 && p && !rel; i++) {
+        size_t n = roots[i] ? strlen(roots[i]) : 0;
+        if (n == 1) n = 0; /* the root folder "/" */
+        if (roots[i] && !strncmp(p, roots[i], n) && p[n] == '/' && p[n + 1]) rel = lm_xstrdup(p + n + 1);
+    }
+    free(p);
+    free(roots[0]);
+    free(roots[1]);
+    return rel;
+}

@@ -30,6 +30,13 @@ int lm_model_name_ok(const char *s);
  * trailing '/' allowed), the folders a pre-training run keeps; -1 otherwise. */
 int lm_checkpoint_name_step(const char *path);
 
+/* The part of path below root ("roberta-base" for "/srv/models/roberta-base"
+ * under "/srv/models"), or NULL when path is not below it.  Both are made
+ * absolute and "."/".." resolved by spelling, and root is also tried as its
+ * real path; links below root are not followed, so what comes back is the
+ * name of an entry of root, never a way out of it. */
+char *lm_path_under(const char *path, const char *root);
+
 /* Joins a directory and a name with one '/'; returns a new string. */
 char *lm_path_join(const char *dir, const char *name);
 

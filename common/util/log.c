@@ -6,7 +6,8 @@
 #include <string.h>
 #include <time.h>
 
-/* The one piece of process state in util: the log threshold. */
+/* Process state in util: the log threshold (and error.c's out-of-memory
+ * handler). */
 static int log_level = LM_LOG_INFO;
 
 void lm_log_set_level(int level) { log_level = level; }

@@ -21,7 +21,7 @@ prediction for each set.  Checkpoints at --save-steps are written as F16
 safetensors with the HuggingFace names that lmntk loads.
 
 Run by models/eval/token_budget.sh (prepare the inputs here, run them
-there); the record of its run is common/pretrain/runs/2026-11-27-gpu/.
+there); the record of its run is models/runs/2026-11-27-gpu/.
 """
 import argparse, json, lzma, gzip, math, os, sys, time
 import numpy as np

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# token_budget.sh - the GPU study of common/pretrain/runs/2026-11-27-gpu: how
+# token_budget.sh - the GPU study of models/runs/2026-11-27-gpu: how
 # many tokens the built-in model's shape needs before zero-shot prompting
 # leaves chance (models/eval/token_budget.py, a PyTorch replica of the recipe).
 #

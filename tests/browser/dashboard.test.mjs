@@ -2,16 +2,19 @@
 // chromium, driven by playwright-core), against a live lmntkd and a real
 // lmntk-worker started by test_dashboard.sh / here.  TAP-style output.
 //
-// Two parts: "dashboard" (a real experiment, submitted through the form and
-// run by the worker) and "pretrain" (a checkpoint sweep and a pre-training
-// run, answered to the page from synthetic JSON by request routing: no
-// compute), then "pretrain-e2e" (a tiny real pre-training run, 30 steps of a
-// one-layer model, and the sweep of its checkpoints submitted through the
-// form).  BROWSER_ONLY=dashboard, pretrain or pretrain-e2e runs one.
+// Four parts: "dashboard" (a real experiment, submitted through the form and
+// run by the worker; then the runs table, tags, rename, re-run, delete, the
+// export, partial results and the no-worker warning) and "pretrain" (a
+// checkpoint sweep and a pre-training run, answered to the page from
+// synthetic JSON by request routing: no compute), then "pretrain-e2e" (a
+// tiny real pre-training run, 30 steps of a one-layer model, and the sweep
+// of its checkpoints submitted through the form), then "bulk" (the worker
+// stopped, 210 queued experiments paged through in the runs table).
+// BROWSER_ONLY=dashboard, pretrain, pretrain-e2e or bulk runs one.
 //
 // Environment: BASE (the daemon's URL), UTOK (a user token), CHROMIUM,
 // SHOT_DIR, DATA_DIR (the tiny SST-2 split's root under the worker's --data-root), MODEL_NAME,
-// WORKER_BIN, WORKER_ARGS, WTOK, WORKER_PIDFILE, WORKER_LOG.
+// WORKER_BIN, WORKER_ARGS, WTOK, WORKER_PIDFILE, WORKER_LOG, LMNTK_BIN (the CLI, for its result table).
 
 import { spawn, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -70,6 +73,58 @@ function lambdaMax(a, m) {
   return lam;
 }
 
+// The page's results table against summary rows of the API: mean ± std and
+// each seed's score, dev and test, text and data-value.
+async function resultsTableAgainst(page, rows) {
+  let cells = 0;
+  const bad = [];
+  for (const r of rows) {
+    for (const col of ['dev', 'test']) {
+      const td = page.locator(`#results-table td[data-method="${r.method}"][data-col="${col}"]`);
+      const text = (await td.textContent()).trim();
+      const want = `${pct(r[col].mean)} ± ${pct(r[col].std)}`;
+      cells += 1;
+      if (text !== want || Number(await td.getAttribute('data-value')) !== r[col].mean) bad.push(`${r.method} ${col}: ${text} vs ${want}`);
+    }
+    for (const sr of r.seeds) {
+      for (const col of ['dev', 'test']) {
+        const td = page.locator(`#results-table td[data-method="${r.method}"][data-col="${col}-${sr.seed}"]`);
+        const text = (await td.textContent()).trim();
+        cells += 1;
+        if (text !== pct(sr[col]) || Number(await td.getAttribute('data-value')) !== sr[col]) bad.push(`${r.method} seed ${sr.seed} ${col}: ${text} vs ${pct(sr[col])}`);
+      }
+    }
+  }
+  return { cells, bad };
+}
+
+// CSV as the export writes it (RFC 4180: quotes around fields with commas,
+// quotes or newlines, doubled quotes inside), into objects by the header.
+function parseCsv(text) {
+  const records = [];
+  let field = '', rec = [], i = 0, quoted = false;
+  while (i < text.length) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') { field += '"'; i += 2; continue; }
+      if (c === '"') { quoted = false; i += 1; continue; }
+      field += c; i += 1; continue;
+    }
+    if (c === '"') { quoted = true; i += 1; continue; }
+    if (c === ',') { rec.push(field); field = ''; i += 1; continue; }
+    if (c === '\n' || c === '\r') {
+      if (c === '\r' && text[i + 1] === '\n') i += 1;
+      rec.push(field); records.push(rec); rec = []; field = ''; i += 1; continue;
+    }
+    field += c; i += 1;
+  }
+  if (field !== '' || rec.length) { rec.push(field); records.push(rec); }
+  const [head, ...body] = records;
+  return { head, rows: body.map((r) => Object.fromEntries(head.map((k, j) => [k, r[j]]))) };
+}
+const tableIds = (page) => page.$$eval('#experiments-table tbody tr', (trs) => trs.map((t) => t.dataset.id));
+const sleep = (ms) => new Promise((res) => setTimeout(res, ms));
+
 let worker = null;
 function startWorker() {
   const args = [...env('WORKER_ARGS').split(' ').filter(Boolean), '--server', BASE, '--token', env('WTOK')];
@@ -119,18 +174,49 @@ async function dashboardFlow() {
   ok((await page.title()).includes('Experiments'), 'the list has a title');
 
   note('list loaded');
-  // ---- the token, through its panel ----
-  await page.click('#token-button');
+  // ---- submitting without a token: the 401 beside the button, focus on it ----
+  await page.click('nav a[href="#/submit"]');
+  await page.locator(`select[name="model"] option[value="${MODEL}"]`).waitFor({ state: 'attached' });
+  const unauth = await fetch(`${BASE}/v1/experiments`, { method: 'POST', body: '{}' });
+  const unauthBody = await unauth.json();
+  await page.click('#submit-button');
+  const subErr = page.locator('#submit-error:not([hidden])');
+  await subErr.waitFor();
+  ok(unauth.status === 401 && (await subErr.textContent()).includes(unauthBody.detail) && /user token/.test(await subErr.textContent()),
+    'a 401 on submit shows the API\'s detail and asks for a user token', await subErr.textContent());
+  ok(await page.evaluate(() => document.activeElement && document.activeElement.id) === 'submit-error', 'focus moves to the message');
+  const btnBox = await page.locator('#submit-button').boundingBox();
+  const errBox = await subErr.boundingBox();
+  ok(btnBox && errBox && errBox.y < btnBox.y + btnBox.height + 60 && errBox.y + errBox.height > btnBox.y - 10 &&
+    errBox.x < btnBox.x + btnBox.width + 400, 'the message sits next to the submit button', JSON.stringify({ btnBox, errBox }));
+  ok(await page.locator('#form-errors').isHidden(), 'and not in the summary at the top of the form');
+  await shot(page, 'submit-401-1280', false);
+  // ---- the token, through its panel, opened from the message ----
+  await page.keyboard.press('Tab');
+  ok(await page.evaluate(() => document.activeElement && document.activeElement.id) === 'submit-set-token', 'Tab reaches its "Set a token" button');
+  await page.keyboard.press('Enter');
+  await page.locator('#token-panel:not([hidden])').waitFor();
+  ok(await page.evaluate(() => document.activeElement && document.activeElement.id) === 'token-input', 'which opens the token panel');
   await page.fill('#token-input', UTOK);
   await page.press('#token-input', 'Enter');
   ok((await page.textContent('#token-button')).includes('✓'), 'the token is saved');
+  await page.click('nav a[href="#/experiments"]');
+  await page.locator('h1', { hasText: 'Experiments' }).waitFor();
 
   // ---- submit form: catalogs and presets ----
   await page.click('nav a[href="#/submit"]');
   await page.locator(`select[name="model"] option[value="${MODEL}"]`).waitFor({ state: 'attached' });
   const taskOptions = await page.$$eval('select[name="task"] option', (os) => os.map((o) => o.value));
-  const tasks = (await api('GET', '/v1/tasks')).json.tasks.map((t) => t.name);
+  const catalog = (await api('GET', '/v1/tasks')).json;
+  const tasks = catalog.tasks.map((t) => t.name);
   ok(JSON.stringify(taskOptions) === JSON.stringify(tasks), 'the task list is GET /v1/tasks', taskOptions.join(','));
+  // every other name the form offers is the catalog's too, in its order
+  const offered = async (sel) => page.$$eval(sel, (els) => els.map((e) => e.value));
+  for (const [sel, list] of [['input[name="formula"]', 'formulas'], ['input[name="solver"]', 'solvers'],
+    ['select[name="kernel.params"] option', 'param_sets'], ['select[name="kernel.precision"] option', 'precisions']]) {
+    const want = (catalog[list] || []).map((w) => w.name), got = await offered(sel);
+    ok(want.length > 0 && JSON.stringify(got) === JSON.stringify(want), `the form's ${list} are GET /v1/tasks'`, got.join(','));
+  }
   await page.selectOption('select[name="task"]', 'MNLI');
   const words = async () => page.$$eval('[data-path="label_words"] input', (is) => is.map((i) => i.value));
   ok(JSON.stringify(await words()) === '["No","Yes","Maybe"]', 'MNLI preset fills three label words', await words());
@@ -239,10 +325,37 @@ async function dashboardFlow() {
   const row = page.locator(`#experiments-table tr[data-id="${id}"]`);
   await row.waitFor();
   ok(await row.getAttribute('data-state') === 'queued', 'the list shows it queued');
+  // no worker has ever connected: the list warns that the queued jobs wait
+  const w0 = (await api('GET', '/v1/workers')).json;
+  const banner = page.locator('#worker-warning');
+  await banner.waitFor();
+  ok(w0.alive === 0 && w0.queued_jobs === 4 && new RegExp(`^${w0.queued_jobs} jobs are queued and no worker is alive`).test(await banner.textContent()),
+    'queued jobs and no live worker: the list warns, with GET /v1/workers\' count', `${JSON.stringify(w0)} / ${await banner.textContent()}`);
+  ok(await banner.getAttribute('role') === 'alert' && /lmntk-worker --server/.test(await banner.textContent()), 'the warning is an alert and says how to start one');
+  ok(/Workers: 0 alive · 4 jobs queued/.test(await page.textContent('#workers-line')), 'the workers line says none is alive', await page.textContent('#workers-line'));
   await shot(page, 'list-queued-1280');
   startWorker();
+  // the API's partial result (one seed of two done), kept to replay on the experiment page below
+  let partialSnap = null;
+  const partialPoll = (async () => {
+    for (const end = Date.now() + 90000; Date.now() < end;) {
+      const r = (await api('GET', `/v1/experiments/${id}`)).json;
+      if (r.partial_result) { partialSnap = r; return; }
+      if (['succeeded', 'failed', 'cancelled'].includes(r.state)) return;
+      await sleep(80);
+    }
+  })();
+  // the worker, once heard from, in the workers' table (the warning gone: the bulk part checks it with jobs queued)
+  await page.locator('#worker-warning[data-alive="1"]').waitFor({ state: 'attached', timeout: 30000 });
+  ok(await banner.isHidden(), 'a worker alive: no warning');
+  await page.click('#workers summary');
+  const wRow = page.locator('#workers tr[data-worker="browser-worker"]');
+  await wRow.waitFor();
+  ok(await wRow.getAttribute('data-alive') === 'true' && /browser-worker/.test(await wRow.textContent()), 'the workers table lists the worker, alive');
+  await page.click('#workers summary');
   await page.locator(`#experiments-table tr[data-id="${id}"][data-state="succeeded"]`).waitFor({ timeout: 90000 });
   note('the list saw it succeed');
+  await partialPoll;
   ok((await row.locator('.progress-text').textContent()).trim() === '100%', 'its progress reads 100%');
   ok(await row.locator('.badge').textContent() === 'succeeded', 'its badge reads succeeded');
 
@@ -274,36 +387,53 @@ async function dashboardFlow() {
   const rows = summaryRows(exp.result);
   ok(rows.map((r) => r.method).sort().join(',') === 'finetune:0,kernel:sgd', 'two summary rows: the kernel and fine-tuning',
     rows.map((r) => r.method).join(','));
-  let cells = 0, bad = [];
-  for (const r of rows) {
-    for (const col of ['dev', 'test']) {
-      const td = page.locator(`#results-table td[data-method="${r.method}"][data-col="${col}"]`);
-      const text = (await td.textContent()).trim();
-      const want = `${pct(r[col].mean)} ± ${pct(r[col].std)}`;
-      cells += 1;
-      if (text !== want || Number(await td.getAttribute('data-value')) !== r[col].mean) bad.push(`${r.method} ${col}: ${text} vs ${want}`);
-    }
-    for (const sr of r.seeds) {
-      for (const col of ['dev', 'test']) {
-        const td = page.locator(`#results-table td[data-method="${r.method}"][data-col="${col}-${sr.seed}"]`);
-        const text = (await td.textContent()).trim();
-        cells += 1;
-        if (text !== pct(sr[col]) || Number(await td.getAttribute('data-value')) !== sr[col]) bad.push(`${r.method} seed ${sr.seed} ${col}: ${text} vs ${pct(sr[col])}`);
-      }
-    }
-  }
+  let { cells, bad } = await resultsTableAgainst(page, rows);
   const zs = rows[0].zero_shot_test;
   const zsText = (await page.textContent('#results-table td[data-method="zero-shot"][data-col="test"]')).trim();
   cells += 1;
   if (zsText !== `${pct(zs.mean)} ± ${pct(zs.std)}`) bad.push(`zero-shot test: ${zsText}`);
   ok(bad.length === 0 && cells === rows.length * 6 + 1, `the results table equals the API (${cells} cells)`, bad.join('\n'));
   ok((await page.textContent('#results-table tr[data-method="finetune:0"] th')).includes('SGD-FT'), 'fine-tuning is named from the spec (SGD-FT)');
-  ok(await page.locator('#results-table tbody tr').count() === rows.length + 1, 'one row per method plus zero-shot');
+  ok(await page.locator('#results-table tbody tr:not(.hp-row)').count() === rows.length + 1, 'one row per method plus zero-shot');
+
+  // each seed's selected hyper-parameters, written under its scores (no hover)
+  const hpBad = [];
+  for (const r of rows) {
+    for (const sr of r.seeds) {
+      const td = page.locator(`#results-table tr.hp-row[data-method="${r.method}"] td.hp[data-seed="${sr.seed}"]`);
+      const text = (await td.textContent()).trim();
+      const p = sr.point || {};
+      const want = r.method.startsWith('kernel') ? [p.solver, `λ=${p.regularization}`]
+        : [`lr ${p.lr}`, `batch size ${p.batch_size}`, `best step ${p.best_step}`];
+      if (!(await td.isVisible()) || !want.every((w) => text.includes(w))) hpBad.push(`${r.method} seed ${sr.seed}: '${text}' lacks ${want.join(', ')}`);
+    }
+  }
+  ok(hpBad.length === 0 && rows.length > 0, 'each seed\'s selected hyper-parameters are shown under its scores (the API\'s point)', hpBad.join('\n'));
+
+  // one name per method: the daemon's method_labels, the page's rows and the CLI's table agree
+  const cliTable = execFileSync(env('LMNTK_BIN'), ['results', id, '--table', '--server', BASE, '--token', UTOK], { encoding: 'utf8' });
+  // the CLI table: the method id (16 columns), its label (24), dev, test
+  const cliNames = new Set(cliTable.split('\n').filter((l) => /\d+\.\d \(/.test(l)).map((l) => l.slice(17, 41).trim()));
+  const pageNames = new Set((await page.$$eval('#results-table tbody tr:not(.hp-row) th', (ths) => ths.map((t) => t.textContent.trim()))));
+  const apiNames = new Set([...rows.map((r) => exp.method_labels[r.method]), exp.method_labels['zero-shot']]);
+  const same = (a, b) => a.size === b.size && [...a].every((x) => b.has(x));
+  ok(apiNames.size === rows.length + 1 && !apiNames.has(undefined) && same(apiNames, pageNames) && same(apiNames, cliNames),
+    `the page and \`lmntk results --table\` name the methods alike: ${[...apiNames].join(', ')}`,
+    JSON.stringify({ api: [...apiNames], page: [...pageNames], cli: [...cliNames] }));
+  ok([...apiNames].every((n) => !/^(kernel|finetune)/.test(n)), 'by display names, not method ids');
 
   // bars
   const barMethods = await page.$$eval('#bars-plot g.bar-row', (gs) => gs.map((g) => g.getAttribute('data-method')));
   ok(JSON.stringify(barMethods.slice().sort()) === JSON.stringify(rows.map((r) => r.method).sort()), 'a bar per method', barMethods.join(','));
   ok(await page.locator('#bars-plot g.bar-row[data-method="finetune:0"] rect[fill="#d9731a"]').count() === 2, 'fine-tuning bars are orange (test and dev)');
+  // chance: 1/2 for SST-2's two classes, drawn across the bars at the 50 mark
+  const chanceLine = page.locator('#bars-plot line.chance');
+  const tickX = async (t) => Number(await page.locator('#bars-plot text.tick', { hasText: new RegExp(`^${t}$`) }).first().getAttribute('x'));
+  const [x0, x100, cx] = [await tickX(0), await tickX(100), Number(await chanceLine.getAttribute('x1'))];
+  ok(await chanceLine.count() === 1 && Number(await chanceLine.getAttribute('data-value')) === 0.5 && Math.abs(cx - (x0 + 0.5 * (x100 - x0))) < 0.5,
+    'the bar chart draws chance (1/2 for two classes) at 50 %', JSON.stringify({ x0, x100, cx }));
+  ok(/chance 50\.0/.test(await page.textContent('#bars-plot svg')) && /1\/2/.test(await page.textContent('#chance-rule')),
+    'its legend gives chance and the rule', await page.textContent('#chance-rule'));
 
   // heatmap from the .npy artifact
   await page.locator('#kernel-canvas[data-ready="1"]').waitFor();
@@ -393,6 +523,73 @@ async function dashboardFlow() {
   ok(devText === `${pct(rows[0].dev.mean)} (${pct(rows[0].dev.std)})`, 'the dev split switch works', devText);
   await shot(page, 'compare-1280');
 
+  // ---- accuracy against k: two more experiments, k = 2 and 8 ----
+  const more = [];
+  for (const k of [2, 8]) {
+    const r = await api('POST', '/v1/experiments', { ...exp.spec, name: `browser k=${k}`, k });
+    ok(r.status === 201, `an experiment with k = ${k} is taken`, JSON.stringify(r.json));
+    more.push(r.json.id);
+  }
+  for (const mid of more) {
+    const end = Date.now() + 90000;
+    while (Date.now() < end && !['succeeded', 'failed', 'cancelled'].includes((await api('GET', `/v1/experiments/${mid}`)).json.state)) await new Promise((r) => setTimeout(r, 300));
+  }
+  note('the k = 2 and 8 experiments ended');
+  await page.goto(`${BASE}/#/kshot?task=SST-2&model=${MODEL}`);
+  await page.locator('#kshot-plot svg').waitFor();
+  // the expected points, from the API: every succeeded SST-2 experiment on the model, seeds pooled per (k, method name)
+  const listed = (await api('GET', `/v1/experiments?task=SST-2&state=succeeded&model=${MODEL}&limit=200`)).json.experiments;
+  const full = [];
+  for (const e of listed) full.push((await api('GET', `/v1/experiments/${e.id}`)).json);
+  const kWant = new Map();
+  for (const e of full) {
+    for (const r of summaryRows(e.result)) {
+      for (const sr of r.seeds) {
+        const key = `${e.method_labels[r.method]}|${e.spec.k}`;
+        if (!kWant.has(key)) kWant.set(key, []);
+        kWant.get(key).push(sr.test);
+      }
+    }
+  }
+  const ksWanted = [...new Set(full.map((e) => e.spec.k))].sort((a, b) => a - b);
+  ok(JSON.stringify(ksWanted) === '[2,4,8]', 'the API has succeeded experiments with k = 2, 4 and 8', JSON.stringify(ksWanted));
+  const kBad = [];
+  for (const [key, vals] of kWant) {
+    const [name, k] = key.split('|');
+    const mean = vals.reduce((a, b) => a + b, 0) / vals.length;
+    const std = Math.sqrt(vals.reduce((a, b) => a + (b - mean) ** 2, 0) / vals.length);
+    const td = page.locator(`#kshot-table tr[data-method="${name}"] td[data-k="${k}"]`);
+    if (await td.count() !== 1) { kBad.push(`${key}: no cell`); continue; }
+    const got = { mean: Number(await td.getAttribute('data-mean')), std: Number(await td.getAttribute('data-std')), n: Number(await td.getAttribute('data-n')) };
+    if (Math.abs(got.mean - mean) > 1e-12 || Math.abs(got.std - std) > 1e-12 || got.n !== vals.length) kBad.push(`${key}: ${JSON.stringify(got)} vs ${mean} ± ${std} (${vals.length})`);
+  }
+  ok(kWant.size >= 6 && kBad.length === 0, `the k table pools the API's seeds per method and k (${kWant.size} cells)`, kBad.join('\n'));
+  const kSeries = await page.$$eval('#kshot-plot g.series', (gs) => gs.map((g) => ({ key: g.dataset.key, n: Number(g.dataset.n),
+    bars: g.querySelectorAll('path.error-bar').length, xs: [...g.querySelectorAll('.pt')].map((p) => Number(p.dataset.x)),
+    ys: [...g.querySelectorAll('.pt')].map((p) => Number(p.dataset.y)) })));
+  const kMethods = [...new Set([...kWant.keys()].map((key) => key.split('|')[0]))];
+  ok(kMethods.every((m) => kSeries.some((sr) => sr.key === m && sr.n === 3 && sr.bars === 3 &&
+    JSON.stringify(sr.xs) === JSON.stringify([1, 2, 3]))), 'a line per method with a point and an error bar at each k (x = log2 k)',
+  JSON.stringify(kSeries.map((x) => [x.key, x.n, x.bars, x.xs])));
+  ok(JSON.stringify(await page.$$eval('#kshot-plot text.x-tick', (ts) => ts.map((t) => t.textContent))) === '["2","4","8"]', 'the x ticks are the ks');
+  ok(await page.locator('#kshot-plot svg > line.reference').count() === 1 && /chance 50/.test(await page.textContent('#kshot-plot svg')),
+    'chance is drawn on the k plot');
+  await shot(page, 'kshot-1280');
+  await page.click('#kshot-split-dev');
+  const devCell = page.locator(`#kshot-table tr[data-method="${exp.method_labels['kernel:sgd']}"] td[data-k="4"]`);
+  const devWant = full.filter((e) => e.spec.k === 4).flatMap((e) => summaryRows(e.result).find((r) => r.method === 'kernel:sgd').seeds.map((sr) => sr.dev));
+  ok(Math.abs(Number(await devCell.getAttribute('data-mean')) - devWant.reduce((a, b) => a + b, 0) / devWant.length) < 1e-12 && page.url().includes('split=dev'),
+    'the dev switch pools dev scores');
+  // the experiment page links to it
+  await page.goto(`${BASE}/#/experiments/${id}`);
+  await page.locator('#kshot-link').waitFor();
+  ok((await page.getAttribute('#kshot-link', 'href')).startsWith('#/kshot?task=SST-2'), 'the experiment page links to its task\'s accuracy against k');
+
+  await partialResults(partialSnap);
+  await runsTable(page, [id, ...more]);
+  await manageExperiment(page, id);
+  await rerunAndDelete(page, more[0]);
+
   // ---- 390 px ----
   const phone = page;
   await phone.setViewportSize({ width: 390, height: 844 });
@@ -415,6 +612,313 @@ async function dashboardFlow() {
   await phone.locator('#compare-table').waitFor();
   await noHorizontalOverflow(phone, 'compare');
   await shot(phone, 'compare-390', false);
+  await phone.goto(`${BASE}/#/kshot?task=SST-2`);
+  await phone.locator('#kshot-plot svg').waitFor();
+  await noHorizontalOverflow(phone, 'accuracy against k');
+  await shot(phone, 'kshot-390');
+}
+
+// ---- the runs table, an experiment's own controls, partial results ----
+
+// A partial result the daemon reported while one seed of two was done
+// (caught by polling the API), served again to a page by request routing:
+// the experiment page shows the finished seed's summary and how many remain.
+async function partialResults(snap) {
+  ok(snap && snap.partial_result && snap.seeds_done === 1 && snap.remaining_seeds === 1 && snap.result === null,
+    'while seeds remain the API has a partial result (1 of 2 seeds done)', snap && JSON.stringify({ state: snap.state, seeds_done: snap.seeds_done }));
+  if (!snap || !snap.partial_result) return;
+  const page = await newPage(1280);
+  await page.route((u) => u.pathname === `/v1/experiments/${snap.id}`,
+    (r) => r.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(snap) }));
+  await page.goto(`${BASE}/#/experiments/${snap.id}`);
+  await page.locator('#partial-note').waitFor();
+  const pr = snap.partial_result;
+  const note1 = await page.textContent('#partial-note');
+  ok(/^1 of 2 seeds done \(seed \d+\); 1 remains\./.test(note1) && note1.includes(`seed ${pr.seeds_done[0]}`) && pr.remaining_seeds === 1,
+    'the results say which seed is done and how many remain', note1);
+  ok((await page.textContent('#seeds-done')).trim() === '1 of 2 seeds done', 'so does the header');
+  ok((await page.textContent('#results-h')).trim() === 'Results so far', 'the results are titled as partial');
+  const rows = summaryRows(pr);
+  const { cells, bad } = await resultsTableAgainst(page, rows);
+  const groups = await page.$$eval('#results-table thead th.group', (ths) => ths.map((t) => t.textContent.trim()));
+  ok(bad.length === 0 && cells === rows.length * 4 && JSON.stringify(groups) === JSON.stringify(['Mean ± std', `Seed ${pr.seeds_done[0]}`]),
+    `the table is the partial result's, the finished seed only (${cells} cells)`, `${bad.join('\n')} ${groups}`);
+  await shot(page, 'experiment-partial-1280', false);
+  await page.context().close();
+}
+
+// The runs table of the succeeded SST-2 experiments: each row's headline
+// metrics against the API's, sorting by the headers against the API's sort,
+// and the CSV export of the same filters.
+async function runsTable(page, ids) {
+  const q = 'task=SST-2&state=succeeded';
+  await page.goto(`${BASE}/#/experiments?${q}`);
+  const listed = (await api('GET', `/v1/experiments?${q}`)).json.experiments;
+  ok(listed.length === ids.length && ids.every((i) => listed.some((e) => e.id === i)) && listed.every((e) => e.metrics),
+    `the API lists the ${ids.length} succeeded experiments with headline metrics`);
+  await page.waitForFunction((n) => document.querySelectorAll('#experiments-table tbody tr').length === n, listed.length);
+  const bad = [];
+  let cells = 0;
+  for (const e of listed) {
+    const tr = page.locator(`#experiments-table tr[data-id="${e.id}"]`);
+    const m = e.metrics;
+    const text = async (sel) => (await tr.locator(sel).textContent()).trim();
+    const ms = (x) => `${pct(x.mean)} ± ${pct(x.std)}`;
+    const kt = await text('td[data-col="kernel"]');
+    if (kt !== `${ms(m.kernel.test)}${m.kernel.label}` || Number(await tr.locator('td[data-col="kernel"]').getAttribute('data-value')) !== m.kernel.test.mean)
+      bad.push(`${e.name} kernel: ${kt}`);
+    for (const f of m.finetune) {
+      const ft = await text(`td[data-col="finetune"] .ft[data-method="${f.method}"]`);
+      if (ft !== `${f.label} ${ms(f.test)}`) bad.push(`${e.name} ${f.method}: ${ft}`);
+      cells += 1;
+    }
+    const zt = await text('td[data-col="zero-shot"]');
+    if (zt !== ms(m.zero_shot)) bad.push(`${e.name} zero-shot: ${zt}`);
+    const vt = await text('td[data-col="verdict"]');
+    if (vt !== m.verdict || await tr.locator('td[data-col="verdict"]').getAttribute('data-value') !== m.verdict) bad.push(`${e.name} verdict: ${vt}`);
+    const k = await text('td[data-k]');
+    const spec = (await api('GET', `/v1/experiments/${e.id}`)).json.spec;
+    if (k !== `k=${spec.k} · ${spec.seeds.length} seeds` || e.k !== spec.k) bad.push(`${e.name} k: ${k}`);
+    cells += 4;
+  }
+  ok(bad.length === 0 && cells >= 15, `each row shows the API's best kernel, fine-tuning, zero-shot, verdict and k (${cells} cells)`, bad.join('\n'));
+  ok(listed.some((e) => e.metrics.finetune.length > 0 && e.metrics.verdict), 'the rows have fine-tuning and a verdict to show');
+  await shot(page, 'runs-table-1280', false);
+
+  // sorting: the headers ask the daemon (sort, order) and say so (aria-sort)
+  const steps = [['kernel_test', '', 'descending'], ['kernel_test', 'asc', 'ascending'], ['name', '', 'ascending'], ['zero_shot_test', '', 'descending']];
+  for (const [key, order, aria] of steps) {
+    await page.click(`#experiments-table th button[data-sort="${key}"]`);
+    const want = (await api('GET', `/v1/experiments?${q}&sort=${key}${order ? `&order=${order}` : ''}`)).json.experiments.map((e) => e.id);
+    const th = page.locator(`#experiments-table th:has(button[data-sort="${key}"])`);
+    await page.waitForFunction((k) => document.querySelector(`#experiments-table th:has(button[data-sort="${k}"])`).getAttribute('aria-sort'), key);
+    await page.waitForFunction((w) => JSON.stringify([...document.querySelectorAll('#experiments-table tbody tr')].map((t) => t.dataset.id)) === w,
+      JSON.stringify(want), { timeout: 5000 }).catch(() => {});
+    const got = await tableIds(page);
+    ok(JSON.stringify(got) === JSON.stringify(want) && await th.getAttribute('aria-sort') === aria &&
+      page.url().includes(`sort=${key}`) && (order ? page.url().includes(`order=${order}`) : !page.url().includes('order=')),
+    `sorted by ${key}, ${aria}, as the API sorts`, JSON.stringify({ got, want, url: page.url(), aria: await th.getAttribute('aria-sort') }));
+    ok(await page.locator('#experiments-table th[aria-sort]').count() === 1 &&
+      await page.evaluate(() => document.activeElement && document.activeElement.dataset.sort) === key,
+    `only that header has aria-sort, and focus stays on it (${key})`);
+  }
+  const kv = [];
+  await page.click('#experiments-table th button[data-sort="kernel_test"]');
+  await page.waitForFunction(() => document.querySelector('#experiments-table th:has(button[data-sort="kernel_test"])').getAttribute('aria-sort') === 'descending');
+  await page.waitForFunction((n) => /sort=kernel_test/.test(location.hash) && document.querySelectorAll('#experiments-table tbody tr').length === n, listed.length);
+  await sleep(300);
+  for (const v of await page.$$eval('#experiments-table td[data-col="kernel"]', (tds) => tds.map((t) => Number(t.dataset.value)))) kv.push(v);
+  ok(kv.length === listed.length && kv.every((v, i) => i === 0 || kv[i - 1] >= v), 'best kernel descending: the values fall down the table', kv.join(', '));
+
+  // the export: the link carries the filters and sort; its CSV has a line
+  // per (experiment, method, seed) of the API's results
+  const href = await page.getAttribute('#export-csv', 'href');
+  const hq = new URLSearchParams(href.split('?')[1] || '');
+  ok(href.startsWith('/v1/experiments.csv?') && hq.get('task') === 'SST-2' && hq.get('state') === 'succeeded' && hq.get('sort') === 'kernel_test',
+    'the export link has the table\'s filters and sort', href);
+  const res = await fetch(BASE + href, { headers: { Authorization: `Bearer ${UTOK}` } });
+  const csv = parseCsv(await res.text());
+  const want = [];
+  for (const e of listed) {
+    const full = (await api('GET', `/v1/experiments/${e.id}`)).json;
+    for (const r of summaryRows(full.result)) {
+      for (const sr of r.seeds) {
+        const d = (full.diagnostics || []).find((x) => x.method === r.method && x.seed === sr.seed);
+        want.push({ id: e.id, method: r.method, seed: sr.seed, test: sr.test, dev: sr.dev,
+          distance: d ? d.diagnostics.fixed_features.kernel_distance : null });
+      }
+    }
+  }
+  // and each fine-tuning seed's kernel distance, from the API's diagnostics
+  const missing = want.filter((w) => !csv.rows.some((c) => c.experiment_id === w.id && c.method === w.method && Number(c.seed) === w.seed &&
+    Math.abs(Number(c.test) - w.test) < 1e-12 && Math.abs(Number(c.dev) - w.dev) < 1e-12 &&
+    (w.distance === null ? c.kernel_distance === '' : Math.abs(Number(c.kernel_distance) - w.distance) <= 1e-9 * w.distance)));
+  ok(want.filter((w) => w.distance !== null).length === 2 * ids.length, 'each fine-tuning seed has diagnostics to export');
+  ok(res.status === 200 && /text\/csv/.test(res.headers.get('content-type') || '') && csv.rows.length === want.length && missing.length === 0 &&
+    csv.rows.every((c) => listed.some((e) => e.id === c.experiment_id)),
+  `the exported CSV has the ${want.length} (experiment, method, seed) lines of the listed experiments, dev, test and diagnostics as the API`,
+  `${res.status} ${csv.rows.length} rows; missing ${JSON.stringify(missing.slice(0, 3))}`);
+  const csvOrder = [...new Set(csv.rows.map((c) => c.experiment_id))];
+  ok(JSON.stringify(csvOrder) === JSON.stringify(await tableIds(page)), 'in the table\'s order');
+  // with a token set, the link downloads through fetch (the token goes along)
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#export-csv')]);
+  const dlPath = await dl.path();
+  const dlCsv = parseCsv(fs.readFileSync(dlPath, 'utf8'));
+  ok(dl.suggestedFilename() === 'lmntk-experiments.csv' && dlCsv.rows.length === csv.rows.length, 'clicking "Export CSV" downloads that CSV',
+    `${dl.suggestedFilename()} ${dlCsv.rows.length}`);
+}
+
+// On the experiment page: tags added and removed, a refused tag beside its
+// input, rename inline; then the list filtered by tag and by text; and a
+// 401 without a token beside the button that caused it.
+async function manageExperiment(page, eid) {
+  await page.goto(`${BASE}/#/experiments/${eid}`);
+  await page.locator('#tag-input').waitFor();
+  for (const t of ['paper', 'k4']) {
+    await page.fill('#tag-input', t);
+    await page.click('#tag-add');
+    await page.locator(`#exp-tags .tag[data-tag="${t}"]`).waitFor();
+  }
+  ok(JSON.stringify((await api('GET', `/v1/experiments/${eid}`)).json.tags) === '["k4","paper"]', 'two tags added through the page are the API\'s');
+  ok(await page.evaluate(() => document.activeElement && document.activeElement.id) === 'tag-input', 'focus stays in the tag input');
+  await page.click('#exp-tags button[aria-label="Remove tag k4"]');
+  await page.locator('#exp-tags .tag[data-tag="k4"]').waitFor({ state: 'detached' });
+  ok(JSON.stringify((await api('GET', `/v1/experiments/${eid}`)).json.tags) === '["paper"]', 'its × removes a tag');
+  // a tag the API refuses: its detail beside the tag input, focus on it
+  const refused = await api('PUT', `/v1/experiments/${eid}/tags/${encodeURIComponent('no spaces')}`);
+  await page.fill('#tag-input', 'no spaces');
+  await page.click('#tag-add');
+  const tagErr = page.locator('#tag-error:not([hidden])');
+  await tagErr.waitFor();
+  ok(refused.status === 400 && (await tagErr.textContent()).includes(refused.json.detail) && await tagErr.getAttribute('data-status') === '400',
+    'a tag the API refuses (400) is explained beside the tag input', `${JSON.stringify(refused.json)} / ${await tagErr.textContent()}`);
+  ok(await page.evaluate(() => document.activeElement && document.activeElement.id) === 'tag-error', 'and focus moves to the message');
+  const ti = await page.locator('#tag-input').boundingBox(), te = await tagErr.boundingBox();
+  ok(ti && te && te.y >= ti.y && te.y - (ti.y + ti.height) < 40, 'the message sits under the tag input', JSON.stringify({ ti, te }));
+  await page.fill('#tag-input', '');
+  // rename, inline
+  await page.click('#rename-button');
+  ok(await page.evaluate(() => document.activeElement && document.activeElement.id) === 'rename-input' && await page.locator('#exp-title').isHidden(),
+    'Rename turns the title into an input, focused');
+  await page.fill('#rename-input', 'browser renamed');
+  await page.press('#rename-input', 'Enter');
+  await page.locator('#exp-title', { hasText: 'browser renamed' }).waitFor();
+  ok((await api('GET', `/v1/experiments/${eid}`)).json.name === 'browser renamed', 'the new name is the API\'s');
+  ok(await page.evaluate(() => document.activeElement && document.activeElement.id) === 'rename-button', 'focus returns to the Rename button');
+  await page.click('#rename-button');
+  await page.fill('#rename-input', 'not kept');
+  await page.press('#rename-input', 'Escape');
+  ok(await page.locator('#rename-form').isHidden() && (await page.textContent('#exp-title')) === 'browser renamed', 'Escape leaves the name as it was');
+  await shot(page, 'experiment-manage-1280', false);
+
+  // the list: by tag, by text in the name, and a tag chip
+  await page.goto(`${BASE}/#/experiments`);
+  await page.locator(`#experiments-table tr[data-id="${eid}"]`).waitFor();
+  const onlyIt = async (what) => {
+    await page.waitForFunction((x) => { const trs = document.querySelectorAll('#experiments-table tbody tr'); return trs.length === 1 && trs[0].dataset.id === x; }, eid, { timeout: 5000 }).catch(() => {});
+    ok(JSON.stringify(await tableIds(page)) === JSON.stringify([eid]), what, JSON.stringify(await tableIds(page)));
+  };
+  await page.fill('#f-tag', 'paper');
+  await page.waitForURL(/tag=paper/);
+  await onlyIt('the tag filter shows only the tagged experiment, and is in the URL');
+  ok((await page.textContent(`#experiments-table tr[data-id="${eid}"] .tags`)).includes('paper'), 'the row shows its tag as a chip');
+  await page.fill('#f-tag', '');
+  await page.fill('#f-q', 'RENAMED');
+  await page.waitForURL((u) => u.hash.includes('q=RENAMED') && !u.hash.includes('tag='));
+  await onlyIt('the text filter finds the name, any case, and is in the URL');
+  await page.fill('#f-q', 'no such name');
+  await page.locator('p.empty:not([hidden])').waitFor();
+  ok(/No experiment matches/.test(await page.textContent('p.empty')), 'text that no name has: nothing');
+  // a filter the API refuses (a URL edited by hand): its detail under that filter
+  const badState = await api('GET', '/v1/experiments?state=done');
+  await page.goto(`${BASE}/#/experiments?state=done`);
+  const fErr = page.locator('[data-filter="state"] .field-error');
+  await fErr.waitFor();
+  ok(badState.status === 400 && badState.json.field === 'state' && (await fErr.textContent()) === badState.json.detail &&
+    await page.getAttribute('#f-state', 'aria-invalid') === 'true', 'a filter the API refuses (400, field state) is explained under that filter',
+  await fErr.textContent());
+  await page.click('#clear-filters');
+  await page.locator('[data-filter="state"] .field-error').waitFor({ state: 'detached' });
+  await page.locator(`#experiments-table tr[data-id="${eid}"] button.tag[data-tag="paper"]`).click();
+  await onlyIt('a tag chip filters by its tag');
+  ok(await page.inputValue('#f-tag') === 'paper', 'and fills the tag box');
+  await page.click('#clear-filters');
+
+  // without a token: the 401 beside the button that caused it, with "Set a token"
+  const anon = await newPage(1280);
+  await anon.goto(`${BASE}/#/experiments/${eid}`);
+  await anon.locator('#rerun-button').waitFor();
+  const direct = await fetch(`${BASE}/v1/experiments/${eid}/rerun`, { method: 'POST' });
+  const directBody = await direct.json();
+  await anon.click('#rerun-button');
+  const aErr = anon.locator('#action-error:not([hidden])');
+  await aErr.waitFor();
+  ok(direct.status === 401 && await aErr.getAttribute('data-status') === '401' && (await aErr.textContent()).includes(directBody.detail) &&
+    /needs a user token/.test(await aErr.textContent()), 'Re-run without a token: the 401 and its detail beside the buttons', await aErr.textContent());
+  ok(await anon.evaluate(() => document.activeElement && document.activeElement.id) === 'action-error' &&
+    await anon.locator('#action-error-token').isVisible(), 'focus on the message, with a "Set a token" button');
+  await shot(anon, 'experiment-401-1280', false);
+  await anon.context().close();
+}
+
+// Re-run a finished experiment from its page, watch the copy run, then
+// delete it (confirmed) with its artifacts and land on the list.
+async function rerunAndDelete(page, srcId) {
+  const src = (await api('GET', `/v1/experiments/${srcId}`)).json;
+  await page.goto(`${BASE}/#/experiments/${srcId}`);
+  await page.locator('#rerun-button').waitFor();
+  ok(await page.locator('#delete-button').isVisible() && await page.locator('#cancel-button').count() === 0, 'a finished experiment offers Delete, not Cancel');
+  await page.click('#rerun-button');
+  await page.waitForURL((u) => /#\/experiments\/[0-9a-f-]{36}$/.test(u.hash) && !u.hash.includes(srcId));
+  const nid = /#\/experiments\/([0-9a-f-]{36})$/.exec(page.url())[1];
+  const copy = (await api('GET', `/v1/experiments/${nid}`)).json;
+  ok(copy.rerun_of === srcId && JSON.stringify(copy.spec) === JSON.stringify(src.spec) && copy.name === src.name,
+    'Re-run submits the same spec again (rerun_of set) and opens the copy', JSON.stringify({ rerun_of: copy.rerun_of, name: copy.name }));
+  await page.locator('main[data-state="succeeded"]').waitFor({ timeout: 90000 });
+  note('the re-run succeeded');
+  const done = (await api('GET', `/v1/experiments/${nid}`)).json;
+  const art = done.files.find((f) => /kernel-train\.npy$/.test(f.name));
+  ok(art && (await fetch(BASE + art.url)).status === 200, 'the copy has its artifacts', art && art.url);
+  let asked = '';
+  page.once('dialog', (d) => { asked = d.message(); d.accept(); });
+  await page.click('#delete-button');
+  await page.waitForURL((u) => /^#\/experiments$/.test(u.hash));
+  ok(new RegExp(`and its ${done.files.length} artifact files\\? This cannot be undone`).test(asked), 'Delete asks first, naming the artifacts', asked);
+  await page.locator('#experiments-table tbody tr').first().waitFor();
+  ok(await page.locator(`#experiments-table tr[data-id="${nid}"]`).count() === 0, 'and lands on the list, without it');
+  ok((await api('GET', `/v1/experiments/${nid}`)).status === 404 && (await fetch(BASE + art.url)).status === 404,
+    'the experiment and its artifacts are gone from the API');
+}
+
+// ---- more than 200 experiments ----
+// 210 small experiments are submitted; while the worker works on the first
+// the others wait, and the list shows no warning (a worker is alive); then
+// the worker is stopped and the runs table pages through all of them by its
+// cursors.
+async function bulkFlow() {
+  if (!worker) startWorker();
+  const N = 210;
+  const spec = { model: MODEL, task: 'SST-2', data: DATA_DIR, k: 2, seeds: [13] };
+  const names = Array.from({ length: N }, (_, i) => `bulk ${String(i + 1).padStart(3, '0')}`);
+  const ids = [];
+  for (let i = 0; i < N; i += 15) {
+    const rs = await Promise.all(names.slice(i, i + 15).map((name) => api('POST', '/v1/experiments', { ...spec, name })));
+    for (const r of rs) ids.push(r.status === 201 ? r.json.id : null);
+  }
+  ok(ids.every(Boolean), `${N} experiments submitted`);
+  note(`${N} experiments submitted`);
+  const page = await newPage(1280);
+  await page.goto(`${BASE}/#/experiments?q=bulk&sort=name&order=desc`);
+  const banner = page.locator('#worker-warning');
+  await page.locator('#worker-warning[data-alive="1"]').waitFor({ state: 'attached', timeout: 30000 });
+  const queued = Number(await banner.getAttribute('data-queued'));
+  ok(await banner.isHidden() && queued > N / 2, `a worker alive and ${queued} jobs queued: no warning`);
+  const gone = new Promise((res) => worker.once('exit', res));
+  worker.kill('SIGTERM');
+  await gone;
+  worker = null;
+  await page.waitForFunction(() => document.querySelectorAll('#experiments-table tbody tr').length === 50);
+  ok((await page.textContent('#list-count')) === `Showing 50 of ${N}`, 'a page of 50, and the total', await page.textContent('#list-count'));
+  let clicks = 0;
+  while (await page.locator('#load-more').isVisible() && clicks < 10) {
+    const before = (await tableIds(page)).length;
+    await page.click('#load-more');
+    await page.waitForFunction((b) => document.querySelectorAll('#experiments-table tbody tr').length > b, before);
+    clicks += 1;
+  }
+  const got = await tableIds(page);
+  const shownNames = await page.$$eval('#experiments-table tbody td.name > a', (as) => as.map((a) => a.textContent));
+  ok(got.length === N && new Set(got).size === N && ids.every((i) => got.includes(i)), `"Load more" reaches all ${N} (${clicks} clicks), each once`,
+    `${got.length} rows, ${new Set(got).size} distinct`);
+  ok(JSON.stringify(shownNames) === JSON.stringify([...names].reverse()), 'in the order asked for (name, Z-A), across pages');
+  ok((await page.textContent('#list-count')) === `Showing ${N} of ${N}` && await page.locator('#load-more').isHidden(), 'and says so, with no more to load');
+  ok(await page.evaluate(() => { const a = document.activeElement; return !!a && a.matches('#experiments-table td.name > a') && a.textContent; }) ===
+    names[N - 1 - 200], 'the last page moves focus to the first row it brought (the button is gone)');
+  // a poll keeps every loaded row (it rereads them all)
+  await sleep(1800);
+  ok((await tableIds(page)).length === N, 'the live refresh keeps all the loaded rows');
+  await shot(page, 'list-bulk-1280', false);
+  await page.context().close();
 }
 
 // ---- pre-training views, from synthetic API replies ----
@@ -450,6 +954,7 @@ function sweepExperiment() {
   const t = '2026-01-01T00:00:00Z';
   return { id: SWEEP_ID, name: spec.name, state: 'succeeded', task: 'SST-2', model: CKPTS[0], n_jobs: 24, progress: 1,
     created_at: t, updated_at: t, finished_at: t, error: null, spec, jobs: [], jobs_by_state: { succeeded: 24 }, artifacts: [],
+    method_labels: { 'kernel:sgd': 'K(SGD)', 'kernel:signgd': 'K(SignGD)', kernel: 'Best kernel (dev)', 'finetune:0': 'SGD-FT', 'zero-shot': 'Zero-shot f0' },
     diagnostics: null, result: { spec, metric: 'accuracy', summary, pretraining_curve: curve, jobs: [] } };
 }
 
@@ -468,7 +973,8 @@ function pretrainExperiment(phase) {
     parameters: 5300000, tokens: 4096000, tokens_per_s: 3400.5, seconds: 6000.1, final_loss: loss[49].loss,
     checkpoints: [0, 500, 1000].map((step) => ({ step, model: `myrun/checkpoint-${step}` })), loss } };
   return { id: PRE_ID, name: spec.name, state, task: null, model: 'myrun', n_jobs: 1, progress: job.progress, created_at: t, updated_at: t,
-    finished_at: phase === 'done' ? t : null, error: null, spec, jobs: [job], jobs_by_state: { [state]: 1 }, artifacts: [], diagnostics: null, result };
+    finished_at: phase === 'done' ? t : null, error: null, spec, method_labels: { pretrain: 'Pre-training' }, jobs: [job], jobs_by_state: { [state]: 1 },
+    artifacts: [], diagnostics: null, result };
 }
 
 async function pretrainFlow() {
@@ -479,7 +985,7 @@ async function pretrainFlow() {
   await page.route((u) => u.pathname === `/v1/experiments/${SWEEP_ID}`, (r) => json(r, sweep));
   await page.route((u) => u.pathname === `/v1/experiments/${PRE_ID}`, (r) => json(r, pretrainExperiment(phase)));
   await page.route((u) => u.pathname === '/v1/experiments', (r) => (r.request().method() !== 'GET' ? r.continue() : json(r, {
-    experiments: [pretrainExperiment('done'), sweep].map(({ spec, result, jobs, diagnostics, artifacts, jobs_by_state, ...x }) => x),
+    experiments: [pretrainExperiment('done'), sweep].map(({ spec, result, jobs, diagnostics, artifacts, jobs_by_state, method_labels, ...x }) => x),
     next_cursor: null })));
   // the registered models, and the checkpoints of a run as GET /v1/models lists them
   await page.route((u) => u.pathname === '/v1/models', async (r) => {
@@ -715,8 +1221,8 @@ async function pretrainE2eFlow() {
   await page.context().close();
 }
 
-const ONLY = process.env.BROWSER_ONLY || ''; // "dashboard", "pretrain" or "pretrain-e2e": run only that part
-for (const [name, flow] of [['dashboard', dashboardFlow], ['pretrain', pretrainFlow], ['pretrain-e2e', pretrainE2eFlow]]) {
+const ONLY = process.env.BROWSER_ONLY || ''; // "dashboard", "pretrain", "pretrain-e2e" or "bulk": run only that part
+for (const [name, flow] of [['dashboard', dashboardFlow], ['pretrain', pretrainFlow], ['pretrain-e2e', pretrainE2eFlow], ['bulk', bulkFlow]]) {
   if (ONLY && ONLY !== name) continue;
   try {
     await flow();

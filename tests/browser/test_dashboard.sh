@@ -27,7 +27,7 @@ kshot=$shared/data/k-shot-1k-test/SST-2
 for need in "$model/config.json" "$kshot/16-42/train.tsv" "$kshot/16-13/train.tsv"; do
   [ -e "$need" ] || { echo "FAIL: missing $need"; exit 1; }
 done
-for bin in lmntkd lmntk-worker; do
+for bin in lmntkd lmntk-worker lmntk; do
   [ -x "$build/$bin" ] || { echo "FAIL: $build/$bin is not built"; exit 1; }
 done
 
@@ -47,22 +47,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# models: one registered name, a symlink to the reference model
-mkdir -p "$tmp/models" "$tmp/cache" "$tmp/work"
-ln -s "$(cd "$model" && pwd)" "$tmp/models/lmkft-small"
-# a tiny split under the worker's data root, named as specs name the shared
-# data: k-shot-1k-test/SST-2/4-<seed>, 4 examples per label in train and
-# dev, 12 in test
-for seed in 13 42; do
-  d=$tmp/data-root/k-shot-1k-test/SST-2/4-$seed s=$kshot/16-$seed
-  mkdir -p "$d"
-  for f in train dev; do
-    { sed -n 1p "$s/$f.tsv"; sed -n 2,5p "$s/$f.tsv"; sed -n 18,21p "$s/$f.tsv"; } > "$d/$f.tsv"
-  done
-  head -n 13 "$s/test.tsv" > "$d/test.tsv"
-done
-mkdir -p "$tmp/data-root/corpus"
-tail -n +2 "$kshot/16-42/test.tsv" | cut -f1 > "$tmp/data-root/corpus/sst2-sentences.txt"
+# models (lmkft-small), cache, work and a tiny data root (k-shot-1k-test/SST-2/<k>-<seed>, a corpus)
+"$src/tests/fixtures/tiny_workspace.sh" "$shared" "$tmp" || { echo "FAIL: tests/fixtures/tiny_workspace.sh"; exit 1; }
 
 UTOK=$("$build/lmntkd" token add --kind user --data "$tmp/data" 2>>"$tmp/daemon.log") || { echo "FAIL: token add"; exit 1; }
 WTOK=$("$build/lmntkd" token add --kind worker --data "$tmp/data" 2>>"$tmp/daemon.log") || { echo "FAIL: token add"; exit 1; }
@@ -77,9 +63,10 @@ shots=${SHOT_DIR:-$build/meson-logs/browser}
 mkdir -p "$shots"
 rm -f "$shots"/*.png
 
+(umask 077; echo "browser test cache secret $RANDOM$RANDOM" > "$tmp/cache-secret")
 BASE=$base UTOK=$UTOK WTOK=$WTOK CHROMIUM=$chromium SHOT_DIR=$shots DATA_DIR=k-shot-1k-test/SST-2 \
-  MODEL_NAME=lmkft-small WORKER_BIN=$build/lmntk-worker WORKER_PIDFILE=$tmp/worker.pid \
-  WORKER_ARGS="--cache $tmp/cache --models $tmp/models --data-root $tmp/data-root --work $tmp/work --poll 0.2 --threads 2 --name browser-worker" \
+  MODEL_NAME=lmkft-small WORKER_BIN=$build/lmntk-worker WORKER_PIDFILE=$tmp/worker.pid LMNTK_BIN=$build/lmntk \
+  WORKER_ARGS="--cache $tmp/cache --cache-secret-file $tmp/cache-secret --models $tmp/models --data-root $tmp/data-root --work $tmp/work --poll 0.2 --threads 2 --name browser-worker" \
   WORKER_LOG=$tmp/worker.log \
   timeout 210 node "$here/dashboard.test.mjs"
 rc=$?

@@ -96,19 +96,32 @@ static void test_spectrum(void) {
 
     lm_diag_result r = {.thresholds = {.min_linearization_gain = 0.5, .max_kernel_distance = 0.1,
                                        .min_kernel_ft_ratio = 0.9}};
+    r.metric_pt = 0.5;
+    r.metric_ft = 0.8;
     r.lin_gain = 0.7;
     r.kernel_distance = 0.05;
     r.kernel_ft_ratio = 0.95;
     lm_diag_verdict(&r);
     CHECK(r.linearization_holds == 1 && r.fixed_features == 1 && r.kernel_solves == 1 && r.kernel_behavior == 1);
+    CHECK_MSG(strstr(r.reason, "recovers 70% of fine-tuning's gain (>= 50%)") &&
+              strstr(r.reason, "moved 5.0% during fine-tuning (<= 10.0%)"), "%s", r.reason);
     r.kernel_distance = 0.2;
     r.lin_gain = NAN;
     r.kernel_ft_ratio = NAN;
     lm_diag_verdict(&r);
     CHECK(r.linearization_holds == -1 && r.fixed_features == 0 && r.kernel_solves == -1 && r.kernel_behavior == 0);
+    CHECK_MSG(!strcmp(r.reason, "the kernel moved 20.0% during fine-tuning (> 10.0%)"), "%s", r.reason);
+    CHECK(!strcmp(lm_diag_outcome_name(r.kernel_behavior), "not kernel"));
     r.kernel_distance = 0.01;
     lm_diag_verdict(&r);
-    CHECK(r.kernel_behavior == -1);
+    CHECK(r.kernel_behavior == -1 && strstr(r.reason, "linearized gain could not be measured"));
+    /* fine-tuning below zero-shot: undecided, even with a kernel that moved */
+    r.metric_ft = 0.45;
+    r.kernel_distance = 0.3;
+    lm_diag_verdict(&r);
+    CHECK(r.fixed_features == 0 && r.kernel_behavior == -1);
+    CHECK(!strcmp(lm_diag_outcome_name(r.kernel_behavior), "undecided"));
+    CHECK_MSG(strstr(r.reason, "fine-tuning (45.0%) did not beat zero-shot (50.0%)"), "%s", r.reason);
 }
 
 /* outputs of m at every example of s [n, C] */
@@ -217,7 +230,7 @@ static void test_train_kernels(int binary) {
     int R = lm_output_dim(&os), NR = 6 * R;
     lm_error err;
     /* θ_FT = θ0 + a random move on every tensor but the embeddings */
-    lm_finetune_result ft = {.params = LM_SPEC_PARAMS_NO_EMBEDDINGS, .n_params = m.n_params};
+    lm_finetune_result ft = {.params = LM_PS_NO_EMBEDDINGS, .n_params = m.n_params};
     ft.best_params = lm_xmalloc(m.n_params * sizeof(float));
     memcpy(ft.best_params, m.params, m.n_params * sizeof(float));
     double *K0, *K1, *ch = lm_xmalloc((size_t)NR * sizeof(double));
@@ -283,9 +296,9 @@ static void test_lora_kernel(void) {
     lm_encoded_split tr, dv;
     make_split(&tr, 6, 2, 9);
     make_split(&dv, 4, 2, 10);
-    lm_spec_finetune fs = {.optimizer = LM_SPEC_OPT_ADAM, .steps = 6, .eval_every = 3,
-                           .max_grad_norm = 1.0, .params = LM_SPEC_PARAMS_LORA,
-                           .lora = {.r = 2, .alpha = 4, .targets = LM_SPEC_LORA_QUERY | LM_SPEC_LORA_VALUE}};
+    lm_finetune_config fs = {.optimizer = LM_OPT_ADAMW, .steps = 6, .eval_every = 3,
+                           .max_grad_norm = 1.0, .params = LM_PS_LORA,
+                           .lora = {.r = 2, .alpha = 4, .targets = LM_LORA_QUERY | LM_LORA_VALUE}};
     lm_finetune_result ft;
     lm_error err;
     CHECK_MSG(lm_finetune(&m, &os, &fs, 1e-2, 3, 1, &tr, &dv, NULL, "acc", NULL, NULL, &ft, &err) == 0,
@@ -357,7 +370,7 @@ static void test_end_to_end(void) {
     make_split(&tr, 8, 2, 1);
     make_split(&dv, 6, 2, 2);
     make_split(&te, 10, 2, 3);
-    lm_spec_finetune fs = {.optimizer = LM_SPEC_OPT_SGD, .steps = 6, .eval_every = 2, .max_grad_norm = 1.0};
+    lm_finetune_config fs = {.optimizer = LM_OPT_SGD, .steps = 6, .eval_every = 2, .max_grad_norm = 1.0};
     lm_finetune_result ft;
     lm_error err;
     CHECK_MSG(lm_finetune(&m, &os, &fs, 0.05, 4, 1, &tr, &dv, &te, "acc", NULL, NULL, &ft, &err) == 0,
@@ -383,6 +396,11 @@ static void test_end_to_end(void) {
     CHECK(!strstr(txt, "nan"));
     const cJSON *v = cJSON_GetObjectItem(j, "verdict");
     CHECK(cJSON_IsBool(cJSON_GetObjectItem(v, "fixed_features")));
+    const cJSON *outcome = cJSON_GetObjectItem(v, "outcome"), *reason = cJSON_GetObjectItem(v, "reason");
+    CHECK(cJSON_IsString(outcome) && !strcmp(outcome->valuestring, lm_diag_outcome_name(d.kernel_behavior)));
+    CHECK(cJSON_IsString(reason) && reason->valuestring[0]);
+    /* no gain over θ0: no share of a gain either */
+    CHECK(d.metric_ft > d.metric_pt || isnan(d.lin_gain));
     fprintf(stderr, "diagnostics: pt %.2f ft %.2f lin %.2f gain %.2f; distance %.4f; change %.4f; "
             "eff. rank %.2f / %.2f; %.2f s\n%s\n", d.metric_pt, d.metric_ft, d.metric_lin, d.lin_gain,
             d.kernel_distance, d.grad_change_mean, d.spec0.eff_rank_pr, d.spec0.eff_rank_entropy,
@@ -411,7 +429,7 @@ static void test_no_prompt(void) {
     make_split(&dv, 6, 3, 2);
     make_split(&te, 9, 3, 3);
     CHECK_MSG(lm_linear_head_init(&m, &os, &tr, 1, NULL, &err) == 0, "%s", err.msg);
-    lm_spec_finetune fs = {.optimizer = LM_SPEC_OPT_ADAM, .steps = 4, .eval_every = 2, .max_grad_norm = 1.0};
+    lm_finetune_config fs = {.optimizer = LM_OPT_ADAMW, .steps = 4, .eval_every = 2, .max_grad_norm = 1.0};
     lm_finetune_result ft;
     CHECK_MSG(lm_finetune(&m, &os, &fs, 1e-3, 5, 1, &tr, &dv, &te, "acc", NULL, NULL, &ft, &err) == 0,
               "%s", err.msg);

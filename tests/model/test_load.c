@@ -107,6 +107,11 @@ int main(void) {
     expect_fail("gpt2");
     write_text("config.json", "not json");
     expect_fail("not a JSON object");
+    /* RoBERTa's default pad_token_id 1 does not fit a vocabulary of 1 */
+    write_text("config.json", "{\"model_type\": \"roberta\", \"vocab_size\": 1, \"hidden_size\": 4,"
+               " \"num_hidden_layers\": 1, \"num_attention_heads\": 2, \"intermediate_size\": 8,"
+               " \"max_position_embeddings\": 6}");
+    expect_fail("\"pad_token_id\" is missing and its default 1 is outside [0, 0]");
     char cfg_text[512];
     snprintf(cfg_text, sizeof cfg_text, CONFIG, "false");
     char *bad = lm_xstrdup(cfg_text);
@@ -182,6 +187,19 @@ int main(void) {
     CHECK(a[0] == 1.0f && a[1] == -2.0f && a[2] == 0x1p-24f);
     CHECK(b[0] == 1.0f && b[1] == -3.0f);
     lm_st_close(&f);
+    /* data_offsets that are not whole numbers (they read as 0 and were cut
+     * to whole bytes) */
+    const char *bad_off[2] = {"{\"a\":{\"dtype\":\"F16\",\"shape\":[0],\"data_offsets\":[\"0\",\"x\"]}}",
+                              "{\"a\":{\"dtype\":\"F16\",\"shape\":[2],\"data_offsets\":[0.5,4.5]}}"};
+    for (int i = 0; i < 2; i++) {
+        jl = strlen(bad_off[i]);
+        memset(hdr16, 0, sizeof hdr16);
+        hdr16[0] = (unsigned char)jl;
+        memcpy(hdr16 + 8, bad_off[i], jl);
+        write_bytes("h.safetensors", hdr16, 8 + jl + 10);
+        lm_error e2 = {{0}};
+        CHECK(lm_st_open(hp, &f, &e2) != 0 && strstr(e2.msg, "data_offsets must be two whole numbers"));
+    }
     free(hp);
     free(st);
     free(stp);

@@ -239,6 +239,11 @@ static void test_custom(void) {
     CHECK_MSG(lm_dataset_read(t, tmp, "train", &d, &err) == 0, "%s", err.msg);
     CHECK(d.n == 1 && d.ex[0].label == 1);
     lm_dataset_free(&d);
+    /* numbers that are no integer a label can name (1.1e3000 reads as inf) */
+    put("train.jsonl", "{\"text_a\": \"x\", \"label\": 1.1e3000}\n");
+    expect_fail(t, "train", "line 1, field label", "not a string or an integer", NULL);
+    put("train.jsonl", "{\"text_a\": \"x\", \"label\": 1.5}\n");
+    expect_fail(t, "train", "line 1, field label", "not a string or an integer", NULL);
     gone("train.jsonl");
     lm_task_free(t);
 }

@@ -17,6 +17,7 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 MODEL="$ROOT/models/default"
 LMNTK="$BUILD/lmntk"
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/lmntk-default.XXXXXX")
+export XDG_CONFIG_HOME=$TMP/config # the cache secret is made here, not in ~/.config
 trap 'rm -rf "$TMP"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 note() { echo "# $*" >&2; }

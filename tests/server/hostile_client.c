@@ -10,11 +10,24 @@
  *
  * Usage: hostile-client PORT USER_TOKEN WORKER_TOKEN EXPERIMENT_ID
  * Prints one line per wrong answer and a summary; exits 0 when there are
- * none (and at least 200 requests were sent). */
+ * none (and at least 200 requests were sent).
+ *
+ *        hostile-client slowloris PORT CONNECTIONS FIRST_ADDRESS N_ADDRESSES SECONDS
+ * holds CONNECTIONS connections, spread over N_ADDRESSES loopback source
+ * addresses from FIRST_ADDRESS (127.0.0.x), each sending a request line
+ * and then one header byte every 0.5 s, never the end of the headers, and
+ * opening a new one 0.5 s after the daemon closes one; for SECONDS.  Prints
+ * one line "slowloris: KEY=VALUE ..." (see slowloris()); the test judges.
+ *
+ *        hostile-client slowbody PORT USER_TOKEN SECONDS
+ * sends a spec submission's headers at once (Content-Length: 1000), then
+ * one body byte every 0.3 s; prints "slowbody: closed_after=S sent=N" when
+ * the daemon closes the connection, or closed_after=never after SECONDS. */
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -23,8 +36,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 #include <cjson/cJSON.h>
 
@@ -265,6 +281,51 @@ static void build_cases(const char *exp) {
     add_s("upload dot", "PUT", "/v1/leases/" FAKE "/artifacts/.x", W, "data", NULL);
     add_s("upload no lease", "PUT", "/v1/leases/" FAKE "/artifacts/x.npy", W, "data", NULL);
     add_s("upload bad lease", "PUT", "/v1/leases/zzz/artifacts/x.npy", W, "data", NULL);
+    add_s("upload deep", "PUT", "/v1/leases/" FAKE "/artifacts/a/b/c", W, "data", "name");
+    add_s("upload folder dot", "PUT", "/v1/leases/" FAKE "/artifacts/a/..", W, "data", "name");
+    const char *seed_names[] = {"seed42/kernel-sgd/..%2f..%2fx", "seed42/../x", "seed42/kernel-sgd/.x",
+                                "seed99/kernel-sgd/x.npy", "x/y/z/seed1/m/f", "seed1/m/a/b/c", "seed42/k%20s/x"};
+    for (size_t i = 0; i < sizeof seed_names / sizeof *seed_names; i++) {
+        char label[64];
+        snprintf(label, sizeof label, "artifact %.40s", seed_names[i]);
+        snprintf(path, sizeof path, "/v1/experiments/%s/artifacts/%s", exp, seed_names[i]);
+        add_s(label, "GET", path, NULL, NULL, NULL);
+    }
+
+    /* Renames and tags, re-runs and deletes. */
+    char exp_path[128];
+    snprintf(exp_path, sizeof exp_path, "/v1/experiments/%s", exp);
+    char *long_rename = dup_repeat("{\"name\": \"", 'n', 300, "\"}");
+    const struct { const char *body, *field; } patches[] = {
+        {"{\"name\": 5}", "name"}, {"{\"name\": \"a\\nb\"}", "name"}, {long_rename, "name"},
+        {"{\"add_tags\": \"x\"}", "add_tags"}, {"{\"add_tags\": [\"bad tag\"]}", "add_tags[0]"},
+        {"{\"remove_tags\": [1]}", "remove_tags[0]"}, {"{\"color\": 1}", "color"}, {"[]", NULL},
+        {"{\"add_tags\": [\"\"]}", "add_tags[0]"}};
+    for (size_t i = 0; i < sizeof patches / sizeof *patches; i++)
+        add_s("patch body", "PATCH", exp_path, U, patches[i].body, patches[i].field);
+    free(long_rename);
+    const char *tags[] = {"a%20b", "%ff", "a%2fb", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"};
+    for (size_t i = 0; i < sizeof tags / sizeof *tags; i++) {
+        snprintf(path, sizeof path, "/v1/experiments/%s/tags/%s", exp, tags[i]);
+        add_s("bad tag", "PUT", path, U, NULL, NULL);
+    }
+    snprintf(path, sizeof path, "/v1/experiments/%s/tags/x", exp);
+    add_s("tag without token", "PUT", path, NULL, NULL, NULL);
+    add_s("tag as worker", "PUT", path, W, NULL, NULL);
+    add_s("rename without token", "PATCH", exp_path, NULL, "{\"name\": \"x\"}", NULL);
+    add_s("rerun unknown", "POST", "/v1/experiments/" FAKE "/rerun", U, NULL, NULL);
+    add_s("delete unknown", "DELETE", "/v1/experiments/" FAKE "?purge=true", U, NULL, NULL);
+    snprintf(path, sizeof path, "%s?purge=maybe", exp_path);
+    add_s("delete purge=maybe", "DELETE", path, U, NULL, "purge");
+    snprintf(path, sizeof path, "%s?purge=true", exp_path);
+    add_s("delete a live experiment", "DELETE", path, U, NULL, NULL);
+    add_s("short prefix", "GET", "/v1/experiments/0000000", NULL, NULL, NULL);
+    add_s("csv bad sort", "GET", "/v1/experiments.csv?sort=bogus", NULL, NULL, "sort");
+    add_s("csv bad id", "GET", "/v1/experiments.csv?id=zz", NULL, NULL, "id");
+    add_s("csv limit", "GET", "/v1/experiments.csv?limit=5", NULL, NULL, "limit");
+    add_s("workers query", "GET", "/v1/workers?x=1", NULL, NULL, "x");
+    add_s("lease host", "POST", "/v1/leases", W, "{\"host\": 5}", "host");
+    add_s("lease memory", "POST", "/v1/leases", W, "{\"mem_bytes\": -1}", "mem_bytes");
     add_s("static traversal", "GET", "/../../etc/passwd", NULL, NULL, NULL);
     add_s("static encoded", "GET", "/%2e%2e/%2e%2e/etc/passwd", NULL, NULL, NULL);
     add_s("static dotfile", "GET", "/.git/config", NULL, NULL, NULL);
@@ -308,9 +369,10 @@ static void build_cases(const char *exp) {
         add_s(label, routes[i].method, routes[i].path, strstr(routes[i].path, "leases") ? W : U, "{}", NULL);
     }
     char *long_model_q = dup_repeat("model=", 'm', 300, "");
-    const char *queries[] = {"limit=0", "limit=201", "limit=abc", "limit=-1", "limit=99999999999999999999",
-                             "limit=1.5", "state=bogus", "state=", "cursor=-1", "cursor=abc", "cursor=0",
-                             "bogus=1", "task=%ff%fe", long_model_q, "limit=%00"};
+    const char *queries[] = {"limit=0", "limit=1001", "limit=abc", "limit=-1", "limit=99999999999999999999",
+                             "limit=1.5", "state=bogus", "state=", "state=running,", "cursor=-1", "cursor=abc",
+                             "cursor=0", "cursor=k7b7d", "sort=bogus", "sort=name&cursor=12", "order=up",
+                             "bogus=1", "task=%ff%fe", long_model_q, "q=%ff", "limit=%00"};
     for (size_t i = 0; i < sizeof queries / sizeof *queries; i++) {
         char label[64];
         snprintf(label, sizeof label, "query %.30s", queries[i]);
@@ -318,6 +380,30 @@ static void build_cases(const char *exp) {
         add_s(label, "GET", path, NULL, NULL, NULL);
     }
     free(long_model_q);
+    /* ~1000 query parameters: once a 30 s hang inside libmicrohttpd */
+    buf many = {0};
+    puts_(&many, "/v1/experiments?");
+    for (int i = 0; i < 1000; i++) putf(&many, "%sp%d=1", i ? "&" : "", i);
+    add_s("1000 query parameters", "GET", many.s, NULL, NULL, NULL);
+    many.n = 0;
+    puts_(&many, "/v1/experiments?");
+    repeat(&many, "&", 3000);
+    add_s("3000 empty parameters", "GET", many.s, NULL, NULL, NULL);
+    free(many.s);
+    /* %00 decodes to a NUL that would cut the path or value short */
+    snprintf(path, sizeof path, "/v1/experiments/%s%%00/artifacts/result.json", exp);
+    add_s("%00 in the id", "GET", path, NULL, NULL, NULL);
+    add_s("%00 in a query value", "GET", "/v1/experiments?state=queued%00x", NULL, NULL, NULL);
+    add_s("%00 in a query name", "GET", "/v1/experiments?limit%00=1", NULL, NULL, NULL);
+    add_s("%00 in a lease", "POST", "/v1/leases/" FAKE "%00/heartbeat", W, "{\"progress\":0.5}", NULL);
+    /* a second Content-Length that disagrees (see also the raw case) */
+    buf cl = {0};
+    putf(&cl, "%sContent-Length: 2\r\nContent-Length: 20\r\n", U);
+    add_s("conflicting Content-Length", "POST", "/v1/experiments", cl.s, "{}", NULL);
+    cl.n = 0;
+    putf(&cl, "%sTransfer-Encoding: chunked\r\nContent-Length: 2\r\n", U);
+    add_s("Content-Length and chunked", "POST", "/v1/experiments", cl.s, "{}", NULL);
+    free(cl.s);
 
     /* 6. The worker endpoints' own bodies. */
     const char *hb = "/v1/leases/" FAKE "/heartbeat";
@@ -517,19 +603,20 @@ static int json_error_ok(const buf *body, const char *field) {
 typedef struct {
     buf req, reply;
     int no_close;
+    int one_400;   /* exactly one reply, a 400, then the server closes (no half-close by us) */
     char why[128];
     pthread_t thread;
 } raw_case;
 
 static void *raw_exchange(void *arg) {
     raw_case *c = arg;
-    int fd = connect_to(8);
+    int fd = connect_to(c->one_400 ? 4 : 8);
     if (fd < 0) {
         c->no_close = 1;
         snprintf(c->why, sizeof c->why, "connect: %s", strerror(errno));
         return NULL;
     }
-    if (send_all(fd, c->req.s, c->req.n) == 0) shutdown(fd, SHUT_WR);
+    if (send_all(fd, c->req.s, c->req.n) == 0 && !c->one_400) shutdown(fd, SHUT_WR);
     for (;;) {
         char tmp[65536];
         ssize_t k = recv(fd, tmp, sizeof tmp, 0);
@@ -553,7 +640,169 @@ static void printable(char *out, const char *s, size_t n, size_t max) {
     out[o] = '\0';
 }
 
+/* ---- slowloris ------------------------------------------------------------ */
+
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+typedef struct {
+    int fd;
+    double opened, next_send, reopen_at;
+    size_t sent;
+} slow_conn;
+
+static const char slow_head[] = "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ";
+
+static int slow_open(slow_conn *c, uint32_t src, double t) {
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    if (fd < 0) return -1;
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(src)};
+    if (bind(fd, (struct sockaddr *)&a, sizeof a) != 0) { close(fd); return -1; }
+    struct sockaddr_in d = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    d.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (connect(fd, (struct sockaddr *)&d, sizeof d) != 0 && errno != EINPROGRESS) { close(fd); return -1; }
+    c->fd = fd;
+    c->opened = t;
+    c->next_send = t;
+    c->sent = 0;
+    return 0;
+}
+
+/* Keys printed: opened (connections made), closed_at_once (closed by the
+ * daemon within 0.3 s of opening, e.g. over a per-address cap), cut (closed
+ * later, while still trickling), max_alive (the most held open at once,
+ * counting those older than 0.3 s, after the first second), max_cut_age /
+ * min_cut_age (seconds a trickling connection lived before the daemon cut
+ * it), max_sent (header bytes one connection got to send). */
+static int slowloris(int argc, char **argv) {
+    if (argc != 7) {
+        fputs("usage: hostile-client slowloris PORT CONNECTIONS FIRST_ADDRESS N_ADDRESSES SECONDS\n", stderr);
+        return 2;
+    }
+    port = atoi(argv[2]);
+    int n = atoi(argv[3]), n_addr = atoi(argv[5]);
+    double seconds = atof(argv[6]);
+    struct in_addr first;
+    if (n < 1 || n_addr < 1 || seconds <= 0 || inet_pton(AF_INET, argv[4], &first) != 1) {
+        fputs("hostile-client slowloris: bad arguments\n", stderr);
+        return 2;
+    }
+    /* one descriptor per connection, and a few to spare */
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < (rlim_t)n + 64) {
+        rl.rlim_cur = rl.rlim_max < (rlim_t)n + 64 ? rl.rlim_max : (rlim_t)n + 64;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+    slow_conn *cs = calloc((size_t)n, sizeof *cs);
+    struct pollfd *pf = calloc((size_t)n, sizeof *pf);
+    if (!cs || !pf) return 2;
+    double t0 = now_s(), end = t0 + seconds;
+    long opened = 0, at_once = 0, cut = 0, failed_open = 0;
+    int max_alive = 0;
+    double max_cut_age = 0, min_cut_age = 1e9;
+    size_t max_sent = 0;
+    for (int i = 0; i < n; i++) cs[i].fd = -1;
+    for (double t = now_s(); t < end; t = now_s()) {
+        int alive = 0;
+        for (int i = 0; i < n; i++) {
+            slow_conn *c = &cs[i];
+            if (c->fd < 0 && t >= c->reopen_at) {
+                uint32_t src = ntohl(first.s_addr) + (uint32_t)(i % n_addr);
+                if (slow_open(c, src, t) == 0) opened++;
+                else { failed_open++; c->reopen_at = t + 0.5; }
+            }
+            if (c->fd < 0) { pf[i].fd = -1; continue; }
+            alive += t - c->opened > 0.3; /* held: not closed at once */
+            if (t >= c->next_send) {
+                /* the request line and headers at once, then a byte at a time */
+                const char *p = c->sent < sizeof slow_head - 1 ? slow_head + c->sent : "a";
+                size_t len = c->sent < sizeof slow_head - 1 ? sizeof slow_head - 1 - c->sent : 1;
+                ssize_t k = send(c->fd, p, len, MSG_NOSIGNAL);
+                if (k > 0) c->sent += (size_t)k;
+                c->next_send = t + 0.5;
+                if (c->sent > max_sent) max_sent = c->sent;
+            }
+            pf[i].fd = c->fd;
+            pf[i].events = POLLIN;
+            pf[i].revents = 0;
+        }
+        if (t - t0 > 1.0 && alive > max_alive) max_alive = alive;
+        poll(pf, (nfds_t)n, 50);
+        t = now_s();
+        for (int i = 0; i < n; i++) {
+            slow_conn *c = &cs[i];
+            if (c->fd < 0 || pf[i].fd < 0 || !(pf[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+            char tmp[4096];
+            ssize_t k = recv(c->fd, tmp, sizeof tmp, 0);
+            if (k > 0 || (k < 0 && (errno == EAGAIN || errno == EINTR))) continue; /* a reply: read on */
+            double age = t - c->opened;
+            if (age < 0.3) at_once++;
+            else {
+                cut++;
+                if (age > max_cut_age) max_cut_age = age;
+                if (age < min_cut_age) min_cut_age = age;
+            }
+            close(c->fd);
+            c->fd = -1;
+            c->reopen_at = t + 0.5;
+        }
+    }
+    for (int i = 0; i < n; i++)
+        if (cs[i].fd >= 0) close(cs[i].fd);
+    printf("slowloris: opened=%ld closed_at_once=%ld cut=%ld failed_open=%ld max_alive=%d "
+           "max_cut_age=%.2f min_cut_age=%.2f max_sent=%zu\n", opened, at_once, cut, failed_open,
+           max_alive, max_cut_age, cut ? min_cut_age : 0.0, max_sent);
+    free(cs);
+    free(pf);
+    return 0;
+}
+
+static int slowbody(int argc, char **argv) {
+    if (argc != 5) {
+        fputs("usage: hostile-client slowbody PORT USER_TOKEN SECONDS\n", stderr);
+        return 2;
+    }
+    port = atoi(argv[2]);
+    double seconds = atof(argv[4]);
+    int fd = connect_to(1);
+    if (fd < 0) { perror("connect"); return 2; }
+    buf h = {0};
+    putf(&h, "POST /v1/experiments HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"
+             "Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{", argv[3]);
+    int rc = send_all(fd, h.s, h.n);
+    free(h.s);
+    double t0 = now_s();
+    long sent = 1;
+    while (rc == 0 && now_s() - t0 < seconds) {
+        struct pollfd pf = {.fd = fd, .events = POLLIN};
+        if (poll(&pf, 1, 300) > 0) {
+            char tmp[4096];
+            ssize_t k = recv(fd, tmp, sizeof tmp, 0);
+            if (k <= 0) break; /* closed */
+            continue;          /* a reply: read on until the close */
+        }
+        if (send(fd, " ", 1, MSG_NOSIGNAL) != 1) break;
+        sent++;
+    }
+    double age = now_s() - t0;
+    close(fd);
+    if (age >= seconds) printf("slowbody: closed_after=never sent=%ld\n", sent);
+    else printf("slowbody: closed_after=%.2f sent=%ld\n", age, sent);
+    return 0;
+}
+
 int main(int argc, char **argv) {
+    if (argc >= 2 && !strcmp(argv[1], "slowbody")) {
+        signal(SIGPIPE, SIG_IGN);
+        return slowbody(argc, argv);
+    }
+    if (argc >= 2 && !strcmp(argv[1], "slowloris")) {
+        signal(SIGPIPE, SIG_IGN);
+        return slowloris(argc, argv);
+    }
     if (argc != 5) {
         fputs("usage: hostile-client PORT USER_TOKEN WORKER_TOKEN EXPERIMENT_ID\n", stderr);
         return 2;
@@ -589,7 +838,7 @@ int main(int argc, char **argv) {
     /* In parallel: a connection the daemon cannot parse may sit until the
      * connection timeout closes it.  (Not here: "GET / HTTP/9.9", which
      * libmicrohttpd answers with the 505 that HTTP prescribes.) */
-    raw_case raw[10];
+    raw_case raw[12];
     memset(raw, 0, sizeof raw);
     puts_(&raw[0].req, "GARBAGE\r\n\r\n");
     puts_(&raw[1].req, "GET\r\n\r\n");
@@ -606,6 +855,17 @@ int main(int argc, char **argv) {
                       "\r\nTransfer-Encoding: chunked\r\n\r\n10000\r\n", argv[2]);
     repeat(&raw[9].req, "{", 70000);
     puts_(&raw[9].req, "\r\n0\r\n\r\n");
+    /* Two Content-Lengths that disagree, and a second request hidden where
+     * one of them says the body goes on: one 400, then the connection is
+     * closed; the hidden request is never answered. */
+    putf(&raw[10].req, "POST /v1/experiments HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"
+                       "Content-Length: 2\r\nContent-Length: 40\r\n\r\n{}"
+                       "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", argv[2]);
+    raw[10].one_400 = 1;
+    putf(&raw[11].req, "POST /v1/experiments HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"
+                       "Content-Length: 40\r\nContent-Length: 2\r\n\r\n{}"
+                       "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", argv[2]);
+    raw[11].one_400 = 1;
     int nraw = (int)(sizeof raw / sizeof *raw);
     for (int i = 0; i < nraw; i++)
         if (pthread_create(&raw[i].thread, NULL, raw_exchange, &raw[i])) {
@@ -618,7 +878,11 @@ int main(int argc, char **argv) {
         const char *eol = r->n ? memmem(r->s, r->n, "\r\n", 2) : NULL;
         size_t line = eol ? (size_t)(eol - r->s) : r->n; /* the status line */
         int answered_4xx = line > 9 && !strncmp(r->s, "HTTP/1.", 7) && r->s[9] == '4';
-        if (raw[i].no_close || (r->n && !answered_4xx)) {
+        int replies = 0;
+        for (const char *p = r->s; p && (p = memmem(p, r->n - (size_t)(p - r->s), "HTTP/1.", 7)); p += 7)
+            replies++;
+        int one_400_ok = !raw[i].one_400 || (line > 12 && !strncmp(r->s + 9, "400", 3) && replies == 1);
+        if (raw[i].no_close || (r->n && !answered_4xx) || !one_400_ok) {
             char q[256], a[512];
             printable(q, raw[i].req.s, raw[i].req.n, 40);
             printable(a, r->s ? r->s : "", r->n, 80);

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # it_http.sh - the daemon's HTTP settings from a config file: read access by
-# token, the per-token rate limit (429 + Retry-After), connection timeouts,
-# and the dashboard's static files served without path tricks.
+# token, the per-token rate limit (429 + Retry-After) and refused tokens
+# counted against the address, connection timeouts (idle, and a body that
+# trickles in past body_timeout), and the dashboard's static files served
+# without path tricks.
 . "$(dirname "$0")/lib.sh"
 
 mkdir -p "$TMP/web/js"
@@ -14,6 +16,7 @@ read_auth = token
 rate_limit = 1
 rate_burst = 3
 connection_timeout = 1
+body_timeout = 1.5
 max_artifact_bytes = 4000000
 web = $TMP/web
 CONF
@@ -26,6 +29,7 @@ PIDS+=("$DAEMON_PID")
 wait_until 10 test -s "$TMP/port" || fail "the daemon did not start"
 BASE="http://127.0.0.1:$(cat "$TMP/port")"
 make_tokens
+ATOK=$("$LMNTKD" token add --kind admin --data "$TMP/data" 2>/dev/null) || fail "token add admin"
 
 # read_auth = token: reads need a token (any kind), health checks never do.
 api GET /v1/experiments >/dev/null
@@ -65,6 +69,14 @@ idle_connection_closed() {
 }
 idle_connection_closed || fail "an idle connection is closed"
 
+# Body timeout: a body trickled in a byte every 0.3 s (which the 1 s idle
+# timeout never sees) is cut 1.5 s after its headers.
+"$HOSTILE_CLIENT" slowbody "$(cat "$TMP/port")" "$ATOK" 6 > "$TMP/slowbody.txt"
+note "$(cat "$TMP/slowbody.txt")"
+cut_after=$(sed -n 's/.*closed_after=\([0-9.]*\) .*/\1/p' "$TMP/slowbody.txt")
+[ -n "$cut_after" ] && awk -v t="$cut_after" 'BEGIN { exit !(t >= 1.4 && t < 3) }' \
+  || fail "a trickled body was not cut at body_timeout: $(cat "$TMP/slowbody.txt")"
+
 # Uploads stream to disk: a 3 MB artifact round-trips byte for byte; more
 # than max_artifact_bytes is refused whether declared or chunked, leaving no
 # partial file behind.
@@ -74,7 +86,7 @@ head -c 3000000 /dev/urandom > "$TMP/big.bin"
 head -c 5000000 /dev/urandom > "$TMP/huge.bin"
 api PUT "/v1/leases/$LEASE/artifacts/big.bin" -H "Authorization: Bearer $WTOK" -T "$TMP/big.bin" \
   | json '[.name, .bytes]' | grep -qxF '["0/big.bin",3000000]' || fail "upload: $(cat "$TMP/body")"
-curl -s -H "Authorization: Bearer $WTOK" -o "$TMP/big.back" "$BASE/v1/experiments/$ID/artifacts/0/big.bin"
+curl -s -H "Authorization: Bearer $ATOK" -o "$TMP/big.back" "$BASE/v1/experiments/$ID/artifacts/0/big.bin"
 cmp -s "$TMP/big.bin" "$TMP/big.back" || fail "the artifact comes back byte for byte"
 api PUT "/v1/leases/$LEASE/artifacts/huge.bin" -H "Authorization: Bearer $WTOK" -T "$TMP/huge.bin" >/dev/null
 [ "$(status)" = 413 ] || fail "declared oversize upload: $(status)"
@@ -85,7 +97,7 @@ api PUT "/v1/leases/$LEASE/artifacts/huge.bin" -H "Authorization: Bearer $WTOK" 
 [ ! -e "$TMP/data/artifacts/$ID/0/huge.bin" ] || fail "an oversize artifact was stored"
 api POST "/v1/leases/$LEASE/complete" -H "Authorization: Bearer $WTOK" -d '{"result":{"score":0.5}}' >/dev/null
 [ "$(status)" = 200 ] || fail "complete: $(cat "$TMP/body")"
-experiment "$ID" -H "Authorization: Bearer $WTOK" | json '[.state, .jobs[0].artifacts]' \
+experiment "$ID" -H "Authorization: Bearer $ATOK" | json '[.state, .jobs[0].artifacts]' \
   | grep -qxF '["succeeded",["0/big.bin"]]' || fail "the experiment lists its artifact"
 
 # Rate limit: 1 per second with a burst of 3, per token: within 20 quick
@@ -110,4 +122,18 @@ api GET /metrics -H "Authorization: Bearer $WTOK" | grep -q '^lmntk_http_rate_li
 "$LMNTKD" token revoke --id 1 --data "$TMP/data" || fail "token revoke"
 api GET /v1/experiments -H "Authorization: Bearer $UTOK" >/dev/null
 [ "$(status)" = 401 ] || fail "a revoked token is refused"
+
+# Refused tokens count against the client address like any anonymous
+# request (1/s, burst 3 here): guessing tokens is rate-limited too.
+limited=0
+for i in $(seq 1 20); do
+  code=$(curl -s -D "$TMP/headers" -o "$TMP/body" -w '%{http_code}' \
+    -H "Authorization: Bearer lmntk_u_guess$i" "$BASE/healthz")
+  [ "$code" = 429 ] && { limited=1; break; }
+  [ "$code" = 401 ] || fail "a wrong token: $code"
+done
+[ "$limited" = 1 ] || fail "20 wrong tokens in a row are never limited"
+grep -qi '^retry-after: [0-9]' "$TMP/headers" || fail "Retry-After for a token guesser"
+api GET /v1/experiments -H "Authorization: Bearer $ATOK" >/dev/null
+[ "$(status)" = 200 ] || fail "a valid token from the same address is served: $(status)"
 note "ok"

@@ -11,10 +11,18 @@
 set -u
 command -v jq >/dev/null || { echo "FAIL: jq is needed (deploy/install-deps.sh)" >&2; exit 1; }
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/lmntk-it.XXXXXX")
+# The cache's MAC secret is made on first use under here, not in ~/.config.
+export XDG_CONFIG_HOME=$TMP/config
 PIDS=()
 FAILED=0
-mkdir -p "$TMP/models/tiny" "$TMP/work"
-echo '{}' > "$TMP/models/tiny/config.json"
+mkdir -p "$TMP/models/tiny" "$TMP/work" "$TMP/dataroot"
+# "tiny": a registered model whose config.json the daemon reads (for the
+# memory estimate); the runner test double never loads its weights.
+cat > "$TMP/models/tiny/config.json" <<'JSON'
+{"model_type": "roberta", "vocab_size": 1000, "hidden_size": 32, "num_hidden_layers": 2,
+ "num_attention_heads": 2, "intermediate_size": 64, "max_position_embeddings": 130,
+ "type_vocab_size": 1, "pad_token_id": 1, "layer_norm_eps": 1e-05, "hidden_act": "gelu"}
+JSON
 
 cleanup() {
   local rc=$?
@@ -62,11 +70,13 @@ make_tokens() {
   WTOK=$("$LMNTKD" token add --kind worker --data "$TMP/data" 2>/dev/null) || fail "token add"
 }
 
-# start_worker NAME [ENV=VALUE...]: a worker of $WORKER in the background.
+# start_worker NAME [ENV=VALUE...]: a worker of $WORKER in the background,
+# with the flags in $WORKER_FLAGS too.
 start_worker() {
   local name=$1; shift
+  # shellcheck disable=SC2086 # WORKER_FLAGS is a list of words
   env "$@" "$WORKER" --server "$BASE" --token "$WTOK" --name "$name" --work "$TMP/work" \
-    2>>"$TMP/worker-$name.log" &
+    --data-root "$TMP/dataroot" ${WORKER_FLAGS:-} 2>>"$TMP/worker-$name.log" &
   LAST_WORKER_PID=$!
   PIDS+=("$LAST_WORKER_PID")
 }

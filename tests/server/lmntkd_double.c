@@ -5,6 +5,6 @@
 
 int main(int argc, char **argv) {
     static const lmd_runner runner = {"test double", runner_double_list_jobs,
-                                      runner_double_aggregate};
+                                      runner_double_check_result, runner_double_aggregate};
     return lmd_main(argc, argv, &runner);
 }

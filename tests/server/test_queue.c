@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include "../check.h"
 #include "db.h"
+#include "experiments.h"
 #include "migrations.h"
 #include "queue.h"
 #include "runner_double.h"
@@ -38,13 +39,14 @@ static void submit(const char *spec, char id[37]) {
     cJSON *jobs;
     lm_error err;
     CHECK(runner_double_list_jobs(spec, &jobs, &err) == 0);
-    CHECK_MSG(lmd_queue_submit(h, spec, "SST-2", "tiny", jobs, 0, id, &err) == 0, "%s", err.msg);
+    CHECK_MSG(lmd_queue_submit(h, spec, "SST-2", "tiny", jobs, NULL, 0, "alice", NULL, id, &err) == 0, "%s", err.msg);
     cJSON_Delete(jobs);
 }
 
 static int lease(lmd_lease *l) {
     lm_error err;
-    int rc = lmd_queue_lease(&srv, h, "w", l, &err);
+    lmd_worker_info w = {.name = "w", .host = "h", .describes = 1};
+    int rc = lmd_queue_lease(&srv, h, &w, l, &err);
     CHECK_MSG(rc >= 0, "%s", err.msg);
     return rc;
 }
@@ -199,6 +201,57 @@ static void test_release_and_recover(void) {
     lmd_lease_free(&a); lmd_lease_free(&b);
 }
 
+/* A worker is leased only jobs whose least memory fits what it advertises;
+ * a larger job waits, in order, for a larger worker. */
+static void test_memory_fit(void) {
+    const char *spec = "{\"seeds\":[1,2,3]}";
+    cJSON *jobs;
+    lm_error err;
+    CHECK(runner_double_list_jobs(spec, &jobs, &err) == 0);
+    uint64_t mem[3] = {8u << 20, 2u << 20, 0}; /* 8 MiB, 2 MiB, unknown */
+    char id[37];
+    CHECK_MSG(lmd_queue_submit(h, spec, "SST-2", "tiny", jobs, mem, 0, "bob", NULL, id, &err) == 0, "%s", err.msg);
+    cJSON_Delete(jobs);
+    CHECK(!strcmp(query("SELECT group_concat(COALESCE(mem_bytes, 'null')) FROM jobs WHERE experiment_id = ?1"
+                        " ORDER BY idx", id), "8388608,2097152,null"));
+    lmd_lease a, b, c, none;
+    lmd_worker_info small = {.name = "small", .mem_limit_bytes = 4 << 20, .describes = 1};
+    lmd_worker_info large = {.name = "large", .mem_limit_bytes = 8 << 20, .describes = 1};
+    CHECK(lmd_queue_lease(&srv, h, &small, &a, &err) == 1 && a.job_idx == 1);
+    CHECK(lmd_queue_lease(&srv, h, &small, &b, &err) == 1 && b.job_idx == 2); /* unknown: any */
+    CHECK(lmd_queue_lease(&srv, h, &small, &none, &err) == 0);
+    CHECK(lmd_queue_lease(&srv, h, &large, &c, &err) == 1 && c.job_idx == 0);
+    lmd_lease_free(&a);
+    lmd_lease_free(&b);
+    lmd_lease_free(&c);
+}
+
+/* Ids by prefix: 8 characters or more, any case, unique or ambiguous. */
+static void test_resolve(void) {
+    lm_error err;
+    char id[37], owner[64];
+    CHECK(sqlite3_exec(h, "INSERT INTO experiments(id, spec, n_jobs, created_at, updated_at) VALUES"
+                          " ('abcdef01-1111-4000-8000-000000000001', '{}', 0, 1, 1),"
+                          " ('abcdef01-2222-4000-8000-000000000002', '{}', 0, 1, 1),"
+                          " ('abcdef0a-3333-4000-8000-000000000003', '{}', 0, 1, 1)", NULL, NULL, NULL) == SQLITE_OK);
+    CHECK(lmd_experiment_resolve(h, "abcdef01", NULL, id, owner, sizeof owner, &err) == 2);            /* two start so */
+    CHECK(lmd_experiment_resolve(h, "abcdef01-2", NULL, id, owner, sizeof owner, &err) == 1 &&
+          !strcmp(id, "abcdef01-2222-4000-8000-000000000002"));
+    CHECK(lmd_experiment_resolve(h, "ABCDEF0A", NULL, id, owner, sizeof owner, &err) == 1 &&
+          !strcmp(id, "abcdef0a-3333-4000-8000-000000000003"));
+    CHECK(lmd_experiment_resolve(h, "abcdef01-1111-4000-8000-000000000001", NULL, id, owner, sizeof owner, &err) == 1);
+    CHECK(lmd_experiment_resolve(h, "abcdef0", NULL, id, owner, sizeof owner, &err) == 0);             /* 7 are too few */
+    CHECK(lmd_experiment_resolve(h, "abcdef0z", NULL, id, owner, sizeof owner, &err) == 0);
+    CHECK(lmd_experiment_resolve(h, "abcdef01%", NULL, id, owner, sizeof owner, &err) == 0);
+    CHECK(lmd_experiment_resolve(h, "ffffffff", NULL, id, owner, sizeof owner, &err) == 0);
+    /* resolved among one owner's experiments only */
+    sqlite3_exec(h, "UPDATE experiments SET owner = 'carol' WHERE id LIKE 'abcdef01-1%'", NULL, NULL, NULL);
+    CHECK(lmd_experiment_resolve(h, "abcdef01", "carol", id, owner, sizeof owner, &err) == 1 &&
+          !strcmp(id, "abcdef01-1111-4000-8000-000000000001") && !strcmp(owner, "carol"));
+    CHECK(lmd_experiment_resolve(h, "abcdef0a", "carol", id, owner, sizeof owner, &err) == 0);
+    sqlite3_exec(h, "DELETE FROM experiments WHERE id LIKE 'abcdef0%'", NULL, NULL, NULL);
+}
+
 int main(void) {
     char dir[] = "/tmp/lmntk-test-queue.XXXXXX";
     CHECK(mkdtemp(dir) != NULL);
@@ -206,7 +259,8 @@ int main(void) {
     lmd_config_defaults(&srv.cfg);
     srv.cfg.lease_seconds = 0.5;
     srv.cfg.max_attempts = 2;
-    srv.runner = (lmd_runner){"test double", runner_double_list_jobs, runner_double_aggregate};
+    srv.runner = (lmd_runner){"test double", runner_double_list_jobs, runner_double_check_result,
+                              runner_double_aggregate};
     srv.artifacts_dir = lm_path_join(dir, "artifacts");
     char *db_path = lm_path_join(dir, "test.db");
     CHECK_MSG(lmd_db_open(&srv.db, db_path, 1, &err) == 0, "%s", err.msg);
@@ -217,6 +271,8 @@ int main(void) {
     test_expiry();
     test_cancel();
     test_release_and_recover();
+    test_memory_fit();
+    test_resolve();
 
     lmd_db_close(&srv.db);
     char cmd[600];

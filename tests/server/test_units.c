@@ -1,5 +1,6 @@
 /* test_units.c - the daemon's small pieces: route matching, artifact names,
  * settings (file, JSON, flags), the rate limiter, request body field checks. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,8 +34,16 @@ static void test_routes(void) {
     CHECK(r && r->handle == lmd_api_experiment_artifact && !strcmp(p[0], "abc") &&
           !strcmp(p[1], "3/kernel.npy"));
     r = route("PUT", "/v1/leases/L/artifacts/a/b", p, &known, allow);
-    CHECK(r == NULL); /* upload names are one component */
-    r = route("PATCH", "/v1/experiments", p, &known, allow);
+    CHECK(r && r->handle == lmd_api_lease_upload && !strcmp(p[1], "a/b")); /* a folder and a file */
+    r = route("GET", "/v1/experiments.csv", p, &known, allow);
+    CHECK(r && r->handle == lmd_api_experiment_csv);
+    r = route("PATCH", "/v1/experiments/abc", p, &known, allow);
+    CHECK(r && r->handle == lmd_api_experiment_patch);
+    r = route("PUT", "/v1/experiments/abc/tags/x", p, &known, allow);
+    CHECK(r && r->handle == lmd_api_experiment_tag_put && !strcmp(p[1], "x"));
+    r = route("POST", "/v1/experiments/abc/rerun", p, &known, allow);
+    CHECK(r && r->handle == lmd_api_experiment_rerun);
+    r = route("DELETE", "/v1/experiments", p, &known, allow);
     CHECK(r == NULL && known == 1 && !strcmp(allow, "POST, GET"));
     r = route("GET", "/v1/experiments/", p, &known, allow);
     CHECK(r && r->handle == lmd_static_file); /* an empty id is no experiment route */
@@ -56,10 +65,31 @@ static void test_artifact_names(void) {
     CHECK(lmd_artifact_parse("result.json", &idx, &file) == 0 && idx == -1 && !strcmp(file, "result.json"));
     CHECK(lmd_artifact_parse("12/kernel-train.npy", &idx, &file) == 0 && idx == 12 &&
           !strcmp(file, "kernel-train.npy"));
-    const char *bad[] = {"", ".", "..", "../x", "0/..", "0/.x", ".x", "012/x", "-1/x", "a/x", "0/a/b",
-                        "0/", "/x", "x y", "x\\y", "1234567890/x", "0/a%2f", "ü.txt"};
+    CHECK(lmd_artifact_parse("0/finetuned-model/config.json", &idx, &file) == 0 && idx == 0 &&
+          !strcmp(file, "finetuned-model/config.json"));
+    const char *bad[] = {"", ".", "..", "../x", "0/..", "0/.x", ".x", "012/x", "-1/x", "a/x", "0/a/b/c",
+                        "0/a/../b", "0/../b", "0/a/", "0/", "/x", "x y", "x\\y", "1234567890/x", "0/a%2f",
+                        "ü.txt", "result.json/x"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         CHECK_MSG(lmd_artifact_parse(bad[i], &idx, &file) != 0, "'%s' accepted", bad[i]);
+
+    /* the seed form: [<model>/]seed<S>/<method>/<file> */
+    char model[256], slug[64];
+    long long seed;
+    CHECK(lmd_artifact_parse_seed_form("seed42/kernel-sgd/kernel-train.npy", model, &seed, slug, &file) == 0 &&
+          !model[0] && seed == 42 && !strcmp(slug, "kernel-sgd") && !strcmp(file, "kernel-train.npy"));
+    CHECK(lmd_artifact_parse_seed_form("run/checkpoint-500/seed13/finetune-0/finetuned-model/config.json", model,
+                                       &seed, slug, &file) == 0 &&
+          !strcmp(model, "run/checkpoint-500") && seed == 13 && !strcmp(slug, "finetune-0") &&
+          !strcmp(file, "finetuned-model/config.json"));
+    CHECK(lmd_artifact_parse_seed_form("small/seed0/kernel-sgd/f0-dev.npy", model, &seed, slug, &file) == 0 &&
+          !strcmp(model, "small") && seed == 0);
+    const char *bad_seed[] = {"seed42/kernel-sgd", "seed42/kernel-sgd/", "seed042/kernel-sgd/x", "seedx/a/b",
+                              "a/b/c/seed1/m/f", "seed1/../x", "seed1/m/../x", "../seed1/m/x", "seed1/.m/x",
+                              "seed1/m/a/b/c", ".a/seed1/m/x", "seed/m/x"};
+    for (size_t i = 0; i < sizeof bad_seed / sizeof bad_seed[0]; i++)
+        CHECK_MSG(lmd_artifact_parse_seed_form(bad_seed[i], model, &seed, slug, &file) != 0, "'%s' accepted",
+                  bad_seed[i]);
     char long_name[200];
     memset(long_name, 'a', sizeof long_name - 1);
     long_name[sizeof long_name - 1] = '\0';
@@ -112,9 +142,16 @@ static void test_config(void) {
     free(js);
 }
 
+/* The bucket slot the old fixed table (4096 slots, FNV-1a) gave a key. */
+static unsigned old_slot(const char *s) {
+    uint32_t h = 2166136261u;
+    for (; *s; s++) h = (h ^ (unsigned char)*s) * 16777619u;
+    return h % 4096;
+}
+
 static void test_ratelimit(void) {
     lmd_ratelimit rl;
-    lmd_ratelimit_init(&rl, 2, 2);
+    lmd_ratelimit_init(&rl, 2, 2, 0);
     CHECK(lmd_ratelimit_take(&rl, "a", 100.0) == 0);
     CHECK(lmd_ratelimit_take(&rl, "a", 100.0) == 0);
     double wait = lmd_ratelimit_take(&rl, "a", 100.0);
@@ -123,8 +160,54 @@ static void test_ratelimit(void) {
     CHECK(lmd_ratelimit_take(&rl, "a", 100.5) == 0);     /* refilled */
     CHECK(lmd_ratelimit_take(&rl, "a", 100.5) > 0);
     lmd_ratelimit_free(&rl);
-    lmd_ratelimit_init(&rl, 0, 1);                        /* off */
+    lmd_ratelimit_init(&rl, 0, 1, 0);                     /* off */
     for (int i = 0; i < 100; i++) CHECK(lmd_ratelimit_take(&rl, "a", 1.0) == 0);
+    lmd_ratelimit_free(&rl);
+
+    /* A key that took the slot of token 1 in the old table (and so reset
+     * its bucket) leaves it alone now. */
+    char collider[64] = "";
+    for (int i = 0; i < 1 << 20 && !collider[0]; i++) {
+        char k[64];
+        snprintf(k, sizeof k, "a:10.%d.%d.%d", (i >> 16) & 255, (i >> 8) & 255, i & 255);
+        if (old_slot(k) == old_slot("t:1")) snprintf(collider, sizeof collider, "%s", k);
+    }
+    CHECK(collider[0] != 0);
+    lmd_ratelimit_init(&rl, 1, 3, 0);
+    for (int i = 0; i < 3; i++) CHECK(lmd_ratelimit_take(&rl, "t:1", 50.0) == 0);
+    CHECK(lmd_ratelimit_take(&rl, "t:1", 50.0) > 0);
+    for (int i = 0; i < 3; i++) CHECK(lmd_ratelimit_take(&rl, collider, 50.0) == 0);
+    CHECK_MSG(lmd_ratelimit_take(&rl, "t:1", 50.0) > 0, "%s reset the bucket of t:1", collider);
+    /* and neither do thousands of other keys */
+    for (int i = 0; i < 5000; i++) {
+        char k[32];
+        snprintf(k, sizeof k, "a:%d", i);
+        lmd_ratelimit_take(&rl, k, 50.0);
+    }
+    CHECK(lmd_ratelimit_take(&rl, "t:1", 50.0) > 0);
+    char long_key[100];
+    memset(long_key, 'k', sizeof long_key - 1);
+    long_key[sizeof long_key - 1] = '\0';
+    CHECK(lmd_ratelimit_take(&rl, long_key, 50.0) > 0); /* no truncation onto a shorter key */
+    lmd_ratelimit_free(&rl);
+
+    /* Bounded: a full table drops the refilled buckets first, then the
+     * idlest, never the busy one. */
+    lmd_ratelimit_init(&rl, 1, 2, 4);
+    for (const char *k = "bcd"; *k; k++) lmd_ratelimit_take(&rl, (char[]){*k, 0}, 99.5);
+    CHECK(lmd_ratelimit_take(&rl, "a", 100.0) == 0);
+    CHECK(lmd_ratelimit_take(&rl, "a", 100.0) == 0);
+    CHECK(lmd_ratelimit_take(&rl, "a", 100.0) > 0);
+    CHECK(lmd_ratelimit_keys(&rl) == 4);
+    CHECK(lmd_ratelimit_take(&rl, "e", 100.0) == 0);     /* evicts b, c or d */
+    CHECK(lmd_ratelimit_keys(&rl) == 4);
+    CHECK(lmd_ratelimit_take(&rl, "a", 100.0) > 0);      /* a kept its empty bucket */
+    for (int i = 0; i < 100; i++) {                       /* later: all refilled, all droppable */
+        char k[16];
+        snprintf(k, sizeof k, "n%d", i);
+        CHECK(lmd_ratelimit_take(&rl, k, 1000.0 + i) == 0);
+    }
+    CHECK(lmd_ratelimit_keys(&rl) <= 4);
     lmd_ratelimit_free(&rl);
 }
 

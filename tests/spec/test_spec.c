@@ -10,6 +10,7 @@
 #include "spec/json_strict.h"
 #include "spec/schema.h"
 #include "spec/spec.h"
+#include "prompt/task.h"
 
 /* Test JSON is written with ' for " to stay readable; no test string needs a
  * real apostrophe. */
@@ -44,10 +45,10 @@ static void test_brief_spec(void) {
     CHECK(strcmp(s.task, "SST-2") == 0 && strcmp(s.data, "../shared/data/k-shot-1k-test/SST-2") == 0);
     CHECK(s.k == 16 && s.n_seeds == 2 && s.seeds[0] == 13 && s.seeds[1] == 42);
     CHECK(s.prompt == 1 && s.binary == 0 && s.n_classes == 2 && s.max_length == 0);
-    CHECK(s.has_kernel && s.kernel.n_formulas == 1 && s.kernel.formulas[0] == LM_SPEC_FORMULA_SGD);
-    CHECK(s.kernel.params == LM_SPEC_PARAMS_ALL && s.kernel.precision == LM_SPEC_PREC_FP32);
+    CHECK(s.has_kernel && s.kernel.n_formulas == 1 && s.kernel.formulas[0] == LM_KF_SGD);
+    CHECK(s.kernel.params == LM_PS_ALL && s.kernel.precision == LM_SPEC_PREC_FP32);
     CHECK(s.kernel.projection_dim == 0);
-    CHECK(s.solver.n_names == 1 && s.solver.names[0] == LM_SPEC_SOLVER_LSTSQ);
+    CHECK(s.solver.n_names == 1 && s.solver.names[0] == LM_SOLVER_LSTSQ);
     CHECK(s.solver.n_regularization == 3 && s.solver.regularization[1] == 0.001 &&
           s.solver.regularization[2] == 0.01);
     CHECK(s.solver.n_f0_scaling == 2 && s.solver.f0_scaling[0] == 0 && s.solver.f0_scaling[1] == 100);
@@ -69,8 +70,8 @@ static void test_defaults(void) {
     static const uint32_t seeds[] = {13, 21, 42, 87, 100};
     for (int i = 0; i < 5; i++) CHECK(s.seeds[i] == seeds[i]);
     CHECK(s.prompt == 1 && s.binary == 0 && s.n_classes == 2);
-    CHECK(s.has_kernel && s.kernel.n_formulas == 1 && s.kernel.formulas[0] == LM_SPEC_FORMULA_SGD);
-    CHECK(s.solver.n_names == 1 && s.solver.names[0] == LM_SPEC_SOLVER_LOGISTIC);
+    CHECK(s.has_kernel && s.kernel.n_formulas == 1 && s.kernel.formulas[0] == LM_KF_SGD);
+    CHECK(s.solver.n_names == 1 && s.solver.names[0] == LM_SOLVER_LOGISTIC);
     CHECK(s.solver.n_regularization == 1 && s.solver.regularization[0] == 0);
     CHECK(s.solver.n_f0_scaling == 1 && s.solver.f0_scaling[0] == 0);
     lm_spec_free(&s);
@@ -81,16 +82,19 @@ static void test_defaults(void) {
               "{'optimizer': 'sgd', 'lr': [1e-3, 1e-2], 'lora': {'r': 4}, 'seed': 7}]}");
     CHECK(lm_spec_parse(json, strlen(json), &s, field, sizeof field, &err) == 0);
     CHECK(!s.has_kernel && s.n_finetune == 2 && s.n_classes == 3);
-    lm_spec_finetune *f = &s.finetune[0];
-    CHECK(f->optimizer == LM_SPEC_OPT_ADAM && f->n_lr == 1 && f->lr[0] == 1e-5);
+    /* fine-tuning is diagnosed by default (no "diagnostics": {} needed) */
+    CHECK(s.diagnostics.enabled && s.diagnostics.min_linearization_gain == 0.5);
+    CHECK(!s.finetune[0].save_weights);
+    lm_finetune_config *f = &s.finetune[0];
+    CHECK(f->optimizer == LM_OPT_ADAMW && f->n_lr == 1 && f->lr[0] == 1e-5);
     CHECK(f->n_batch_size == 1 && f->batch_size[0] == 8 && f->steps == 1000 && f->warmup == 0);
     CHECK(f->eval_every == 100 && f->weight_decay == 0 && f->max_grad_norm == 1);
-    CHECK(f->params == LM_SPEC_PARAMS_ALL && !f->linearized && !f->has_seed);
+    CHECK(f->params == LM_PS_ALL && !f->linearized && !f->has_seed);
     f = &s.finetune[1];
-    CHECK(f->optimizer == LM_SPEC_OPT_SGD && f->n_lr == 2 && f->lr[1] == 1e-2);
-    CHECK(f->params == LM_SPEC_PARAMS_LORA && f->lora.r == 4 && f->lora.alpha == 16);
-    CHECK(f->lora.targets == (LM_SPEC_LORA_QUERY | LM_SPEC_LORA_VALUE));
-    CHECK(f->lora.init == LM_SPEC_LORA_INIT_KAIMING && f->has_seed && f->seed == 7);
+    CHECK(f->optimizer == LM_OPT_SGD && f->n_lr == 2 && f->lr[1] == 1e-2);
+    CHECK(f->params == LM_PS_LORA && f->lora.r == 4 && f->lora.alpha == 16);
+    CHECK(f->lora.targets == (LM_LORA_QUERY | LM_LORA_VALUE));
+    CHECK(f->lora.init == LM_LORA_INIT_KAIMING && f->has_seed && f->seed == 7);
     lm_spec_free(&s);
     free(json);
 
@@ -109,18 +113,26 @@ static void test_defaults(void) {
     CHECK_MSG(rc == 0, "%s: %s", field, err.msg);
     CHECK(s.n_checkpoints == 2 && strcmp(s.checkpoints[1], "c2") == 0 && s.n_classes == 2);
     CHECK(s.binary && s.max_length == 256 && s.n_labels == 2 && s.n_label_words == 2);
-    CHECK(s.kernel.n_formulas == 2 && s.kernel.formulas[1] == LM_SPEC_FORMULA_ASYM_SIGNGD);
-    CHECK(s.kernel.params == LM_SPEC_PARAMS_LORA && s.kernel.lora.r == 2 && s.kernel.lora.seed == 3);
-    CHECK(s.kernel.lora.targets == (LM_SPEC_LORA_KEY | LM_SPEC_LORA_OUTPUT));
-    CHECK(s.kernel.lora.init == LM_SPEC_LORA_INIT_GAUSSIAN);
+    CHECK(s.kernel.n_formulas == 2 && s.kernel.formulas[1] == LM_KF_ASYM);
+    CHECK(s.kernel.params == LM_PS_LORA && s.kernel.lora.r == 2 && s.kernel.lora.seed == 3);
+    CHECK(s.kernel.lora.targets == (LM_LORA_KEY | LM_LORA_OUTPUT));
+    CHECK(s.kernel.lora.init == LM_LORA_INIT_GAUSSIAN);
     CHECK(s.kernel.projection_dim == 1024 && s.kernel.projection_seed == 5);
     CHECK(s.kernel.precision == LM_SPEC_PREC_FP64);
-    CHECK(s.solver.n_names == 2 && s.solver.names[0] == LM_SPEC_SOLVER_ASYM);
+    CHECK(s.solver.n_names == 2 && s.solver.names[0] == LM_SOLVER_ASYM);
     CHECK(s.solver.n_gamma == 2 && s.solver.gamma[1] == 2);
     CHECK(s.finetune[0].n_batch_size == 2 && s.finetune[0].batch_size[1] == 4);
-    CHECK(s.finetune[0].params == LM_SPEC_PARAMS_BIASES && s.finetune[0].linearized);
+    CHECK(s.finetune[0].params == LM_PS_BIASES && s.finetune[0].linearized);
     CHECK(s.diagnostics.enabled && s.diagnostics.max_kernel_distance == 0.2 &&
           s.diagnostics.min_kernel_ft_ratio == 0.9);
+    lm_spec_free(&s);
+    free(json);
+    /* opting out of diagnostics; keeping the weights */
+    json = dq("{'task': 'SST-2', 'data': 'd', 'finetune': [{'lr': 1e-5, 'save_weights': true}],"
+              " 'diagnostics': {'enabled': false}}");
+    rc = lm_spec_parse(json, strlen(json), &s, field, sizeof field, &err);
+    CHECK_MSG(rc == 0, "%s: %s", field, err.msg);
+    CHECK(!s.diagnostics.enabled && s.finetune[0].save_weights);
     lm_spec_free(&s);
     free(json);
 }
@@ -211,6 +223,9 @@ static const bad_case bad[] = {
     {"{" B "'finetune': [{'lr': 1e-5, 'linearized': 'no'}]}", "finetune[0].linearized", "must be a boolean"},
     {"{" B "'finetune': [{'lr': 1e-5, 'params': 'biases', 'lora': {}}]}", "finetune[0].lora", "only used with params"},
     {"{" B "'finetune': [{'lr': 1e-5, 'weight_decay': 2}]}", "finetune[0].weight_decay", "must be <= 1"},
+    {"{" B "'finetune': [{'lr': 1e-5, 'save_weights': 1}]}", "finetune[0].save_weights", "must be a boolean"},
+    {"{" B "'finetune': [{'lr': 1e-5, 'linearized': true, 'save_weights': true}]}", "finetune[0].save_weights",
+     "cannot be combined with \"linearized\""},
     /* diagnostics, checkpoints */
     {"{" B "'diagnostics': {'enabled': true}}", "diagnostics", "needs \"finetune\""},
     {"{" B "'diagnostics': {'enabled': false, 'min_linearization_gain': -1}}", "diagnostics.min_linearization_gain", "must be >= 0"},
@@ -599,7 +614,65 @@ static void test_json_strict(void) {
     CHECK(lm_json_parse_strict(NULL, 0, field, sizeof field, &err) == NULL);
 }
 
+/* An enum of the schema, found by a path of keys, equals a C table. */
+static void check_enum(const cJSON *root, const char *const *path, const char *(*name_of)(int), int first,
+                       const char *what) {
+    const cJSON *o = root;
+    for (int i = 0; path[i]; i++) o = cJSON_GetObjectItemCaseSensitive(o, path[i]);
+    const cJSON *e = cJSON_GetObjectItemCaseSensitive(o, "enum");
+    CHECK_MSG(cJSON_IsArray(e), "%s: no enum in the schema", what);
+    int i = first;
+    for (const cJSON *x = e ? e->child : NULL; x; x = x->next, i++)
+        CHECK_MSG(name_of(i) && !strcmp(name_of(i), x->valuestring), "%s: schema has \"%s\", the table \"%s\"",
+                  what, x->valuestring, name_of(i) ? name_of(i) : "(none)");
+    CHECK_MSG(name_of(i) == NULL, "%s: the table has \"%s\", the schema does not", what, name_of(i));
+}
+
+static const char *formula_at(int i) { return lm_kernel_formula_name((lm_kernel_formula)i); }
+static const char *solver_at(int i) { return lm_solver_name((lm_solver_kind)i); }
+static const char *param_set_at(int i) { return lm_param_set_name((lm_param_set)i); }
+static const char *optimizer_at(int i) { return lm_opt_name((lm_opt_kind)i); }
+static const char *precision_at(int i) { return lm_spec_precision_name((lm_spec_precision)i); }
+static const char *lora_init_at(int i) { return lm_lora_init_name((lm_lora_init_kind)i); }
+static const char *lora_target_at(int i) { return i >= 0 && i < 31 ? lm_lora_target_name(1u << i) : NULL; }
+
+/* One vocabulary: the names the schema accepts are the tables of common/
+ * (kernel/formula.h, solve/solver_kind.h, model/param_set.h,
+ * train/config.h, spec_names.c), in the same order. */
+static void test_vocabulary(void) {
+    size_t len;
+    const char *text = lm_spec_schema_text(&len);
+    cJSON *root = cJSON_ParseWithLength(text, len);
+    check_enum(root, (const char *[]){"$defs", "formula", NULL}, formula_at, LM_KF_FIRST, "formulas");
+    check_enum(root, (const char *[]){"$defs", "solverName", NULL}, solver_at, 0, "solvers");
+    check_enum(root, (const char *[]){"$defs", "params", NULL}, param_set_at, 0, "parameter sets");
+    check_enum(root, (const char *[]){"$defs", "finetune", "properties", "optimizer", NULL}, optimizer_at, 0,
+               "optimizers");
+    check_enum(root, (const char *[]){"properties", "kernel", "properties", "precision", NULL}, precision_at, 0,
+               "precisions");
+    check_enum(root, (const char *[]){"$defs", "lora", "properties", "init", NULL}, lora_init_at, 0, "LoRA inits");
+    check_enum(root, (const char *[]){"$defs", "lora", "properties", "targets", "items", NULL}, lora_target_at, 0,
+               "LoRA targets");
+    for (int f = LM_KF_FIRST; f <= LM_KF_LAST; f++)
+        CHECK(lm_kernel_formula_parse(lm_kernel_formula_name((lm_kernel_formula)f)) == f);
+    /* the class counts spec/ checks "binary" and label lists with are those
+     * of prompt/'s task table, and the schema's tasks are its tasks */
+    for (int i = 0; i < lm_task_builtin_count(); i++) {
+        lm_error err;
+        lm_task *t = lm_task_builtin(lm_task_builtin_name(i), &err);
+        CHECK_MSG(t && lm_spec_task_classes(t->name) == t->n_labels, "task %s: %d classes in spec/, %d in prompt/",
+                  lm_task_builtin_name(i), lm_spec_task_classes(lm_task_builtin_name(i)), t ? t->n_labels : -1);
+        lm_task_free(t);
+    }
+    const cJSON *tasks = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(root, "properties"), "task"), "enum");
+    CHECK(cJSON_GetArraySize(tasks) == lm_task_builtin_count() + 1); /* + "custom" */
+    CHECK(lm_kernel_formula_parse("sgdd") < 0 && lm_param_set_parse("lora") == LM_PS_LORA);
+    cJSON_Delete(root);
+}
+
 int main(void) {
+    test_vocabulary();
     test_brief_spec();
     test_defaults();
     test_bad_specs();

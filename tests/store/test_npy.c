@@ -149,6 +149,10 @@ static void test_round_trips(void) {
             for (int i = 0; i < rank; i++) CHECK(a.shape[i] == shape[i]);
             CHECK(n == 0 || memcmp(a.data, data, n * es) == 0);
             lm_npy_free(&a);
+            /* the header alone: what the daemon lists artifacts with */
+            CHECK(lm_npy_read_header(path, &a, &err) == 0);
+            CHECK(a.dtype == (lm_npy_dtype)t && a.rank == rank && a.nbytes == n * es && !a.data);
+            for (int i = 0; i < rank; i++) CHECK(a.shape[i] == shape[i]);
             void *buf;
             size_t len;
             CHECK(lm_npy_encode((lm_npy_dtype)t, rank, shape, data, &buf, &len, &err) == 0);
@@ -232,7 +236,9 @@ static void test_refusals(void) {
     CHECK(truncate(path, 128 + 40) == 0);
     lm_npy a;
     CHECK(lm_npy_read(path, &a, &err) != 0 && strstr(err.msg, "truncated"));
+    CHECK(lm_npy_read_header(path, &a, &err) != 0 && strstr(err.msg, "does not match the shape"));
     CHECK(truncate(path, 100) == 0);
+    CHECK(lm_npy_read_header(path, &a, &err) != 0 && strstr(err.msg, "truncated header"));
     CHECK(lm_npy_read(path, &a, &err) != 0 && strstr(err.msg, "truncated header"));
     free(path);
 

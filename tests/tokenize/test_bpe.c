@@ -252,6 +252,9 @@ static void check_file_errors(const char *rdir) {
     expect_load_error(dir, "vocab.json:1:", "surrogate");
     tc_write(dir, "vocab.json", "{\"a\": 0, \"b\": 1, \"ab\": 2}");
     expect_load_error(dir, "is not in the vocabulary", "<unk>");
+    /* a merge that names <unk> does not put it in the vocabulary */
+    tc_write(dir, "merges.txt", "a <unk>\n");
+    expect_load_error(dir, "is not in the vocabulary", "<unk>");
     tc_remove(dir, "vocab.json");
     tc_remove(dir, "merges.txt");
 
@@ -268,6 +271,22 @@ static void check_file_errors(const char *rdir) {
         char *cases = lm_path_join(getenv("LM_TOK_FIXTURES"), "bpe_cases.json");
         check_cases(t, cases, 0);
         free(cases);
+        lm_tokenizer_free(t);
+    }
+    /* an added token the vocabulary holds keeps the vocabulary's id, even
+     * when added_tokens gives it another (301 would be past the vocabulary) */
+    tc_write(dir, "tokenizer.json",
+             "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"<unk>\": 0, \"<mask>\": 1, \"a\": 2},"
+             " \"merges\": []}, \"pre_tokenizer\": {\"type\": \"ByteLevel\"},"
+             " \"added_tokens\": [{\"id\": 301, \"content\": \"<mask>\"}]}");
+    t = lm_tokenizer_load(dir, &err);
+    CHECK_MSG(t != NULL, "%s", err.msg);
+    if (t) {
+        int32_t *ids = NULL;
+        size_t n = 0, cap = 0;
+        CHECK(lm_tokenize(t, "a<mask>", 7, &ids, &n, &cap, &err) == 0);
+        CHECK(n == 2 && ids[0] == 2 && ids[1] == 1);
+        free(ids);
         lm_tokenizer_free(t);
     }
     tc_remove(dir, "tokenizer.json");

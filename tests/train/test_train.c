@@ -285,8 +285,8 @@ static void test_jvp(const char *name, int n_classes, int binary) {
 static void test_lora_tangent(void) {
     lm_model m;
     if (load("roberta-tiny", 0, &m)) return;
-    lm_spec_lora spec = {.r = 3, .alpha = 6, .targets = LM_SPEC_LORA_QUERY | LM_SPEC_LORA_VALUE |
-                                                         LM_SPEC_LORA_OUTPUT, .seed = 1};
+    lm_lora_config spec = {.r = 3, .alpha = 6, .targets = LM_LORA_QUERY | LM_LORA_VALUE |
+                                                         LM_LORA_OUTPUT, .seed = 1};
     lm_lora L;
     lm_error err;
     CHECK_MSG(lm_lora_init(&L, &m, &spec, &err) == 0, "%s", err.msg);
@@ -486,7 +486,7 @@ static void test_finetune(void) {
     make_split(&tr, 10, 2, 1, 0, 2, 4);
     make_split(&dv, 6, 2, 2, 0, 2, 4);
     make_split(&te, 8, 2, 3, 0, 2, 4);
-    lm_spec_finetune ft = {.optimizer = LM_SPEC_OPT_ADAM, .steps = 12, .eval_every = 5,
+    lm_finetune_config ft = {.optimizer = LM_OPT_ADAMW, .steps = 12, .eval_every = 5,
                            .max_grad_norm = 1.0, .weight_decay = 0.01};
     lm_error err;
     lm_finetune_result a, b;
@@ -553,8 +553,8 @@ static void test_finetune(void) {
     tr.ex[3].label = 1;
 
     /* the linearized model and LoRA through the loop */
-    lm_spec_finetune fl = ft;
-    fl.optimizer = LM_SPEC_OPT_SGD;
+    lm_finetune_config fl = ft;
+    fl.optimizer = LM_OPT_SGD;
     fl.linearized = 1;
     fl.steps = 8;
     CHECK_MSG(lm_finetune(&m, &os, &fl, 0.5, 4, 7, &tr, &dv, &te, "acc", NULL, NULL, &b, &err) == 0,
@@ -562,8 +562,8 @@ static void test_finetune(void) {
     CHECK(b.mode == LM_TRAIN_LINEARIZED && b.n_steps == 8);
     lm_finetune_result_free(&b);
     fl = ft;
-    fl.params = LM_SPEC_PARAMS_LORA;
-    fl.lora = (lm_spec_lora){.r = 2, .alpha = 4, .targets = LM_SPEC_LORA_QUERY | LM_SPEC_LORA_VALUE};
+    fl.params = LM_PS_LORA;
+    fl.lora = (lm_lora_config){.r = 2, .alpha = 4, .targets = LM_LORA_QUERY | LM_LORA_VALUE};
     CHECK_MSG(lm_finetune(&m, &os, &fl, 1e-2, 4, 7, &tr, &dv, &te, "acc", NULL, NULL, &b, &err) == 0,
               "%s", err.msg);
     CHECK(b.mode == LM_TRAIN_LORA && b.lora.n == 2 * m.cfg.n_layers && b.lora0 != NULL);
@@ -585,8 +585,8 @@ static void test_finetune(void) {
                              .lr = k == 2 ? 1e-3 : k == 0 || k == 3 || k == 5 ? 1e-2 : 0.2,
                              .steps = 1000, .max_grad_norm = 1.0, .linearized = k >= 4};
         if (k == 3 || k == 5) {
-            c.params = LM_SPEC_PARAMS_LORA;
-            c.lora = (lm_spec_lora){.r = 2, .alpha = 4, .targets = LM_SPEC_LORA_QUERY | LM_SPEC_LORA_VALUE};
+            c.params = LM_PS_LORA;
+            c.lora = (lm_lora_config){.r = 2, .alpha = 4, .targets = LM_LORA_QUERY | LM_LORA_VALUE};
         }
         lm_trainer t;
         CHECK_MSG(lm_trainer_init(&t, &m, &os, &c, &err) == 0, "%s", err.msg);

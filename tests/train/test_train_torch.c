@@ -103,7 +103,7 @@ static void run_case(const char *cas, int n_classes, lm_train_config *cfg, int s
     for (int i = 0; i < n; i++) bp[i] = &ex[i];
     lm_trainer t;
     CHECK_MSG(lm_trainer_init(&t, &m0, &os, cfg, &err) == 0, "%s", err.msg);
-    if (cfg->params == LM_SPEC_PARAMS_LORA) { /* A from the fixture, B = 0 */
+    if (cfg->params == LM_PS_LORA) { /* A from the fixture, B = 0 */
         const cJSON *a0 = cJSON_GetObjectItem(g_exp, "lora_A0");
         for (int k = 0; k < t.lora.n; k++) {
             const cJSON *o = cJSON_GetObjectItem(a0, t.lora.t[k].name_a);
@@ -123,7 +123,7 @@ static void run_case(const char *cas, int n_classes, lm_train_config *cfg, int s
         if (norms) CHECK_MSG(t.last_norm > 1.0, "%s: clipping should be active (norm %g)", cas, t.last_norm);
     }
     check_params(cas, &t.m, &m0, cJSON_GetObjectItem(c, "params"), upd_tol);
-    if (cfg->params == LM_SPEC_PARAMS_LORA) {
+    if (cfg->params == LM_PS_LORA) {
         const cJSON *ab = cJSON_GetObjectItem(c, "lora");
         double worst = 0;
         for (int k = 0; k < t.lora.n; k++) {
@@ -168,8 +168,8 @@ int main(int argc, char **argv) {
                           .max_grad_norm = 1.0};
     run_case("adamw", 0, &c, 2, 1e-3);
     c.lr = 1e-2;
-    c.params = LM_SPEC_PARAMS_LORA;
-    c.lora = (lm_spec_lora){.r = 4, .alpha = 8, .targets = LM_SPEC_LORA_QUERY | LM_SPEC_LORA_VALUE};
+    c.params = LM_PS_LORA;
+    c.lora = (lm_lora_config){.r = 4, .alpha = 8, .targets = LM_LORA_QUERY | LM_LORA_VALUE};
     run_case("lora", 0, &c, 2, 1e-3);
     c = (lm_train_config){.optimizer = LM_OPT_ADAMW, .lr = 5e-3, .steps = 1, .weight_decay = 0.1,
                           .max_grad_norm = 1.0};

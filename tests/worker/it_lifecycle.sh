@@ -34,10 +34,13 @@ for f in "$TMP/result.json" "$TMP/out/result.json"; do
     all(zip(.scores; $want)[]; (.[0] - .[1]) | abs < 1e-14) and
     ((.mean_score - ($want | add) / 4) | abs < 1e-12)' "$f" >/dev/null || fail "result.json: $(cat "$f")"
 done
-for i in 0 1 2 3; do
-  [ -s "$TMP/out/$i/scores.txt" ] || fail "artifact $i/scores.txt downloaded"
+# every artifact at the path the daemon serves it by: seed<S>/<method>/<file>
+for seed in 13 21 42 87; do
+  for f in scores.txt scores.npy extra/note.txt; do
+    [ -s "$TMP/out/seed$seed/kernel-sgd/$f" ] || fail "artifact seed$seed/kernel-sgd/$f downloaded"
+  done
 done
-grep -qx 'seed 42 method kernel:sgd' "$TMP/out/2/scores.txt" || fail "job 2's artifact is its own"
+grep -qx 'seed 42 method kernel:sgd' "$TMP/out/seed42/kernel-sgd/scores.txt" || fail "job 2's artifact is its own"
 
 experiment "$ID" > "$TMP/exp.json"
 view_is() { jq -e "$1" "$TMP/exp.json" >/dev/null || fail "experiment view: $2"; }
@@ -46,7 +49,8 @@ view_is '[.jobs[].worker] | unique == ["A", "B"]' "both workers took jobs"
 view_is 'all(.jobs[]; .state == "succeeded" and .attempts == 1)' "every job succeeded at once"
 view_is '.jobs_by_state.succeeded == 4' "jobs by state"
 view_is '.artifacts == ["result.json"]' "its artifacts"
-view_is '.jobs[1].artifacts == ["1/scores.txt"]' "a job's artifacts"
+view_is '.jobs[1].artifacts == ["1/extra/note.txt", "1/scores.npy", "1/scores.txt"]' "a job's artifacts"
+view_is '[.jobs[].label] | unique == ["K(SGD)"]' "the jobs carry the method's label"
 view_is '.spec.seeds == [13, 21, 42, 87]' "its spec"
 
 # Live workers: those heard from within two lease times (6 s here).  A and

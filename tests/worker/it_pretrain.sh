@@ -13,7 +13,7 @@ CORPUS="$SHARED_DIR/data/corpus/wikipedia_enwiki_slice.txt.gz"
 "$LMNTK" bpe-train --corpus "$CORPUS" --vocab-size 2000 --max-bytes 2M --out "$TMP/models/tok" \
   > "$TMP/bpe.log" 2>&1 || fail "bpe-train: $(tail -3 "$TMP/bpe.log")"
 
-LEASE=2 start_daemon
+LEASE=2 start_daemon --data-root "$SHARED_DIR/data"
 make_tokens
 worker() {  # worker NAME: a real lmntk-worker reading corpora and splits under the shared data
   "$WORKER" --server "$BASE" --token "$WTOK" --name "$1" --cache "$TMP/cache" --models "$TMP/models" \
@@ -71,8 +71,7 @@ jq -e '[.models[] | select(.name | startswith("mlm/")) | [.name, .pretrain_step]
 # ---- a sweep over its checkpoints, given out of order
 SWEEP='{"name": "sweep", "checkpoints": ["mlm/checkpoint-400", "mlm/checkpoint-0", "mlm/checkpoint-80"],
   "task": "SST-2", "data": "k-shot-1k-test/SST-2", "seeds": [13, 21], "max_length": 256, "kernel": {"formula": "sgd"},
-  "solver": {"name": "lstsq"}, "finetune": [{"optimizer": "sgd", "lr": 0.001, "steps": 4, "eval_every": 2}],
-  "diagnostics": {}}'
+  "solver": {"name": "lstsq"}, "finetune": [{"optimizer": "sgd", "lr": 0.001, "steps": 4, "eval_every": 2}]}'
 ID2=$(submit "$SWEEP")
 [ -n "$ID2" ] || fail "submit sweep: $(cat "$TMP/body")"
 LMNTK_SERVER=$BASE LMNTK_TOKEN=$UTOK "$LMNTK" wait "$ID2" --timeout 150 --interval 0.3 --quiet \
@@ -86,4 +85,16 @@ jq -e '([.pretraining_curve[].pretrain_step] == [0, 80, 400])
                and (.diagnostics[0].values["agreement.kernel_ft_ratio"].mean | type) == "number")
        and .pretraining_curve[2].pretrain_tokens == 400 * 2 * 256' "$TMP/sweep.json" > /dev/null \
   || fail "pretraining_curve: $(jq -c '[.pretraining_curve[] | {model, pretrain_step, pretrain_tokens}]' "$TMP/sweep.json")"
+# the fine-tuning jobs' own files, named by checkpoint, seed and method
+experiment "$ID2" > "$TMP/sweep-exp.json"
+jq -e '[.files[] | select(.method == "finetune:0" and .seed == 13 and .model == "mlm/checkpoint-80") | .name] | sort
+       == ["kernel-ft-train.npy", "kernel-pt-train.npy", "test-logits-linearized.npy", "test-logits.npy"]' \
+  "$TMP/sweep-exp.json" > /dev/null || fail "a fine-tuning job's artifacts: $(jq -c '[.files[] | .path]' "$TMP/sweep-exp.json")"
+jq -e '.files[] | select(.path == "mlm/checkpoint-80/seed13/finetune-0/test-logits.npy") | .dtype == "<f4" and .shape[1] == 2' \
+  "$TMP/sweep-exp.json" > /dev/null || fail "test logits listed with their shape"
+curl -sf -o /dev/null "$BASE/v1/experiments/$ID2/artifacts/mlm/checkpoint-80/seed13/finetune-0/kernel-ft-train.npy" \
+  || fail "K(θ_FT) of a checkpoint by its path"
+api GET "/v1/experiments/$ID2/artifacts/seed13/finetune-0/test-logits.npy" >/dev/null
+[ "$(status)" = 409 ] && json '.detail' < "$TMP/body" | grep -q 'name the model first' \
+  || fail "a sweep's file without its checkpoint is ambiguous: $(status) $(cat "$TMP/body")"
 note "ok: sweep of 3 checkpoints in step order with accuracy and diagnostics per checkpoint"

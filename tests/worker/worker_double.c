@@ -30,7 +30,12 @@ int main(int argc, char **argv) {
         else if (!strcmp(a, "--token")) cfg.token = v;
         else if (!strcmp(a, "--name")) cfg.name = v;
         else if (!strcmp(a, "--work")) cfg.work_dir = v;
+        else if (!strcmp(a, "--data-root")) cfg.data_root = v;
+        else if (!strcmp(a, "--mem")) cfg.mem_budget = (size_t)strtoull(v, NULL, 10);
         else if (!strcmp(a, "--log-level")) lm_log_set_level(lm_log_parse_level(v));
+        else if (!strcmp(a, "--mem-limit")) cfg.mem_limit = (size_t)atol(v) << 20;  /* MiB */
+        else if (!strcmp(a, "--max-reply")) cfg.max_reply = (size_t)atol(v);     /* bytes */
+        else if (!strcmp(a, "--retry-max")) cfg.retry_max_seconds = atof(v);     /* seconds */
         else { fprintf(stderr, "worker double: unknown flag %s\n", a); return 2; }
     }
     lm_error err;

@@ -1,0 +1,10 @@
+/* stats.h - mean and population std rounded as numpy rounds them. */
+#ifndef LM_UTIL_STATS_H
+#define LM_UTIL_STATS_H
+
+/* Mean and population std (numpy .std(), ddof=0) of x[n]: numpy's pairwise
+ * summation, so the figures round exactly as np.mean / np.std.  NaN for
+ * n <= 0. */
+void lm_mean_std(const double *x, int n, double *mean, double *std);
+
+#endif

@@ -1,0 +1,66 @@
+/* admission.c - the checks of admission.h, from the HTTP side: the rules
+ * and the reading of config.json are common/admit/data.c and
+ * common/admit/memory.c. */
+#include "admission.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "admit/data.h"
+#include "admit/memory.h"
+
+#define GIB (1024.0 * 1024.0 * 1024.0)
+
+int lmd_admit_spec(lmd_server *srv, const char *spec_json, size_t len, const cJSON *jobs,
+                   uint64_t **mem, lmd_reply *rep) {
+    const lmd_config *c = &srv->cfg;
+    lm_spec spec;
+    char field[128] = "";
+    lm_error err;
+    *mem = NULL;
+    if (lm_spec_parse(spec_json, len, &spec, field, sizeof field, &err)) {
+        lmd_reply_error(rep, 400, "invalid_spec", field[0] ? field : NULL, "%s", err.msg);
+        lm_spec_free(&spec);
+        return -1;
+    }
+    int rc = 0;
+    if (lm_admit_check_data(&spec, c->data_root, field, sizeof field, &err)) {
+        lmd_reply_error(rep, 400, "invalid_spec", field, "%s", err.msg);
+        rc = -1;
+    }
+    int n = cJSON_GetArraySize(jobs), i = 0;
+    uint64_t *bytes = lm_xcalloc((size_t)n + 1, sizeof *bytes);
+    for (const cJSON *job = jobs->child; job && rc == 0 && c->models_dir; job = job->next, i++) {
+        lm_config mc;
+        int have = lm_admit_job_config(&spec, job, c->models_dir, &mc, field, sizeof field, &err);
+        if (have > 0) continue;
+        if (have < 0) {
+            lmd_reply_error(rep, 400, "invalid_spec", field, "%s", err.msg);
+            rc = -1;
+            break;
+        }
+        const cJSON *method = cJSON_GetObjectItemCaseSensitive(job, "method");
+        const char *mname = cJSON_IsString(method) ? method->valuestring : "";
+        lm_job_memory m;
+        if (lm_admit_job_memory(&spec, mname, &mc, &m, &err)) {
+            lmd_reply_error(rep, 400, "invalid_spec", NULL, "job %d: %s", i, err.msg);
+            rc = -1;
+            break;
+        }
+        bytes[i] = m.total;
+        if (m.total > c->max_job_memory) {
+            lmd_reply_error(rep, 400, "invalid_spec", m.field,
+                            "job %d (%s) needs at least %.2f GiB (weights %.2f, training state %.2f, "
+                            "activations %.2f, projection %.2f, kernels %.2f), more than the %.2f GiB "
+                            "of the largest worker (max_job_memory)",
+                            i, mname, m.total / GIB, m.weights / GIB, m.state / GIB,
+                            m.activations / GIB, m.projection / GIB, m.kernels / GIB,
+                            c->max_job_memory / GIB);
+            rc = -1;
+        }
+    }
+    lm_spec_free(&spec);
+    if (rc) free(bytes);
+    else *mem = bytes;
+    return rc;
+}
