@@ -74,29 +74,32 @@ int main(int argc, char **argv) {
         else if (i + 1 < argc && !strcmp(argv[i], "--mem")) mem_gb = atof(argv[++i]);
         else if (i + 1 < argc && !strcmp(argv[i], "--repeat")) repeat = atoi(argv[++i]);
     }
+    char buf[256];
+    const char *names[8];
+    int nf = 0;
+    snprintf(buf, sizeof buf, "%s", formulas);
+    lm_kernel_formula fs[8];
+    for (char *tok = strtok(buf, ","); tok && nf < 8; tok = strtok(NULL, ",")) {
+        int parsed = lm_kernel_formula_parse(tok);
+        if (parsed < 0) {
+            fprintf(stderr, "bench_kernel: unknown formula '%s'\n", tok);
+            return 2;
+        }
+        fs[nf] = (lm_kernel_formula)parsed;
+        names[nf++] = tok;
+    }
     size_t mem = (size_t)(mem_gb * (1 << 30));
     lm_model m;
     bench_roberta_base(&m, layers, 1);
     double sg = bench_sgemm_gflops(64, 88, 1 << 20 >> 4) ; /* the kernel products' shape */
     double sg_sq = bench_sgemm_gflops(2048, 2048, 2048);
     printf("{\"bench\": \"sgemm\", \"gflops_kernel_shape\": %.2f, \"gflops_2048\": %.2f}\n", sg, sg_sq);
-    char buf[256];
-    const char *names[8];
-    int nf = 0;
-    snprintf(buf, sizeof buf, "%s", formulas);
-    for (char *tok = strtok(buf, ","); tok && nf < 8; tok = strtok(NULL, ",")) {
-        if (lm_kernel_formula_parse(tok) < 0) {
-            fprintf(stderr, "bench_kernel: unknown formula '%s'\n", tok);
-            return 2;
-        }
-        names[nf++] = tok;
-    }
     double lo[8], hi[8];
     for (int rep = 0; rep < (repeat > 0 ? repeat : 1); rep++) {
         double first = 0;
         for (int k = 0; k < nf; k++) {
             const char *tok = names[k];
-            lm_kernel_formula f = (lm_kernel_formula)lm_kernel_formula_parse(tok);
+            lm_kernel_formula f = fs[k];
             double flops;
             size_t peak;
             double t = run_one(&m, data, "SST-2", "k-shot-1k-test/SST-2/16-42", f, f == LM_KF_ASYM, mem, &flops, &peak);

@@ -23,5 +23,6 @@ fi
 if part kernel; then
   "$B/bench/bench_kernel" --data ../shared/data --formulas sgd,signgd,asymmetric_signgd --mnli
   has_torch && "$PY" bench/torch_kernel.py --train 2 --eval 3
+  has_torch && "$PY" bench/torch_kernel.py --formula signgd --train 2 --eval 3
 fi
 if part load; then bench/load.sh "$B"; fi

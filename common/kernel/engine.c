@@ -54,23 +54,20 @@ static size_t rows_bytes(const engine *e, size_t rows) {
  * in memory; bits: the training side held as sign bits of every panel
  * (its factors dropped, unless they are the caller's features). */
 static size_t need(const engine *e, int t0, int t1, int x0, int x1, int bits) {
-    size_t ts = 0, xs = 0, mt = 0, mx = 0, mtb = 0, mxb = 0, ttb = 0, txb = 0;
+    size_t ts = 0, xs = 0, mt = 0, mx = 0, ttb = 0, txb = 0;
     for (int i = t0; i < t1; i++) {
         ts += bits && !e->job->tf_sides ? e->tb[i].sparse_bytes : e->tb[i].bytes;
         mt += (size_t)e->tb[i].rows;
-        if ((size_t)e->tb[i].rows > mtb) mtb = (size_t)e->tb[i].rows;
         if (e->tb[i].tokens > ttb) ttb = e->tb[i].tokens;
     }
     for (int k = x0; k < x1; k++) {
         xs += e->xb[k].bytes;
         mx += (size_t)e->xb[k].rows;
-        if ((size_t)e->xb[k].rows > mxb) mxb = (size_t)e->xb[k].rows;
         if (e->xb[k].tokens > txb) txb = e->xb[k].tokens;
     }
     size_t n = ts + xs + rows_bytes(e, mx);
     n += bits ? e->job->rows_train * e->pl.bits_words * 8 : rows_bytes(e, mt);
     n += mt * mx * 8 * (e->asym ? 2 : 1);                 /* accumulators */
-    if (!e->signgd) n += mtb * mxb * 4;                   /* one GEMM's float32 sums */
     if (e->pl.gram) n += lm_kgram_bytes(e->R, ttb, txb);
     n += (size_t)e->nth * e->scratch_floats * 4;
     return n;
@@ -173,7 +170,7 @@ static int blocks_of(engine *e, const lm_example_set *s, int target, int e0, int
     if (e0 == e1 && e0 >= 0 && e0 <= s->n) first = last = 0;
     if (first < 0 || last < first) {
         lm_kblocks_free(&b);
-        return lm_fail(err, "examples [%d, %d) are not a run of whole blocks of %d tokens (lm_kernel_grid)",
+        return lm_fail(err, "examples [%d, %d) are not a run of whole blocks of %d tokens (lm_kernel_blocks)",
                        e0, e1, e->job->block_tokens);
     }
     *out = lm_xrealloc(*out, ((size_t)*n + (size_t)(last - first) + 1) * sizeof **out);
@@ -201,7 +198,7 @@ static const lm_example_set *set_of(const engine *e, const kblk *b) {
 /* ---- the loop ----------------------------------------------------------- */
 
 typedef struct bufs {
-    float *Gt, *Gx, *St, *Sx, *tmp;
+    float *Gt, *Gx, *St, *Sx;
     uint64_t *Bt, *Bx, *tbits;
     double *acc, *accf;
     float **scratch;
@@ -313,23 +310,10 @@ static int run_pairs(engine *e, lm_kside *ts, int t0, int t1, lm_kside *xs, int 
             for (size_t r = 0; r < Mt; r++) sign_copy(B->St + r * ld, B->Gt + r * ld, pn->width);
             for (size_t r = 0; r < Mx; r++) sign_copy(B->Sx + r * ld, B->Gx + r * ld, pn->width);
         }
-        size_t toff = 0;
-        for (int i = t0; i < t1; toff += (size_t)e->tb[i++].rows) {
-            size_t xoff = 0;
-            for (int k = x0; k < x1; xoff += (size_t)e->xb[k++].rows) {
-                int mt = e->tb[i].rows, mx = e->xb[k].rows;
-                double *acc = B->acc + toff * Mx + xoff;
-                if (!e->asym) {
-                    lm_kgemm_acc(acc, Mx, B->Gt + toff * ld, ld, mt, B->Gx + xoff * ld, ld, mx, pn->width,
-                                 B->tmp, &e->job->flops);
-                } else {
-                    lm_kgemm_acc(acc, Mx, B->St + toff * ld, ld, mt, B->Gx + xoff * ld, ld, mx, pn->width,
-                                 B->tmp, &e->job->flops);
-                    lm_kgemm_acc(B->accf + toff * Mx + xoff, Mx, B->Gt + toff * ld, ld, mt,
-                                 B->Sx + xoff * ld, ld, mx, pn->width, B->tmp, &e->job->flops);
-                }
-            }
-        }
+        /* the whole groups at once: each entry's sum does not depend on it */
+        lm_kfloat_products(e->asym ? B->St : B->Gt, ld, (int)Mt, B->Gx, ld, (int)Mx, pn->width, B->acc, Mx, e->nth);
+        if (e->asym) lm_kfloat_products(B->Gt, ld, (int)Mt, B->Sx, ld, (int)Mx, pn->width, B->accf, Mx, e->nth);
+        e->job->flops += 2.0 * Mt * Mx * pn->width * (e->asym ? 2 : 1);
     }
     size_t toff = 0;
     for (int i = t0; i < t1; toff += (size_t)e->tb[i++].rows) {
@@ -391,7 +375,7 @@ static int run(engine *e, lm_error *err) {
     B.scratch = lm_xcalloc((size_t)e->nth, sizeof *B.scratch);
     for (int t = 0; t < e->nth; t++) B.scratch[t] = lm_xalloc_aligned(e->scratch_floats * sizeof(float) + 64);
     /* buffers for the largest groups */
-    size_t mt_all = 0, mx_max = 0, mtb = 0, mxb = 0;
+    size_t mt_all = 0, mx_max = 0, mtb = 0;
     for (int i = 0; i < e->n_tb; i++) {
         if ((size_t)e->tb[i].rows > mtb) mtb = (size_t)e->tb[i].rows;
         mt_all += (size_t)e->tb[i].rows;
@@ -399,10 +383,7 @@ static int run(engine *e, lm_error *err) {
     if (!kept) mt_all = mtb;
     for (int g = 0; g < e->n_xg; g++) {
         size_t mx = 0;
-        for (int k = e->xg_start[g]; k < e->xg_start[g + 1]; k++) {
-            mx += (size_t)e->xb[k].rows;
-            if ((size_t)e->xb[k].rows > mxb) mxb = (size_t)e->xb[k].rows;
-        }
+        for (int k = e->xg_start[g]; k < e->xg_start[g + 1]; k++) mx += (size_t)e->xb[k].rows;
         if (mx > mx_max) mx_max = mx;
     }
     size_t mw = e->pl.max_width, pw = 2 * lm_kpanel_words(mw);
@@ -417,7 +398,6 @@ static int run(engine *e, lm_error *err) {
             B.St = lm_xalloc_aligned(mt_all * mw * 4 + 64);
             B.Sx = lm_xalloc_aligned(mx_max * mw * 4 + 64);
         }
-        B.tmp = lm_xalloc_aligned(mtb * mxb * 4 + 64);
     }
     B.acc = lm_xalloc_aligned(mt_all * mx_max * 8 + 64);
     if (e->asym) B.accf = lm_xalloc_aligned(mt_all * mx_max * 8 + 64);
@@ -466,7 +446,7 @@ static int run(engine *e, lm_error *err) {
     free(xs);
     for (int t = 0; t < e->nth; t++) free(B.scratch[t]);
     free(B.scratch);
-    free(B.Gt); free(B.Gx); free(B.St); free(B.Sx); free(B.tmp);
+    free(B.Gt); free(B.Gx); free(B.St); free(B.Sx);
     free(B.Bt); free(B.Bx); free(B.tbits);
     free(B.acc); free(B.accf);
     lm_kgram_ws_free(&B.gw);

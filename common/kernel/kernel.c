@@ -416,9 +416,11 @@ int lm_kernel_tile_unpack(const void *data, size_t len, lm_kernel_tile *t, lm_er
     if (h[0] != TILE_MAGIC) return lm_fail(err, "tile: not an lmntk kernel tile");
     if (h[1] < 0 || h[2] < 0 || h[3] <= h[2] || h[4] < 0 || h[5] < h[4] || h[6] < 1 || (h[7] != 0 && h[7] != 1))
         return lm_fail(err, "tile: bad header");
+    size_t nt = (size_t)(h[3] - h[2]), nx = (size_t)(h[5] - h[4]), D = (size_t)h[6], cells;
+    /* sizes from outside bytes: no product may wrap before the length check */
+    if (__builtin_mul_overflow(nt * D, nx * D, &cells) || cells > len / 8)
+        return lm_fail(err, "tile: bad header");
     *t = (lm_kernel_tile){.set = h[1], .r0 = h[2], .r1 = h[3], .c0 = h[4], .c1 = h[5], .dim = h[6]};
-    size_t nt = (size_t)(t->r1 - t->r0), nx = (size_t)(t->c1 - t->c0), D = (size_t)t->dim;
-    size_t cells = nt * D * nx * D;
     if (len != sizeof h + cells * 8 * (h[7] ? 2 : 1) + (nt + nx) * D * 4)
         return lm_fail(err, "tile: %zu bytes, not the %zu its header says", len,
                        sizeof h + cells * 8 * (h[7] ? 2 : 1) + (nt + nx) * D * 4);

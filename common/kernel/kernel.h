@@ -7,16 +7,19 @@
  *
  * for t in the training set and x in each evaluation set, with g the
  * per-example gradient over a parameter set.  Gradients are formed panel by
- * panel from the backward pass's factors and multiplied as GEMMs (signgd:
- * popcounts of sign bits), over pairs of canonical blocks of examples under
- * a memory budget (see common/kernel/DESIGN.md).
+ * panel from the backward pass's factors and multiplied in a fixed order
+ * (signgd: popcounts of sign bits; sgd's linear weights: token Gram
+ * matrices), over pairs of canonical blocks of examples under a memory
+ * budget (see common/kernel/DESIGN.md).
  *
  * Sharding: a job splits into tiles of (training rows x rows of one
  * evaluation set) along the blocks (lm_kernel_blocks, lm_kernel_split);
  * each tile is computed alone (lm_kernel_tile_compute), optionally from
  * training features computed once (lm_kernel_train_features_*), and merged
  * into the job's result (lm_kernel_result_merge).  The merged kernel equals
- * lm_kernel_compute's bit for bit, for any budget and thread count. */
+ * lm_kernel_compute's bit for bit, for any budget and thread count.
+ * DESIGN.md "What an orchestrator calls" gives the sequence, cache keys and
+ * byte layouts. */
 #ifndef LM_KERNEL_KERNEL_H
 #define LM_KERNEL_KERNEL_H
 

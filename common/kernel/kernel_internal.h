@@ -193,9 +193,12 @@ size_t lm_kgram_bytes(int R, size_t Tt, size_t Tx);
 void lm_ksparse_products(const lm_kside *tr, const lm_kside *xs, const lm_kplan *pl,
                          const lm_model *m, lm_kernel_formula f, int R, double *acc,
                          double *accf, size_t lda, int n_threads);
-/* acc[Mt, Mx] += A[Mt, W] B[Mx, W]^T in float32 partial sums of LM_KSUM_CHUNK. */
-void lm_kgemm_acc(double *acc, size_t ldacc, const float *A, size_t ldA, int Mt, const float *B,
-                  size_t ldB, int Mx, size_t W, float *tmp, double *flops);
+/* acc[i*lda + j] += sum_k A[i][k] B[j][k] for i < na, j < nb, k < W: per
+ * chunk of LM_KSUM_CHUNK coordinates eight float32 FMA lanes (lane = k mod
+ * 8) in k order and a fixed reduction, accumulated in float64.  The same
+ * bits for any na, nb, row offsets and threads. */
+void lm_kfloat_products(const float *A, size_t ldA, int na, const float *B, size_t ldB, int nb, size_t W,
+                        double *acc, size_t lda, int n_threads);
 
 /* ---- engine.c ----------------------------------------------------------- */
 

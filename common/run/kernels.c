@@ -10,8 +10,10 @@
 #include "store/npy.h"
 #include "util/file.h"
 
-/* Bump when the numbers a cached entry holds would change. */
-#define KERNEL_CACHE_VERSION "lmntk-kernel-v1"
+/* Bump when the numbers a cached entry holds would change (v2: the
+ * canonical block grid of common/kernel/DESIGN.md; the block size, which
+ * moves sgd's last bits, is in the key). */
+#define KERNEL_CACHE_VERSION "lmntk-kernel-v2"
 
 void lm_encoded_split_digest(const lm_encoded_split *s, char hex[LM_SHA256_HEX_LEN + 1]) {
     lm_sha256_ctx c;
@@ -59,11 +61,10 @@ void lm_kernel_request_describe(const lm_kernel_request *rq, const char *train_d
         lm_sha256_final(&c, d);
         lm_hex(d, sizeof d, lora);
     }
-    n += snprintf(desc + n, cap - n, "|formula=%s|params=%s|lora=%s|projection=%d:%llu|train=%s|x=%s",
+    n += snprintf(desc + n, cap - n, "|formula=%s|params=%s|lora=%s|projection=%d:%llu|blocks=%d|train=%s|x=%s",
                   lm_kernel_formula_name(rq->opt.formula), lm_param_set_name(rq->opt.params), lora,
-                  rq->opt.projection_dim, (unsigned long long)rq->opt.projection_seed, train_d, x_d);
-    /* a block size the spec chose (the model's own leaves older keys as they were) */
-    if (rq->opt.block_tokens > 0) snprintf(desc + n, cap - n, "|block=%d", rq->opt.block_tokens);
+                  rq->opt.projection_dim, (unsigned long long)rq->opt.projection_seed,
+                  lm_kernel_block_tokens(rq->model, &rq->os, &rq->opt), train_d, x_d);
 }
 
 static void entry_key(const lm_kernel_request *rq, const char *train_d, const char *x_d,

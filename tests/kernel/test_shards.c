@@ -235,6 +235,11 @@ static void check_refusals(job *j) {
     bytes = lm_kernel_tile_pack(&t, &len);
     lm_kernel_tile back;
     CHECK(lm_kernel_tile_unpack(bytes, len - 8, &back, &err) != 0);
+    /* a header whose sizes multiply past 2^64 to the length it comes with */
+    int32_t wrap[8] = {0, 0, 0, 1 << 30, 0, 1 << 30, 1 << 30, 0};
+    memcpy(wrap, bytes, sizeof(int32_t)); /* the magic */
+    CHECK(lm_kernel_tile_unpack(wrap, sizeof wrap, &back, &err) != 0);
+    CHECK_MSG(strstr(err.msg, "bad header") != NULL, "%s", err.msg);
     free(bytes);
     lm_kernel_tile_free(&t);
 }
