@@ -185,6 +185,43 @@ int lm_kernel_split(const lm_model *m, const lm_output_spec *os, const lm_kernel
     return parts;
 }
 
+int lm_kernel_split_sets(const lm_model *m, const lm_output_spec *os, const lm_kernel_options *opt,
+                         const lm_example_set *sets, int n_sets, int n_parts, int *c0, int *c1) {
+    int **start = lm_xcalloc((size_t)n_sets, sizeof *start), *nb = lm_xcalloc((size_t)n_sets, sizeof *nb);
+    int all = 0;
+    size_t tokens = 0, examples = 0;
+    for (int s = 0; s < n_sets; s++) {
+        start[s] = lm_kernel_blocks(m, os, opt, &sets[s], &nb[s]);
+        all += nb[s];
+        tokens += lm_kset_tokens(&sets[s], 0, sets[s].n);
+        examples += (size_t)sets[s].n;
+    }
+    /* a block's work: its tokens (forward, backward, forming, Gram
+     * products) and as much again per example (the products of gradient
+     * vectors, one per example pair whatever its length) */
+    double per_example = examples ? (double)tokens / (double)examples : 0, total = 2.0 * (double)tokens, done = 0;
+    if (n_parts > all) n_parts = all;
+    for (int i = 0; i < n_parts * n_sets; i++) c0[i] = c1[i] = 0;
+    /* walk the blocks in order; a part ends after the block where the
+     * running work passes its share (or when each part left needs a block) */
+    int part = 0, seen = 0;
+    for (int s = 0; s < n_sets && part < n_parts; s++) {
+        for (int b = 0; b < nb[s] && part < n_parts; b++) {
+            int *lo = &c0[part * n_sets + s], *hi = &c1[part * n_sets + s];
+            if (*lo == *hi) *lo = start[s][b];
+            *hi = start[s][b + 1];
+            done += (double)lm_kset_tokens(&sets[s], start[s][b], start[s][b + 1]) +
+                    per_example * (start[s][b + 1] - start[s][b]);
+            seen++;
+            if (done * n_parts >= total * (part + 1) * (1 - 1e-12) || all - seen == n_parts - part - 1) part++;
+        }
+    }
+    for (int s = 0; s < n_sets; s++) free(start[s]);
+    free(start);
+    free(nb);
+    return n_parts;
+}
+
 /* ---- training features -------------------------------------------------- */
 
 struct lm_kernel_train_features {

@@ -120,6 +120,18 @@ int *lm_kernel_blocks(const lm_model *m, const lm_output_spec *os, const lm_kern
 int lm_kernel_split(const lm_model *m, const lm_output_spec *os, const lm_kernel_options *opt,
                     const lm_example_set *s, int n_parts, int *bounds);
 
+/* Cuts several sets together: their blocks, set after set, into at most
+ * n_parts runs of about equal work (tokens, and as much again spread over
+ * the examples: a short example's gradient products cost what a long
+ * one's do), so that the parts of a tiling carry
+ * equal work even where a set has fewer blocks than there are parts.  Part
+ * p holds examples [c0[p * n_sets + s], c1[p * n_sets + s]) of set s (a run
+ * of its whole blocks; c0 == c1 when it holds none of it); the c arrays
+ * hold n_parts * n_sets ints.  Returns the parts (fewer when all the sets
+ * together have fewer blocks; 0 when they are empty). */
+int lm_kernel_split_sets(const lm_model *m, const lm_output_spec *os, const lm_kernel_options *opt,
+                         const lm_example_set *sets, int n_sets, int n_parts, int *c0, int *c1);
+
 /* Training features: the forward/backward factors of the training blocks
  * in [r0, r1), computed once and shared by the tiles of every formula and
  * parameter set (they depend on the model, the output spec, the training

@@ -1,9 +1,11 @@
 /* tiles.c - a sharded kernel: its tile jobs and its merge (jobs.h).
  *
- * A tile job computes all training rows x part p of n of each evaluation
- * set (train, dev, test), the part cut into a run of whole canonical blocks
- * by lm_kernel_split here on the worker: the daemon names p and n only, and
- * never reads the data.  The training side's features (forward and backward
+ * A tile job computes all training rows x part p of n of the evaluation
+ * sets (train, dev, test): their canonical blocks, set after set, cut into
+ * n runs of about equal work by lm_kernel_split_sets here on the worker
+ * (a part holds a run of whole blocks of one, two or three sets, so the
+ * tiles carry equal work even where a set has fewer blocks than tiles):
+ * the daemon names p and n only, and never reads the data.  The training side's features (forward and backward
  * of the training examples) are computed once per (model, output, training
  * split, block size) and shared through the cache, so tiles on workers
  * that share it do not recompute them; each tile is cached too.  A tile
@@ -60,6 +62,7 @@ static void job_key(const lm_run_kernel_ctx *kc, char key[LM_CACHE_KEY_LEN + 1])
 
 typedef struct tile_slot {
     int set, c0, c1;
+    int blocks;              /* of the whole set: at most this many tiles hold a part of it */
     char key[LM_CACHE_KEY_LEN + 1];
     lm_cache_keylock lock;
     void *packed;            /* lm_kernel_tile_pack bytes */
@@ -183,22 +186,26 @@ int lm_run_kernel_tile_job(const lm_spec *spec, lm_job_setup *js, lm_kernel_form
     lm_encoded_split_digest(rq->train, train_d);
     job_key(&kc, key);
 
-    /* this part of each set: a run of whole blocks, or nothing when the set
-     * has fewer blocks than parts */
+    /* this part of each set: a run of whole blocks (the blocks of the three
+     * sets cut together into parts of about equal tokens), or nothing */
     tile_slot t[3];
     int n = 0, rc = 0;
     memset(t, 0, sizeof t);
+    lm_example_set sets[3];
+    for (int s = 0; s < 3; s++) sets[s] = as_set(rq->sets[s]);
+    int *c0 = lm_xcalloc((size_t)of * 3, sizeof *c0), *c1 = lm_xcalloc((size_t)of * 3, sizeof *c1);
+    int parts = lm_kernel_split_sets(rq->model, &rq->os, &rq->opt, sets, 3, of, c0, c1);
     for (int s = 0; s < 3; s++) {
-        lm_example_set x = as_set(rq->sets[s]);
-        int *bounds = lm_xcalloc((size_t)of + 2, sizeof *bounds);
-        int parts = lm_kernel_split(rq->model, &rq->os, &rq->opt, &x, of, bounds);
-        if (part <= parts) {
-            t[n] = (tile_slot){.set = s, .c0 = bounds[part - 1], .c1 = bounds[part], .lock = {.fd = -1}};
+        int i = (part - 1) * 3 + s, blocks = 0;
+        free(lm_kernel_blocks(rq->model, &rq->os, &rq->opt, &sets[s], &blocks));
+        if (part <= parts && c0[i] < c1[i]) {
+            t[n] = (tile_slot){.set = s, .c0 = c0[i], .c1 = c1[i], .blocks = blocks, .lock = {.fd = -1}};
             tile_cache_key(&kc, train_d, &t[n], train.n, t[n].key);
             n++;
         }
-        free(bounds);
     }
+    free(c0);
+    free(c1);
 
     /* the tiles in the cache (lock, then look again: another worker may
      * have made one) */
@@ -278,6 +285,8 @@ int lm_run_kernel_tile_job(const lm_spec *spec, lm_job_setup *js, lm_kernel_form
             cJSON_AddItemToArray(c, cJSON_CreateNumber(t[i].c0));
             cJSON_AddItemToArray(c, cJSON_CreateNumber(t[i].c1));
             cJSON_AddBoolToObject(e, "cached", t[i].hit);
+            cJSON_AddNumberToObject(e, "set_blocks", t[i].blocks);
+            cJSON_AddNumberToObject(e, "seconds", t[i].seconds);
             cJSON_AddItemToArray(list, e);
         }
         cJSON *tm = cJSON_AddObjectToObject(res, "timings");

@@ -244,6 +244,52 @@ static void check_refusals(job *j) {
     lm_kernel_tile_free(&t);
 }
 
+/* lm_kernel_split_sets: every part count cuts the three sets' blocks into
+ * consecutive runs that cover each set once, every part holds some blocks,
+ * and no part holds more work than an equal share and one block. */
+static void check_split_sets(job *j) {
+    lm_kernel_options opt = {.formula = LM_KF_SGD, .params = LM_PS_ALL, .block_tokens = BLOCK_TOKENS};
+    int all = 0, examples = 0;
+    double tokens = 0, biggest = 0;
+    for (int s = 0; s < 3; s++)
+        for (int e = 0; e < j->sets[s].n; e++) tokens += j->sets[s].ex[e].n_tokens, examples++;
+    /* a block's work as the split weighs it: tokens + examples x mean tokens */
+    double mean = tokens / examples, total = 2 * tokens;
+    for (int s = 0; s < 3; s++) {
+        int nb;
+        int *start = lm_kernel_blocks(&j->fx.m, &j->os, &opt, &j->sets[s], &nb);
+        for (int b = 0; b < nb; b++) {
+            double w = 0;
+            for (int e = start[b]; e < start[b + 1]; e++) w += j->sets[s].ex[e].n_tokens + mean;
+            if (w > biggest) biggest = w;
+        }
+        all += nb;
+        free(start);
+    }
+    for (int want = 1; want <= all + 3; want++) {
+        int *c0 = lm_xcalloc((size_t)want * 3, sizeof *c0), *c1 = lm_xcalloc((size_t)want * 3, sizeof *c1);
+        int parts = lm_kernel_split_sets(&j->fx.m, &j->os, &opt, j->sets, 3, want, c0, c1);
+        CHECK_MSG(parts == (want < all ? want : all), "%d parts asked, %d blocks: %d parts", want, all, parts);
+        int next[3] = {0, 0, 0};
+        for (int p = 0; p < parts; p++) {
+            double w = 0;
+            for (int s = 0; s < 3; s++) {
+                int lo = c0[p * 3 + s], hi = c1[p * 3 + s];
+                if (lo == hi) continue;
+                CHECK_MSG(lo == next[s] && hi > lo, "parts %d: part %d of set %d is [%d,%d), %d expected first",
+                          parts, p, s, lo, hi, next[s]);
+                next[s] = hi;
+                for (int e = lo; e < hi; e++) w += j->sets[s].ex[e].n_tokens + mean;
+            }
+            CHECK_MSG(w > 0, "parts %d: part %d is empty", parts, p);
+            CHECK_MSG(w <= total / parts + biggest + 1e-9, "parts %d: part %d holds %.1f of %.1f", parts, p, w, total);
+        }
+        for (int s = 0; s < 3; s++) CHECK_MSG(next[s] == j->sets[s].n, "parts %d: set %d covered to %d", parts, s, next[s]);
+        free(c0);
+        free(c1);
+    }
+}
+
 int main(int argc, char **argv) {
     for (int i = 1; i < argc; i++) {
         job j;
@@ -264,6 +310,7 @@ int main(int argc, char **argv) {
         check_job(&j, LM_KF_SIGNGD, LM_PS_NO_EMBEDDINGS, 0, 0);
         check_job(&j, LM_KF_ASYM, LM_PS_LORA, 0, 0);
         check_refusals(&j);
+        check_split_sets(&j);
         free_job(&j);
     }
     return check_exit("test_shards");
