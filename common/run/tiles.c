@@ -187,7 +187,7 @@ int lm_run_kernel_tile_job(const lm_spec *spec, lm_job_setup *js, lm_kernel_form
     job_key(&kc, key);
 
     /* this part of each set: a run of whole blocks (the blocks of the three
-     * sets cut together into parts of about equal tokens), or nothing */
+     * sets cut together into parts of about equal work), or nothing */
     tile_slot t[3];
     int n = 0, rc = 0;
     memset(t, 0, sizeof t);
