@@ -2,7 +2,7 @@
 # run_all.sh - every benchmark of lmntk against the machine's SGEMM and the
 # PyTorch way of the same work, each pair in the same run, one JSON line per
 # measurement.  Takes about 30 minutes on 2 cores; set ONLY=engine|kernel|
-# train|tokenize|load to run one part.
+# train|tokenize|load|shards to run one part.
 #
 #   bench/run_all.sh [BUILD_DIR] | tee bench.jsonl
 set -uo pipefail
@@ -23,5 +23,7 @@ fi
 if part kernel; then
   "$B/bench/bench_kernel" --data ../shared/data --formulas sgd,signgd,asymmetric_signgd --mnli
   has_torch && "$PY" bench/torch_kernel.py --train 2 --eval 3
+  has_torch && "$PY" bench/torch_kernel.py --formula signgd --train 2 --eval 3
 fi
 if part load; then bench/load.sh "$B"; fi
+if part shards; then bench/shards.sh "$B"; fi

@@ -1,14 +1,21 @@
 #!/usr/bin/python3
-"""The paper's way of computing the sgd eNTK (spec §4.4), timed on a subset
-and scaled to bench_kernel's job: functorch `jacrev` of the label-word logits
+"""The paper's way of computing an eNTK (spec §4.4), timed on a subset and
+scaled to bench_kernel's job: functorch `jacrev` of the label-word logits
 for each training example (batch 1, as run_fewshot.sh), then for every
-evaluation example a forward-mode `jvp` along each training gradient,
-`vmap`ped over the tangents.  roberta-base shape, random weights, float32.
+evaluation example
+  sgd:    a forward-mode `jvp` along each training gradient, `vmap`ped over
+          the tangents;
+  signgd: the evaluation example's own `jacrev` (recomputed for every
+          training example, as the paper's inner loop does), the signs of
+          both, and a float64 einsum over each flattened tensor, summed.
+roberta-base shape, random weights, float32.
 
-    /usr/bin/python3 bench/torch_kernel.py [--layers 12] [--train 2] [--eval 3]
+    /usr/bin/python3 bench/torch_kernel.py [--formula sgd|signgd] [--layers 12] [--train 2] [--eval 3]
 Prints one JSON line: the measured seconds per training Jacobian and per
 (training example, evaluation example) block, and the scaled total for
-32 train x (32 + 32 + 872) evaluation examples of ~25 tokens.
+32 train x (32 + 32 + 872) evaluation examples of ~25 tokens; for signgd
+also the seconds of the sign products alone per block, and the total had
+each evaluation Jacobian been computed once (not the paper's code).
 """
 import argparse, json, math, os, resource, time
 import torch
@@ -19,6 +26,7 @@ p.add_argument("--layers", type=int, default=12)
 p.add_argument("--train", type=int, default=2)
 p.add_argument("--eval", type=int, default=3)
 p.add_argument("--tokens", type=int, default=25)
+p.add_argument("--formula", choices=["sgd", "signgd"], default="sgd")
 a = p.parse_args()
 torch.manual_seed(0)
 torch.set_num_threads(os.cpu_count())
@@ -61,19 +69,40 @@ def example():
     return ids, a.tokens - 3
 
 
+def sign_products(st, sx):
+    """K[c, c'] = sum over tensors of <sign g_c(t), sign g_c'(x)> in float64."""
+    return sum(torch.einsum("ap,bp->ab", st[k].reshape(2, -1).double(), sx[k].reshape(2, -1).double())
+               for k in st)
+
+
 with torch.no_grad():
     t0 = time.perf_counter()
     jacs = [jacrev(f)(params, *example()) for _ in range(a.train)]
     t_jac = (time.perf_counter() - t0) / a.train
     tangents = jacs[0]  # dict name -> [2, *shape]
+    extra = {}
     t0 = time.perf_counter()
-    for _ in range(a.eval):
-        ids, mp = example()
-        out = vmap(lambda t: jvp(lambda q: f(q, ids, mp), (params,), (t,))[1])(tangents)
+    if a.formula == "sgd":
+        for _ in range(a.eval):
+            ids, mp = example()
+            out = vmap(lambda t: jvp(lambda q: f(q, ids, mp), (params,), (t,))[1])(tangents)
+    else:
+        st = {k: torch.sign(v) for k, v in tangents.items()}
+        t_prod = 0.0
+        for _ in range(a.eval):
+            sx = {k: torch.sign(v) for k, v in jacrev(f)(params, *example()).items()}
+            t1 = time.perf_counter()
+            out = sign_products(st, sx)
+            t_prod += time.perf_counter() - t1
+        t_prod /= a.eval
     t_blk = (time.perf_counter() - t0) / a.eval
 n_train, n_eval = 32, 32 + 32 + 872
 total = t_jac * n_train + t_blk * n_train * n_eval
-print(json.dumps({"bench": "torch_functorch_kernel", "torch": torch.__version__, "threads": torch.get_num_threads(),
-                  "layers": L, "tokens": a.tokens, "seconds_per_train_jacobian": round(t_jac, 3),
-                  "seconds_per_train_eval_block": round(t_blk, 3), "scaled_total_seconds": round(total, 1),
+if a.formula == "signgd":
+    extra = {"seconds_per_sign_product": round(t_prod, 3),
+             "scaled_total_jacobians_once_seconds": round(t_jac * (n_train + n_eval) + t_prod * n_train * n_eval, 1)}
+print(json.dumps({"bench": "torch_functorch_kernel", "formula": a.formula, "torch": torch.__version__,
+                  "threads": torch.get_num_threads(), "layers": L, "tokens": a.tokens,
+                  "seconds_per_train_jacobian": round(t_jac, 3), "seconds_per_train_eval_block": round(t_blk, 3),
+                  "scaled_total_seconds": round(total, 1), **extra,
                   "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}))

@@ -8,6 +8,11 @@
 #include <string.h>
 #include "admit/data.h"
 #include "admit/memory.h"
+#include "admit/shards.h"
+#include "queue.h"
+#include "util/file.h"
+#include "util/log.h"
+#include "util/rootpath.h"
 
 #define GIB (1024.0 * 1024.0 * 1024.0)
 
@@ -63,4 +68,45 @@ int lmd_admit_spec(lmd_server *srv, const char *spec_json, size_t len, const cJS
     if (rc) free(bytes);
     else *mem = bytes;
     return rc;
+}
+
+int lmd_admit_auto_shards(lmd_server *srv, const char *spec_json, size_t len) {
+    const lmd_config *c = &srv->cfg;
+    lm_spec spec;
+    char field[128];
+    lm_error err;
+    int shards = 1;
+    if (lm_spec_parse(spec_json, len, &spec, field, sizeof field, &err) || spec.is_pretrain || !spec.has_kernel ||
+        spec.kernel.shards > 0 || !c->models_dir) {
+        lm_spec_free(&spec);
+        return shards;
+    }
+    /* the model of the first job: a sweep's first checkpoint */
+    cJSON *job = cJSON_CreateObject();
+    if (spec.n_checkpoints) cJSON_AddStringToObject(job, "model", spec.checkpoints[0]);
+    lm_config mc;
+    int have = lm_admit_job_config(&spec, job, c->models_dir, &mc, field, sizeof field, &err);
+    cJSON_Delete(job);
+    if (have == 0) {
+        char *split = NULL, *leaf_rel = NULL;
+        if (c->data_root && spec.n_seeds > 0) {
+            char leaf[64];
+            snprintf(leaf, sizeof leaf, "%d-%u", spec.k, spec.seeds[0]);
+            leaf_rel = lm_path_join(spec.data, leaf);
+            if (lm_root_path_resolve(c->data_root, leaf_rel, LM_ROOT_DIR, &split, &err)) split = NULL;
+        }
+        int live = 0;
+        lmd_db_conn *conn = lmd_db_acquire(&srv->db);
+        if (lmd_queue_live_workers(srv, conn->h, &live, &err)) live = 0;
+        lmd_db_release(conn);
+        lm_shard_estimate est;
+        lm_admit_shards(&spec, &mc, split, live, &est);
+        shards = est.shards;
+        lm_info("auto shards: %.3g FLOPs, about %.0f s on one worker, %d live worker%s: %d tile%s per kernel",
+                est.flops, est.seconds, live, live == 1 ? "" : "s", shards, shards == 1 ? "" : "s");
+        free(split);
+        free(leaf_rel);
+    }
+    lm_spec_free(&spec);
+    return shards;
 }

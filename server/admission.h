@@ -19,4 +19,10 @@
 int lmd_admit_spec(lmd_server *srv, const char *spec_json, size_t len, const cJSON *jobs,
                    uint64_t **mem, lmd_reply *rep);
 
+/* The tiles of a kernel whose spec leaves kernel.shards "auto": the cost
+ * model of common/admit/shards.h on the spec's (first) model's config.json,
+ * the first seed's split files and the workers alive now; 1 when the model
+ * or the data cannot be read here (the built-in default model). */
+int lmd_admit_auto_shards(lmd_server *srv, const char *spec_json, size_t len);
+
 #endif

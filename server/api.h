@@ -27,6 +27,8 @@ int lmd_api_lease_upload_begin(lmd_request *req, lmd_reply *rep);
 void lmd_api_lease_upload(lmd_request *req, lmd_reply *rep);
 void lmd_api_lease_complete(lmd_request *req, lmd_reply *rep);
 void lmd_api_lease_fail(lmd_request *req, lmd_reply *rep);
+void lmd_api_lease_inputs(lmd_request *req, lmd_reply *rep);
+void lmd_api_lease_input(lmd_request *req, lmd_reply *rep);
 
 /* Catalog. */
 void lmd_api_models(lmd_request *req, lmd_reply *rep);

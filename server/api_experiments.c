@@ -167,7 +167,7 @@ static void queue_spec(lmd_request *req, lmd_reply *rep, const char *text, size_
         }
     }
     if (check_models(req, spec, rep) != 0) goto out;
-    if (srv->runner.list_jobs(text, &jobs, &err) != 0) {
+    if (srv->runner.list_jobs(text, lmd_admit_auto_shards(srv, text, len), &jobs, &err) != 0) {
         lmd_reply_error(rep, 400, "invalid_spec", NULL, "%s", err.msg);
         goto out;
     }
@@ -530,7 +530,9 @@ static int job_of_seed_form(lmd_request *req, lmd_reply *rep, const char *id, co
     lm_error err;
     lmd_db_conn *c = lmd_db_acquire(&req->srv->db);
     sqlite3_stmt *st = lmd_db_prepare(c->h,
-        "SELECT idx FROM jobs WHERE experiment_id = ?1 AND seed = ?2 AND replace(method, ':', '-') = ?3"
+        /* the folder of lm_method_job_dir: a tile job's slug ends in -tile-<part> */
+        "SELECT idx FROM jobs WHERE experiment_id = ?1 AND seed = ?2"
+        " AND replace(method, ':', '-') || COALESCE('-tile-' || json_extract(job, '$.tile.part'), '') = ?3"
         " AND (?4 = '' OR json_extract(job, '$.model') = ?4) LIMIT 2", &err);
     int idx = -1, n = 0;
     if (st) {

@@ -1,5 +1,6 @@
-/* api_leases.c - what workers call: take a lease, heartbeat, upload
- * artifacts, report the result or the failure. */
+/* api_leases.c - what workers call: take a lease, heartbeat, read the
+ * artifacts of the jobs their job is after, upload artifacts, report the
+ * result or the failure. */
 #include "api.h"
 
 #include <errno.h>
@@ -283,4 +284,52 @@ void lmd_api_lease_fail(lmd_request *req, lmd_reply *rep) {
         else if (reply_outcome(rep, out) == 0) lmd_reply_json(rep, 200, cJSON_CreateObject());
     }
     cJSON_Delete(body);
+}
+
+void lmd_api_lease_inputs(lmd_request *req, lmd_reply *rep) {
+    static const char *const allowed[] = {NULL};
+    if (lmd_query_only(req, allowed, rep)) return;
+    const char *lease = lease_param(req, rep);
+    if (!lease) return;
+    cJSON *list;
+    lmd_lease_outcome out;
+    lm_error err;
+    lmd_db_conn *c = lmd_db_acquire(&req->srv->db);
+    int rc = lmd_queue_lease_inputs(c->h, lease, &list, &out, &err);
+    lmd_db_release(c);
+    if (rc) { lmd_reply_internal(rep, &err); return; }
+    if (reply_outcome(rep, out)) return;
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddItemToObject(o, "inputs", list);
+    lmd_reply_json(rep, 200, o);
+}
+
+void lmd_api_lease_input(lmd_request *req, lmd_reply *rep) {
+    static const char *const allowed[] = {NULL};
+    if (lmd_query_only(req, allowed, rep)) return;
+    const char *lease = lease_param(req, rep), *file;
+    if (!lease) return;
+    int job_idx;
+    if (lmd_artifact_parse(req->params[1], &job_idx, &file) != 0 || job_idx < 0) {
+        lmd_reply_error(rep, 400, "bad_request", "name", "an input is named '<job index>/<file>'");
+        return;
+    }
+    char experiment[37];
+    int is_input = 0;
+    lmd_lease_outcome out;
+    lm_error err;
+    lmd_db_conn *c = lmd_db_acquire(&req->srv->db);
+    int rc = lmd_queue_lease_input(c->h, lease, job_idx, experiment, &is_input, &out, &err);
+    lmd_db_release(c);
+    if (rc) { lmd_reply_internal(rep, &err); return; }
+    if (reply_outcome(rep, out)) return;
+    /* only the jobs this lease's job is after: a worker token reads nothing else */
+    if (!is_input) {
+        lmd_reply_error(rep, 404, "not_found", "name", "job %d is not one this lease's job is after", job_idx);
+        return;
+    }
+    uint64_t size;
+    int fd = lmd_artifact_open(req->srv->artifacts_dir, experiment, job_idx, file, &size);
+    if (fd < 0) { lmd_reply_error(rep, 404, "not_found", "name", "no such artifact"); return; }
+    lmd_reply_file(rep, fd, size, lmd_content_type(file, 0));
 }

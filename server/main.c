@@ -4,7 +4,7 @@
 
 #include "experiment/experiment.h"
 
-static const lmd_runner runner = {"lm_experiment", lm_experiment_jobs, lm_experiment_check_result,
+static const lmd_runner runner = {"lm_experiment", lm_experiment_jobs_sharded, lm_experiment_check_result,
                                   lm_experiment_aggregate};
 
 int main(int argc, char **argv) { return lmd_main(argc, argv, &runner); }

@@ -7,11 +7,13 @@ extern const char lmd_sql_0001_init[];
 extern const char lmd_sql_0002_ownership[];
 extern const char lmd_sql_0003_job_memory[];
 extern const char lmd_sql_0004_runs[];
+extern const char lmd_sql_0005_job_deps[];
 
 const lmd_migration lmd_migrations[] = {
     {1, "0001_init.sql", lmd_sql_0001_init},
     {2, "0002_ownership.sql", lmd_sql_0002_ownership},
     {3, "0003_job_memory.sql", lmd_sql_0003_job_memory},
     {4, "0004_runs.sql", lmd_sql_0004_runs},
+    {5, "0005_job_deps.sql", lmd_sql_0005_job_deps},
 };
 const int lmd_n_migrations = (int)(sizeof lmd_migrations / sizeof lmd_migrations[0]);

@@ -19,10 +19,33 @@ void lmd_lease_free(lmd_lease *l) {
 /* A statement that must succeed; on failure rolls back and returns -1. */
 #define TRY(expr) do { if ((expr) != 0) goto fail; } while (0)
 
+/* The job_deps rows of the jobs' "after" lists (indices of earlier jobs of
+ * the list, so the dependencies have no cycle), inside the caller's
+ * transaction. */
+static int insert_deps(sqlite3 *h, const cJSON *jobs, char (*ids)[37], lm_error *err) {
+    int idx = 0;
+    for (const cJSON *j = jobs->child; j; j = j->next, idx++) {
+        const cJSON *after = cJSON_GetObjectItemCaseSensitive(j, "after"), *a;
+        if (after && !cJSON_IsArray(after)) return lm_fail(err, "job %d: \"after\" is not a list", idx);
+        cJSON_ArrayForEach(a, after) {
+            if (!cJSON_IsNumber(a) || a->valuedouble < 0 || a->valuedouble >= idx ||
+                a->valuedouble != (double)(int)a->valuedouble)
+                return lm_fail(err, "job %d: \"after\" must name earlier jobs by index", idx);
+            sqlite3_stmt *st = lmd_db_prepare(h, "INSERT OR IGNORE INTO job_deps(job_id, after_id) VALUES (?1, ?2)", err);
+            if (!st) return -1;
+            sqlite3_bind_text(st, 1, ids[idx], -1, SQLITE_STATIC);
+            sqlite3_bind_text(st, 2, ids[(int)a->valuedouble], -1, SQLITE_STATIC);
+            if (lmd_db_step_done(st, err)) return -1;
+        }
+    }
+    return 0;
+}
+
 int lmd_queue_submit(sqlite3 *h, const char *spec_json, const char *task, const char *model,
                      const cJSON *jobs, const uint64_t *mem, long long token_id, const char *owner,
                      const char *rerun_of, char id_out[37], lm_error *err) {
     double now = lmd_now();
+    char (*ids)[37] = NULL;
     lmd_new_uuid(id_out);
     TRY(lmd_db_begin(h, err));
     /* A re-run keeps the name its original has now (it may have been renamed). */
@@ -43,9 +66,10 @@ int lmd_queue_submit(sqlite3 *h, const char *spec_json, const char *task, const 
     lmd_db_bind_text(st, 9, rerun_of);
     TRY(lmd_db_step_done(st, err));
 
-    int idx = 0;
+    int idx = 0, n_jobs = cJSON_GetArraySize(jobs);
+    ids = lm_xcalloc((size_t)n_jobs + 1, sizeof *ids);
     for (const cJSON *j = jobs->child; j; j = j->next, idx++) {
-        char job_id[37];
+        char *job_id = ids[idx];
         lmd_new_uuid(job_id);
         char *text = cJSON_PrintUnformatted(j);
         const cJSON *seed = cJSON_GetObjectItemCaseSensitive(j, "seed");
@@ -64,6 +88,9 @@ int lmd_queue_submit(sqlite3 *h, const char *spec_json, const char *task, const 
         if (mem && mem[idx]) sqlite3_bind_int64(st, 8, (sqlite3_int64)mem[idx]);
         TRY(lmd_db_step_done(st, err));
     }
+    TRY(insert_deps(h, jobs, ids, err));
+    free(ids);
+    ids = NULL;
     st = lmd_db_prepare(h, "UPDATE experiments SET seeds_total ="
                            " (SELECT COUNT(DISTINCT seed) FROM jobs WHERE experiment_id = ?1) WHERE id = ?1", err);
     if (!st) goto fail;
@@ -71,6 +98,7 @@ int lmd_queue_submit(sqlite3 *h, const char *spec_json, const char *task, const 
     TRY(lmd_db_step_done(st, err));
     return lmd_db_commit(h, err);
 fail:
+    free(ids);
     lmd_db_rollback(h);
     return -1;
 }
@@ -131,6 +159,7 @@ int lmd_queue_delete(lmd_server *srv, sqlite3 *h, const char *experiment_id, cha
     if (trashed < 0) goto fail;
     static const char *const deletes[] = {
         "DELETE FROM artifacts WHERE experiment_id = ?1",
+        "DELETE FROM job_deps WHERE job_id IN (SELECT id FROM jobs WHERE experiment_id = ?1)",
         "DELETE FROM experiment_tags WHERE experiment_id = ?1",
         "DELETE FROM jobs WHERE experiment_id = ?1",
         "DELETE FROM experiments WHERE id = ?1",
@@ -190,6 +219,9 @@ int lmd_queue_lease(lmd_server *srv, sqlite3 *h, const lmd_worker_info *worker, 
         "SELECT j.id, j.experiment_id, j.idx, j.job, j.attempts, e.spec"
         " FROM jobs j JOIN experiments e ON e.id = j.experiment_id"
         " WHERE j.state = 'queued' AND (?1 = 0 OR j.mem_bytes IS NULL OR j.mem_bytes <= ?1)"
+        /* a job that is after others waits until all of them succeeded */
+        " AND NOT EXISTS (SELECT 1 FROM job_deps d JOIN jobs p ON p.id = d.after_id"
+        "  WHERE d.job_id = j.id AND p.state != 'succeeded')"
         " ORDER BY j.queued_at, j.rowid LIMIT 1", err);
     if (!st) goto fail;
     sqlite3_bind_int64(st, 1, worker && worker->mem_limit_bytes > 0 ? worker->mem_limit_bytes : 0);
@@ -327,6 +359,20 @@ static int fail_for_good(sqlite3 *h, const lease_row *row, const char *error, do
     char why[1200];
     snprintf(why, sizeof why, "job %d failed after %d attempt%s: %s", row->idx, row->attempts,
              row->attempts == 1 ? "" : "s", error);
+    /* the jobs after it (and after those) cannot run: they fail with its
+     * reason rather than be cancelled */
+    char dep_why[1300];
+    snprintf(dep_why, sizeof dep_why, "job %d, which this job is after, failed: %s", row->idx, error);
+    st = lmd_db_prepare(h,
+        "WITH RECURSIVE later(id) AS (SELECT job_id FROM job_deps WHERE after_id = ?1"
+        " UNION SELECT d.job_id FROM job_deps d JOIN later l ON d.after_id = l.id)"
+        " UPDATE jobs SET state = 'failed', error = ?2, finished_at = ?3, lease_expires = NULL"
+        " WHERE id IN (SELECT id FROM later) AND state IN ('queued', 'running')", err);
+    if (!st) return -1;
+    sqlite3_bind_text(st, 1, row->job_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, dep_why, -1, SQLITE_STATIC);
+    sqlite3_bind_double(st, 3, now);
+    if (lmd_db_step_done(st, err)) return -1;
     st = lmd_db_prepare(h,
         "UPDATE experiments SET state = 'failed', error = ?2, updated_at = ?3, finished_at = ?3"
         " WHERE id = ?1 AND state IN ('queued', 'running')", err);
@@ -562,4 +608,68 @@ int lmd_queue_lease_job(sqlite3 *h, const char *lease_id, char **job_out, lm_err
     else if (rc != SQLITE_DONE) lm_fail(err, "database: %s", sqlite3_errmsg(h));
     sqlite3_finalize(st);
     return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+int lmd_queue_lease_inputs(sqlite3 *h, const char *lease_id, cJSON **list, lmd_lease_outcome *out, lm_error *err) {
+    lease_row row;
+    *list = NULL;
+    int found = find_lease(h, lease_id, &row, err);
+    if (found < 0) return -1;
+    *out = found ? outcome_of(&row) : LMD_LEASE_UNKNOWN;
+    if (*out != LMD_LEASE_OK) return 0;
+    sqlite3_stmt *st = lmd_db_prepare(h,
+        "SELECT a.job_idx, a.file, a.bytes FROM job_deps d JOIN jobs p ON p.id = d.after_id"
+        " JOIN artifacts a ON a.experiment_id = p.experiment_id AND a.job_idx = p.idx"
+        " WHERE d.job_id = ?1 ORDER BY a.job_idx, a.file", err);
+    if (!st) return -1;
+    sqlite3_bind_text(st, 1, row.job_id, -1, SQLITE_STATIC);
+    cJSON *arr = cJSON_CreateArray();
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        cJSON *e = cJSON_CreateObject();
+        char name[LMD_ARTIFACT_NAME_MAX + 16];
+        snprintf(name, sizeof name, "%d/%s", sqlite3_column_int(st, 0), lmd_db_text(st, 1));
+        cJSON_AddStringToObject(e, "name", name);
+        cJSON_AddNumberToObject(e, "job", sqlite3_column_int(st, 0));
+        cJSON_AddStringToObject(e, "file", lmd_db_text(st, 1));
+        cJSON_AddNumberToObject(e, "bytes", (double)sqlite3_column_int64(st, 2));
+        cJSON_AddItemToArray(arr, e);
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        cJSON_Delete(arr);
+        return lm_fail(err, "database: %s", sqlite3_errmsg(h));
+    }
+    *list = arr;
+    return 0;
+}
+
+int lmd_queue_lease_input(sqlite3 *h, const char *lease_id, int job_idx, char experiment_out[37], int *is_input,
+                          lmd_lease_outcome *out, lm_error *err) {
+    lease_row row;
+    *is_input = 0;
+    int found = find_lease(h, lease_id, &row, err);
+    if (found < 0) return -1;
+    *out = found ? outcome_of(&row) : LMD_LEASE_UNKNOWN;
+    if (*out != LMD_LEASE_OK) return 0;
+    memcpy(experiment_out, row.experiment_id, 37);
+    sqlite3_stmt *st = lmd_db_prepare(h,
+        "SELECT 1 FROM job_deps d JOIN jobs p ON p.id = d.after_id WHERE d.job_id = ?1 AND p.idx = ?2", err);
+    if (!st) return -1;
+    sqlite3_bind_text(st, 1, row.job_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 2, job_idx);
+    int rc = sqlite3_step(st);
+    *is_input = rc == SQLITE_ROW;
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : lm_fail(err, "database: %s", sqlite3_errmsg(h));
+}
+
+int lmd_queue_live_workers(lmd_server *srv, sqlite3 *h, int *n, lm_error *err) {
+    sqlite3_stmt *st = lmd_db_prepare(h, "SELECT COUNT(*) FROM workers WHERE last_seen >= ?1", err);
+    if (!st) return -1;
+    sqlite3_bind_double(st, 1, lmd_now() - 2 * srv->cfg.lease_seconds);
+    int rc = sqlite3_step(st);
+    *n = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? 0 : lm_fail(err, "database: %s", sqlite3_errmsg(h));
 }

@@ -5,6 +5,9 @@
  *                  ^          |  lease expired / failure (attempts left)
  *                  +----------+
  *               running -> failed (max_attempts used up);  live -> cancelled
+ *   A job "after" others (job_deps: a sharded kernel's merge job after its
+ *   tiles) stays queued, not leased, until all of them succeeded; when one
+ *   fails for good, the jobs after it fail with its reason.
  *
  * Every function here is one transaction: a state change is either all in
  * the database or not at all, whatever happens to the process. */
@@ -107,5 +110,19 @@ int lmd_queue_lease_job(sqlite3 *h, const char *lease_id, char **job_out, lm_err
  * job index.  Returns the outcome like the calls above. */
 int lmd_queue_lease_target(sqlite3 *h, const char *lease_id, char experiment_out[37], int *job_idx,
                            lmd_lease_outcome *out, lm_error *err);
+
+/* The artifacts of the jobs a lease's job is after (a merge job's tiles):
+ * *list = [{"name": "<job index>/<file>", "job", "file", "bytes"}] when the
+ * lease is live; the outcome says when it is not. */
+int lmd_queue_lease_inputs(sqlite3 *h, const char *lease_id, cJSON **list, lmd_lease_outcome *out, lm_error *err);
+
+/* Whether job job_idx of its experiment is one the lease's job is after
+ * (*is_input), with the experiment, when the lease is live. */
+int lmd_queue_lease_input(sqlite3 *h, const char *lease_id, int job_idx, char experiment_out[37], int *is_input,
+                          lmd_lease_outcome *out, lm_error *err);
+
+/* Workers heard from within two lease times (as GET /v1/workers and
+ * /metrics count them). */
+int lmd_queue_live_workers(lmd_server *srv, sqlite3 *h, int *n, lm_error *err);
 
 #endif

@@ -48,6 +48,12 @@ const lmd_route lmd_routes[] = {
      lmd_api_lease_complete},
     {"POST",   "/v1/leases/{lease}/fail",               LMD_ACCESS_WORKER,  LMD_BODY_JSON, 0, 0, NULL,
      lmd_api_lease_fail},
+    /* the artifacts of the jobs the lease's job is after (a merge job's
+     * tiles); name is "<job index>/<file>" */
+    {"GET",    "/v1/leases/{lease}/inputs",             LMD_ACCESS_WORKER,  LMD_BODY_NONE, 0, 0, NULL,
+     lmd_api_lease_inputs},
+    {"GET",    "/v1/leases/{lease}/inputs/{name}",      LMD_ACCESS_WORKER,  LMD_BODY_NONE, 1, 0, NULL,
+     lmd_api_lease_input},
     {"GET",    "/healthz",                              LMD_ACCESS_OPEN,    LMD_BODY_NONE, 0, 0, NULL,
      lmd_api_healthz},
     {"GET",    "/metrics",                              LMD_ACCESS_READ,    LMD_BODY_NONE, 0, 0, NULL,

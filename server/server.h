@@ -16,11 +16,12 @@
  * into jobs at submit time, checking a job result a worker reports before
  * it is stored, and combining the job results once all are done.  All are
  * pure JSON work.  The daemon binary binds them to common/experiment
- * (lm_experiment_jobs, lm_experiment_check_result, lm_experiment_aggregate;
+ * (lm_experiment_jobs_sharded, lm_experiment_check_result, lm_experiment_aggregate;
  * main.c); the queue tests bind them to a clearly named test double. */
 typedef struct lmd_runner {
     const char *name;
-    int (*list_jobs)(const char *spec_json, cJSON **jobs, lm_error *err);
+    /* auto_shards: the tiles of a kernel whose spec says "auto" (admission.h) */
+    int (*list_jobs)(const char *spec_json, int auto_shards, cJSON **jobs, lm_error *err);
     /* On a bad result: field gets the path of the offending value. */
     int (*check_result)(const cJSON *job, const cJSON *result, char *field, size_t field_len,
                         lm_error *err);

@@ -160,16 +160,23 @@ static int remove_entry(const char *path, const struct stat *st, int flag, struc
 
 static void remove_tree(const char *dir) { nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS); }
 
-/* One HTTP call of a report or an upload, for with_retries. */
+/* One HTTP call of a report, an upload or a download, for with_retries. */
 typedef struct call {
-    const char *method;     /* "POST": body; "PUT": file */
+    const char *method;     /* "POST": body; "PUT": file; "GET": into dest, or the reply */
     const char *path;
     const cJSON *body;
     const char *file;
+    const char *dest;
 } call;
 
+/* 0 when a reply came (whatever its status), as lmw_http_json. */
 static int send_call(lmw_http *http, const call *c, lmw_response *r, lm_error *err) {
     if (c->file) return lmw_http_put_file(http, c->path, c->file, r, err);
+    if (c->dest) {
+        memset(r, 0, sizeof *r);
+        int rc = lmw_http_download(http, c->path, c->dest, &r->status, err);
+        return rc == 0 || r->status != 0 ? 0 : -1;
+    }
     return lmw_http_json(http, c->method, c->path, c->body, r, err);
 }
 
@@ -235,6 +242,65 @@ static int upload_artifacts(const lmw_config *cfg, lmw_http *http, const char *l
     return upload_folder(cfg, http, lease, out_dir, "", 1, err);
 }
 
+/* The files of the jobs this job is "after" (a sharded kernel's merge job
+ * reads its tiles), from the daemon into dir/<job index>/<file>: the
+ * workers need share no file system. */
+static int fetch_inputs(const lmw_config *cfg, lmw_http *http, const char *lease, double lease_seconds,
+                        const char *dir, lm_error *err) {
+    char path[160], why[512];
+    /* no heartbeat thread yet (the job process is forked after this): the
+     * lease is kept by a beat between files */
+    char beat[160];
+    snprintf(beat, sizeof beat, "/v1/leases/%s/heartbeat", lease);
+    cJSON *beat_body = cJSON_CreateObject();
+    cJSON_AddNumberToObject(beat_body, "progress", 0);
+    cJSON_AddStringToObject(beat_body, "stage", "inputs");
+    double last_beat = lm_now();
+    snprintf(path, sizeof path, "/v1/leases/%s/inputs", lease);
+    lmw_response r;
+    if (lmw_http_json(http, "GET", path, NULL, &r, err)) return lm_fail_prefix(err, "inputs");
+    cJSON *o = r.status == 200 ? lmw_response_json(&r) : NULL;
+    if (!o) lmw_response_describe(&r, why, sizeof why);
+    lmw_response_free(&r);
+    if (!o) return lm_fail(err, "inputs: %s", why);
+    const cJSON *list = cJSON_GetObjectItemCaseSensitive(o, "inputs"), *e;
+    int rc = cJSON_IsArray(list) ? 0 : lm_fail(err, "inputs: the server's reply has no \"inputs\" list");
+    cJSON_ArrayForEach(e, list) {
+        const cJSON *name = cJSON_GetObjectItemCaseSensitive(e, "name");
+        const char *n = cJSON_IsString(name) ? name->valuestring : "";
+        const char *slash = strchr(n, '/'), *last = strrchr(n, '/');
+        /* "<job index>/[<folder>/]<file>", checked before it names a local path */
+        int ok = slash && slash > n && strspn(n, "0123456789") == (size_t)(slash - n) && strlen(n) < 200 &&
+                 strspn(slash + 1, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-/") ==
+                     strlen(slash + 1) &&
+                 slash[1] != '.' && last[1] != '.' && last[1] && (last == slash || strchr(slash + 1, '/') == last);
+        if (!ok) {
+            rc = lm_fail(err, "inputs: \"%.100s\" is not an input name", n);
+            break;
+        }
+        char sub[256];
+        snprintf(sub, sizeof sub, "%.*s", (int)(last - n), n);
+        char *job_dir = lm_path_join(dir, sub), *dest = lm_path_join(job_dir, last + 1);
+        char url[400];
+        snprintf(url, sizeof url, "/v1/leases/%s/inputs/%s", lease, n);
+        call c = {.method = "GET", .path = url, .dest = dest};
+        if (lm_mkdirs(job_dir, err)) rc = -1;
+        else if (with_retries(cfg, http, &c, why, sizeof why) != 200) rc = lm_fail(err, "input %s: %s", n, why);
+        free(job_dir);
+        free(dest);
+        if (rc) break;
+        if (lm_now() - last_beat > lease_seconds / 3) {
+            lmw_response br;
+            lm_error ignored; /* a missed beat: the next one, or the job's thread, keeps the lease */
+            if (lmw_http_json(http, "POST", beat, beat_body, &br, &ignored) == 0) lmw_response_free(&br);
+            last_beat = lm_now();
+        }
+    }
+    cJSON_Delete(beat_body);
+    cJSON_Delete(o);
+    return rc;
+}
+
 typedef struct leased_job {
     char lease[LM_UUID_LEN + 1];
     char experiment[LM_UUID_LEN + 1];
@@ -259,11 +325,22 @@ static int run_job(const lmw_config *cfg, lmw_job_runner runner, lmw_http *http,
     double t0 = lm_now();
     lm_info("job %d of experiment %s: started (lease %s)", lj->job_index, lj->experiment, lj->lease);
     /* The job process first, while this process has no thread of its own;
-     * what keeps it from starting is reported like a job's error. */
+     * what keeps it from starting is reported like a job's error.  A job
+     * that is after others gets their files first, beside its own folder
+     * (not in it: everything in it is uploaded). */
     int have_dir = mkdtemp(out_dir) != NULL;
     if (!have_dir) lm_fail(&err, "cannot make a work folder %s: %s", out_dir, strerror(errno));
+    char in_dir[4096];
+    int have_inputs = 0;
+    const cJSON *after = cJSON_GetObjectItemCaseSensitive(lj->job, "after");
+    if (have_dir && cJSON_GetArraySize(after) > 0) {
+        snprintf(in_dir, sizeof in_dir, "%s/lmntk-inputs-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+        have_inputs = mkdtemp(in_dir) != NULL;
+        if (!have_inputs) lm_fail(&err, "cannot make an inputs folder %s: %s", in_dir, strerror(errno));
+        else if (fetch_inputs(cfg, http, lj->lease, lj->lease_seconds, in_dir, &err) == 0) opt.inputs_dir = in_dir;
+    }
     lmw_job_process jp;
-    int started = have_dir &&
+    int started = have_dir && (!cJSON_GetArraySize(after) || opt.inputs_dir) &&
                   lmw_job_start(&jp, runner, lj->spec, lj->job, &opt, out_dir, cfg->mem_limit, &err) == 0;
 
     heartbeat hb = {.cfg = cfg, .stop = stop};
@@ -330,6 +407,7 @@ static int run_job(const lmw_config *cfg, lmw_job_runner runner, lmw_http *http,
     pthread_mutex_destroy(&hb.lock);
     pthread_cond_destroy(&hb.wake);
     if (have_dir) remove_tree(out_dir);
+    if (have_inputs) remove_tree(in_dir);
     return rc;
 }
 

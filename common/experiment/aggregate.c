@@ -3,7 +3,9 @@
  * Every result is read once (lm_job_result_parse) and placed in a table
  * indexed by (checkpoint, data seed, method slot); the summary rows, the
  * kernel partner of each fine-tuning method and the pre-training curve are
- * then look-ups in that table.  So the aggregation is one pass over the
+ * then look-ups in that table.  A sharded kernel's tile jobs are counted
+ * in compute_seconds only: their merge job's result is the method's.  So
+ * the aggregation is one pass over the
  * jobs plus work proportional to the table: linear in the number of jobs
  * (the daemon runs it inside a write transaction). */
 #include "experiment/experiment.h"
@@ -43,7 +45,7 @@ static int place(table *t, const cJSON *jobs, const cJSON *results, lm_error *er
         char field[160];
         if (lm_job_result_parse(job, res, r, field, sizeof field, err))
             return lm_fail_prefix(err, "job %d: %s", j, field);
-        if (spec->is_pretrain) continue;
+        if (spec->is_pretrain || r->tile_of) continue; /* a tile's merge job stands for it */
         r->slot = lm_experiment_method_slot(spec, r->method);
         for (int s = 0; s < t->S && r->seed_index < 0; s++)
             if (spec->seeds[s] == r->seed) r->seed_index = s;
@@ -181,6 +183,7 @@ static void add_jobs(const table *t, cJSON *out) {
     cJSON *jr = cJSON_AddArrayToObject(out, "jobs"), *diag = NULL;
     for (int j = 0; j < t->n; j++) {
         lm_job_result *r = &t->r[j];
+        if (r->tile_of) continue; /* intermediate: the merge job's result is the method's */
         cJSON *copy = cJSON_Duplicate(r->json, 1);
         cJSON_AddItemToArray(jr, copy);
         if (!r->diagnostics) continue;
@@ -213,7 +216,10 @@ static cJSON *aggregate_models(table *t, cJSON *out) {
     const lm_spec *spec = t->spec;
     cJSON_AddStringToObject(out, "kind", "experiment");
     cJSON_AddStringToObject(out, "task", spec->task);
-    cJSON_AddStringToObject(out, "metric", t->n && t->r[0].metric ? t->r[0].metric : "acc");
+    const char *metric = NULL;
+    for (int j = 0; j < t->n && !metric; j++)
+        if (!t->r[j].tile_of) metric = t->r[j].metric;
+    cJSON_AddStringToObject(out, "metric", metric ? metric : "acc");
     cJSON *summary = cJSON_AddArrayToObject(out, "summary");
     for (int m = 0; m < t->M; m++) {
         cJSON *rows = summary;

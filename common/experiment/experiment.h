@@ -7,7 +7,8 @@
  * model math (run/ executes jobs; the daemon does not link it).
  *
  * A job is {"seed": s, "method": m} (plus "model" in a checkpoint sweep),
- * with m one of "kernel:<formula>", "finetune:<index>" or "pretrain".  A
+ * with m one of "kernel:<formula>", "finetune:<index>" or "pretrain"; a
+ * sharded kernel is tile jobs and a merge job (lm_experiment_jobs).  A
  * job result is the object lm_run_job returns and a worker reports with
  * `complete`; lm_job_result_parse is the one reader of it, so the daemon's
  * check of a report and the aggregation agree on what a result must hold. */
@@ -34,10 +35,26 @@ void lm_experiment_method_name(const lm_spec *spec, int slot, char *buf, size_t 
 /* Whether a slot is a kernel formula (else a fine-tuning method). */
 int lm_experiment_slot_is_kernel(const lm_spec *spec, int slot);
 
-/* Lists the jobs of a spec: a JSON array of {"seed", "method"[, "model"]},
- * one per (checkpoint, data seed, method) in that order, or the one
- * "pretrain" job.  Validates the spec; on a bad spec err names the field. */
+/* Lists the jobs of a spec: a JSON array of {"seed", "method", "label"
+ * [, "model"]}, one per (checkpoint, data seed, method) in that order, or
+ * the one "pretrain" job.  Validates the spec; on a bad spec err names the
+ * field.  A kernel of `kernel.shards` N > 1 is N tile jobs
+ *   {"seed", "method": "kernel:sgd", "label": "K(SGD) tile 2/7",
+ *    "tile": {"part": 2, "of": 7}}
+ * (all training rows x part 2 of 7 of each evaluation set, cut on the
+ * worker by lm_kernel_split, so the list does not depend on the data),
+ * then one merge job {"seed", "method", "label", "merge": {"tiles": 7},
+ * "after": [indices of its tiles]} that assembles the kernel and solves
+ * it; its result is the method's.  "after" is the one dependency a queue
+ * must honour: a job is not run before every job it names succeeded.
+ * "auto" (or no shards) is 1 here. */
 int lm_experiment_jobs(const char *spec_json, cJSON **jobs, lm_error *err);
+/* The same with "auto" meaning auto_shards (the daemon's cost model,
+ * common/admit/shards.h). */
+int lm_experiment_jobs_sharded(const char *spec_json, int auto_shards, cJSON **jobs, lm_error *err);
+/* The tiles of each kernel job: the spec's shards, or auto_shards for
+ * "auto" (1 with a projection, which has no tiles). */
+int lm_experiment_kernel_shards(const lm_spec *spec, int auto_shards);
 
 /* A job result, read once.  Pointers borrow from the cJSON tree. */
 typedef struct lm_job_result {
@@ -58,6 +75,9 @@ typedef struct lm_job_result {
     double pretrain_step, pretrain_tokens; /* of the model's checkpoint; NAN: not known */
     /* pre-training jobs */
     const cJSON *pretrain;
+    /* a kernel's tile job: its part of `of` (0: not a tile).  Its result is
+     * intermediate: its merge job's is the method's. */
+    int tile_part, tile_of;
     /* where the job sits in the spec (set by the aggregation; -1 until then) */
     int checkpoint, seed_index, slot;
 } lm_job_result;

@@ -50,6 +50,10 @@ void lm_method_label(const lm_spec *spec, const char *method, char out[LM_METHOD
     }
 }
 
+void lm_method_tile_label(const char *label, int part, int of, char out[LM_METHOD_LABEL_MAX]) {
+    snprintf(out, LM_METHOD_LABEL_MAX, "%.40s tile %d/%d", label, part, of);
+}
+
 int lm_method_labels(const char *spec_json, cJSON **labels, lm_error *err) {
     *labels = NULL;
     lm_spec spec;
@@ -110,8 +114,10 @@ int lm_method_job_dir(const cJSON *job, char *out, size_t cap) {
     const cJSON *method = cJSON_GetObjectItemCaseSensitive(job, "method");
     const cJSON *model = cJSON_GetObjectItemCaseSensitive(job, "model");
     if (!cJSON_IsNumber(seed) || !cJSON_IsString(method)) return -1;
-    char slug[64], folder[256] = "";
+    char slug[80], folder[256] = "";
     lm_method_slug(method->valuestring, slug, sizeof slug);
+    const cJSON *part = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(job, "tile"), "part");
+    if (cJSON_IsNumber(part)) snprintf(slug + strlen(slug), sizeof slug - strlen(slug), "-tile-%.0f", part->valuedouble);
     if (cJSON_IsString(model)) model_folder(model->valuestring, folder, sizeof folder);
     int n = snprintf(out, cap, "%s%sseed%.0f/%s", folder, folder[0] ? "/" : "", seed->valuedouble, slug);
     return n < 0 || (size_t)n >= cap ? -1 : 0;

@@ -24,6 +24,9 @@
  * "pretrain" and "zero-shot" only); the id itself when it is not one. */
 void lm_method_label(const lm_spec *spec, const char *method, char out[LM_METHOD_LABEL_MAX]);
 
+/* A tile job's label: "K(SGD) tile 2/7" (part 2 of 7). */
+void lm_method_tile_label(const char *label, int part, int of, char out[LM_METHOD_LABEL_MAX]);
+
 /* {"<method id>": "<label>"} for every method of a spec (and "kernel" with
  * more than one formula, "zero-shot" for a model experiment): what
  * GET /v1/experiments/{id} serves as method_labels. */
@@ -33,8 +36,9 @@ int lm_method_labels(const char *spec_json, cJSON **labels, lm_error *err);
 void lm_method_slug(const char *method, char *out, size_t cap);
 
 /* A job's artifact folder, relative to the experiment's: "seed42/kernel-sgd",
- * or "run/checkpoint-500/seed42/kernel-sgd" in a checkpoint sweep.  job is
- * an element of lm_experiment_jobs.  -1 when it does not fit in cap. */
+ * or "run/checkpoint-500/seed42/kernel-sgd" in a checkpoint sweep, and for
+ * a tile job "seed42/kernel-sgd-tile-2" (part 2).  job is an element of
+ * lm_experiment_jobs.  -1 when it does not fit in cap. */
 int lm_method_job_dir(const cJSON *job, char *out, size_t cap);
 
 #endif

@@ -155,6 +155,27 @@ static int model_job(const reader *rd, const cJSON *res, int finetune, lm_job_re
            number(rd, res, R, "pretrain_tokens", 0, 1e300, 0, &out->pretrain_tokens);
 }
 
+/* A tile job's result: which part of how many it is, as its job says.  The
+ * tile itself travels as its artifact (kernel-tiles.bin) to the merge job;
+ * the aggregation reads nothing else of it. */
+static int tile_job(const reader *rd, const cJSON *job_tile, const cJSON *res, lm_job_result *out) {
+    const cJSON *jp = item(job_tile, "part"), *jo = item(job_tile, "of"), *t;
+    if (!cJSON_IsNumber(jp) || !cJSON_IsNumber(jo) || jp->valuedouble < 1 || jp->valuedouble > jo->valuedouble)
+        return bad(rd, "job.tile", "a tile job needs {\"part\", \"of\"} with 1 <= part <= of");
+    if (strncmp(out->method, "kernel:", 7))
+        return bad(rd, "result.method", "a tile job is a kernel's, not \"%s\"", out->method);
+    double part, of;
+    if (object(rd, res, "result", "tile", 1, &t) || integer(rd, t, "result.tile", "part", 1, 1e6, 1, &part) ||
+        integer(rd, t, "result.tile", "of", 1, 1e6, 1, &of))
+        return -1;
+    if (part != jp->valuedouble || of != jo->valuedouble)
+        return bad(rd, "result.tile", "is part %.0f of %.0f, the job's is part %.0f of %.0f", part, of,
+                   jp->valuedouble, jo->valuedouble);
+    out->tile_part = (int)part;
+    out->tile_of = (int)of;
+    return 0;
+}
+
 int lm_job_result_parse(const cJSON *job, const cJSON *res, lm_job_result *out, char *field,
                         size_t field_len, lm_error *err) {
     reader rd = {field, field_len, err};
@@ -185,6 +206,8 @@ int lm_job_result_parse(const cJSON *job, const cJSON *res, lm_job_result *out, 
         return bad(&rd, "result.model", "is \"%s\", the job's model is \"%s\"", out->model, jmodel->valuestring);
 
     if (!strcmp(out->method, "pretrain")) return object(&rd, res, "result", "pretrain", 1, &out->pretrain);
+    const cJSON *jtile = item(job, "tile");
+    if (jtile) return tile_job(&rd, jtile, res, out);
     int finetune = !strncmp(out->method, "finetune:", 9);
     if (!finetune && strncmp(out->method, "kernel:", 7))
         return bad(&rd, "result.method", "unknown method \"%s\"", out->method);

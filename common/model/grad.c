@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The input rows X and delta rows Δ of a linear weight, and their widths. */
-static void linear_factors(const lm_pass *p, const lm_param_tensor *t, int r, const float **X,
-                           const float **D, int *in, int *out) {
+void lm_grad_linear_factors(const lm_pass *p, int tensor, int r, const float **X, const float **D,
+                            int *in, int *out) {
+    const lm_param_tensor *t = &p->m->tensors[tensor];
     const lm_config *c = &p->m->cfg;
     int H = c->hidden, I = c->intermediate, T = p->b->n_tokens, l = t->layer;
     const lm_acts *a = p->a;
@@ -63,7 +63,7 @@ void lm_grad_linear_rows(const lm_pass *p, int tensor, int s, int r, int row0, i
             for (int j = 0; j < H; j++) out[(size_t)(i - row0) * H + j] = d[i] * x[j];
         return;
     }
-    linear_factors(p, t, r, &X, &D, &in, &o);
+    lm_grad_linear_factors(p, tensor, r, &X, &D, &in, &o);
     cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, row1 - row0, in, L, 1.0f,
                 D + (size_t)t0 * o + row0, o, X + (size_t)t0 * in, in, 0.0f, out, in);
 }
@@ -84,7 +84,7 @@ void lm_grad_tensor(const lm_pass *p, int tensor, int s, int r, float *out) {
         lm_grad_linear_rows(p, tensor, s, r, 0, t->rows, out);
         return;
     case LM_R_Q_B: case LM_R_V_B: case LM_R_O_B: case LM_R_FF1_B: case LM_R_FF2_B:
-        linear_factors(p, t, r, &X, &D, &in, &o);
+        lm_grad_linear_factors(p, tensor, r, &X, &D, &in, &o);
         for (int i = 0; i < L; i++)
             for (int j = 0; j < o; j++) out[j] += D[(size_t)(t0 + i) * o + j];
         return;

@@ -39,6 +39,12 @@ void lm_grad_tensor(const lm_pass *p, int tensor, int s, int r, float *out);
 void lm_grad_linear_rows(const lm_pass *p, int tensor, int s, int r, int row0, int row1,
                          float *out);
 
+/* The factors of a linear weight's (and its bias's) gradient for replica r:
+ * X [T, in] the input rows and D [T, out] the deltas of the output, over the
+ * whole batch (sequence s is rows seq_start[s]..); NULL for the heads. */
+void lm_grad_linear_factors(const lm_pass *p, int tensor, int r, const float **X, const float **D,
+                            int *in, int *out);
+
 /* Row-sparse tensors (embeddings, decoder rows and bias): the gradient's
  * nonzero rows, sorted by row id, into ids[] and vals[n * width] (width = H,
  * or 1 for the decoder bias).  Returns the number of rows; at most

@@ -1,5 +1,6 @@
 /* kernel_job.c - one kernel job: kernels of a seed's splits (through the
- * cache), the solver grid on them, metrics, selection on dev. */
+ * cache, or merged from the tiles of a sharded kernel: tiles.c), the
+ * solver grid on them, metrics, selection on dev. */
 #include "util/clock.h"
 #include "run/jobs.h"
 
@@ -99,82 +100,96 @@ static cJSON *int_array(const int *x, int n) {
     return a;
 }
 
-typedef struct progress_bridge {
-    const lm_run_hooks *hooks;
-    double lo, hi;
-} progress_bridge;
-
-static int bridge(void *ctx, double frac, const char *stage) {
-    progress_bridge *b = ctx;
+int lm_run_progress_bridge(void *ctx, double frac, const char *stage) {
+    lm_run_progress_span *b = ctx;
     if (!b->hooks || !b->hooks->progress) return 0;
     return b->hooks->progress(b->hooks->ctx, b->lo + (b->hi - b->lo) * frac, stage);
 }
 
-int lm_run_kernel_job(const lm_spec *spec, lm_job_setup *js, lm_kernel_formula formula, uint32_t seed,
-                      const lm_run_options *opt, const lm_run_hooks *hooks, const char *out_dir,
-                      cJSON *res, lm_error *err) {
+int lm_run_kernel_prepare(const lm_spec *spec, lm_job_setup *js, lm_kernel_formula formula, uint32_t seed,
+                          const lm_run_options *opt, const lm_run_hooks *hooks, lm_run_kernel_ctx *kc,
+                          lm_error *err) {
+    memset(kc, 0, sizeof *kc);
     lm_param_set ps = spec->kernel.params;
     if (formula == LM_KF_ASYM && !spec->binary)
         return lm_fail(err, "kernel.formula: asymmetric_signgd needs \"binary\": true (spec §3.2)");
     /* the LoRA subspace: factors from the spec's init and seed */
-    lm_lora lora = {0};
-    lm_kernel_lora kl = {0};
-    const float **fa = NULL, **fb = NULL;
-    int *ft = NULL;
     if (ps == LM_PS_LORA) {
-        if (lm_lora_init(&lora, &js->model, &spec->kernel.lora, err)) return lm_fail_prefix(err, "kernel");
-        fa = lm_xcalloc((size_t)lora.n, sizeof *fa);
-        fb = lm_xcalloc((size_t)lora.n, sizeof *fb);
-        ft = lm_xcalloc((size_t)lora.n, sizeof *ft);
+        lm_lora *lora = &kc->lora;
+        if (lm_lora_init(lora, &js->model, &spec->kernel.lora, err)) return lm_fail_prefix(err, "kernel");
+        kc->fa = lm_xcalloc((size_t)lora->n, sizeof *kc->fa);
+        kc->fb = lm_xcalloc((size_t)lora->n, sizeof *kc->fb);
+        kc->ft = lm_xcalloc((size_t)lora->n, sizeof *kc->ft);
         lm_rng rng;
         lm_rng_seed(&rng, (uint64_t)spec->kernel.lora.seed * 2654435761u + 1);
-        for (int i = 0; i < lora.n; i++) {
-            ft[i] = lora.t[i].tensor;
-            fa[i] = lora.params + lora.t[i].a_off;
-            fb[i] = lora.params + lora.t[i].b_off;
+        for (int i = 0; i < lora->n; i++) {
+            kc->ft[i] = lora->t[i].tensor;
+            kc->fa[i] = lora->params + lora->t[i].a_off;
+            kc->fb[i] = lora->params + lora->t[i].b_off;
             if (spec->kernel.lora.b_gaussian) { /* B uniform in +-1/sqrt(r): see the schema's b_init */
-                float *b = lora.params + lora.t[i].b_off, bound = 1.0f / sqrtf((float)lora.r);
-                for (size_t k = 0; k < (size_t)lora.t[i].out * lora.r; k++)
+                float *b = lora->params + lora->t[i].b_off, bound = 1.0f / sqrtf((float)lora->r);
+                for (size_t k = 0; k < (size_t)lora->t[i].out * lora->r; k++)
                     b[k] = (float)(2 * lm_rng_uniform(&rng) - 1) * bound;
             }
         }
-        kl = (lm_kernel_lora){.n = lora.n, .r = lora.r, .scale = lora.scale, .tensor = ft,
-                              .A = (const float *const *)fa, .B = (const float *const *)fb};
+        kc->kl = (lm_kernel_lora){.n = lora->n, .r = lora->r, .scale = lora->scale, .tensor = kc->ft,
+                                  .A = (const float *const *)kc->fa, .B = (const float *const *)kc->fb};
     }
-    lm_kernel_request rq = {.model = &js->model, .model_digest = js->model_digest};
-    if (lm_run_output_spec(spec, js, seed, &rq.os, err)) {
-        lm_lora_free(&lora);
-        free(fa);
-        free(fb);
-        free(ft);
+    kc->rq = (lm_kernel_request){.model = &js->model, .model_digest = js->model_digest};
+    if (lm_run_output_spec(spec, js, seed, &kc->rq.os, err)) {
+        lm_run_kernel_ctx_free(kc);
         return -1;
     }
-    progress_bridge pb = {hooks, 0.02, 0.9};
-    rq.opt = (lm_kernel_options){.formula = formula, .params = ps, .mem_budget = opt ? opt->mem_budget : 0,
-                                 .progress = {bridge, &pb},
-                                 .projection_dim = (int)spec->kernel.projection_dim,
-                                 .projection_seed = spec->kernel.projection_seed,
-                                 .lora = ps == LM_PS_LORA ? &kl : NULL};
-    rq.train = &js->split[0];
-    const lm_encoded_split *sets[3] = {&js->split[0], &js->split[1], &js->split[2]};
-    rq.sets = sets;
-    rq.n_sets = 3;
-    lm_cache *cache = NULL;
-    if (opt && opt->cache_dir) {
-        lm_error cerr; /* no cache is a warning: the job computes everything */
-        cache = lm_cache_open(opt->cache_dir, opt->cache_secret_file, &cerr);
-        if (!cache) lm_warn("cache %s: %s; computing without it", opt->cache_dir, cerr.msg);
-    }
+    kc->progress = (lm_run_progress_span){hooks, 0.02, 0.9};
+    kc->rq.opt = (lm_kernel_options){.formula = formula, .params = ps, .mem_budget = opt ? opt->mem_budget : 0,
+                                     .progress = {lm_run_progress_bridge, &kc->progress},
+                                     .projection_dim = (int)spec->kernel.projection_dim,
+                                     .projection_seed = spec->kernel.projection_seed,
+                                     .lora = ps == LM_PS_LORA ? &kc->kl : NULL,
+                                     .block_tokens = spec->kernel.block_tokens};
+    for (int i = 0; i < 3; i++) kc->sets[i] = &js->split[i];
+    kc->rq.train = &js->split[0];
+    kc->rq.sets = kc->sets;
+    kc->rq.n_sets = 3;
+    return 0;
+}
+
+void lm_run_kernel_ctx_free(lm_run_kernel_ctx *kc) {
+    free(kc->fa);
+    free(kc->fb);
+    free(kc->ft);
+    lm_lora_free(&kc->lora);
+    memset(kc, 0, sizeof *kc);
+}
+
+lm_cache *lm_run_cache_open(const lm_run_options *opt) {
+    if (!opt || !opt->cache_dir) return NULL;
+    lm_error cerr; /* no cache is a warning: the job computes everything */
+    lm_cache *cache = lm_cache_open(opt->cache_dir, opt->cache_secret_file, &cerr);
+    if (!cache) lm_warn("cache %s: %s; computing without it", opt->cache_dir, cerr.msg);
+    return cache;
+}
+
+int lm_run_kernel_job(const lm_spec *spec, lm_job_setup *js, lm_kernel_formula formula, uint32_t seed,
+                      const cJSON *merge_job, const lm_run_options *opt, const lm_run_hooks *hooks,
+                      const char *out_dir, cJSON *res, lm_error *err) {
+    lm_param_set ps = spec->kernel.params;
+    lm_run_kernel_ctx kc;
+    if (lm_run_kernel_prepare(spec, js, formula, seed, opt, hooks, &kc, err)) return -1;
     lm_kernel_result kr;
-    lm_kernel_cache_stats cs;
+    lm_kernel_cache_stats cs = {0, 0};
     double t0 = lm_now();
-    int rc = lm_kernels_cached(cache, &rq, &kr, &cs, err);
-    if (cache) lm_cache_close(cache);
-    size_t lora_params = lora.n_params;
-    free(fa);
-    free(fb);
-    free(ft);
-    lm_lora_free(&lora);
+    int rc;
+    if (merge_job) {
+        /* a sharded kernel: its tiles, computed by the tile jobs it is after */
+        rc = lm_run_kernel_merge(&kc, merge_job, opt, &kr, res, err);
+    } else {
+        lm_cache *cache = lm_run_cache_open(opt);
+        rc = lm_kernels_cached(cache, &kc.rq, &kr, &cs, err);
+        if (cache) lm_cache_close(cache);
+    }
+    size_t lora_params = kc.lora.n_params;
+    lm_run_kernel_ctx_free(&kc);
     if (rc) return -1;
     double t_kernel = lm_now() - t0;
 

@@ -10,8 +10,10 @@
 #include "store/npy.h"
 #include "util/file.h"
 
-/* Bump when the numbers a cached entry holds would change. */
-#define KERNEL_CACHE_VERSION "lmntk-kernel-v1"
+/* Bump when the numbers a cached entry holds would change (v2: the
+ * canonical block grid of common/kernel/DESIGN.md; the block size, which
+ * moves sgd's last bits, is in the key). */
+#define KERNEL_CACHE_VERSION "lmntk-kernel-v2"
 
 void lm_encoded_split_digest(const lm_encoded_split *s, char hex[LM_SHA256_HEX_LEN + 1]) {
     lm_sha256_ctx c;
@@ -30,14 +32,18 @@ void lm_encoded_split_digest(const lm_encoded_split *s, char hex[LM_SHA256_HEX_L
     lm_hex(d, sizeof d, hex);
 }
 
-static void entry_key(const lm_kernel_request *rq, const char *train_d, const char *x_d,
-                      char key[LM_CACHE_KEY_LEN + 1]) {
-    char desc[2048];
-    int n = snprintf(desc, sizeof desc, "%s|model=%s|tied=%d|head=%d|binary=%d|out=",
-                     KERNEL_CACHE_VERSION, rq->model_digest, rq->model->tied, rq->os.head,
-                     rq->os.binary);
-    for (int j = 0; j < rq->os.n_out && n < (int)sizeof desc - 16; j++)
-        n += snprintf(desc + n, sizeof desc - n, "%d,", rq->os.vocab ? rq->os.vocab[j] : j);
+int lm_kernel_request_describe_output(const lm_kernel_request *rq, char *desc, size_t cap) {
+    int n = snprintf(desc, cap, "model=%s|tied=%d|head=%d|binary=%d|out=", rq->model_digest, rq->model->tied,
+                     rq->os.head, rq->os.binary);
+    for (int j = 0; j < rq->os.n_out && n < (int)cap - 16; j++)
+        n += snprintf(desc + n, cap - n, "%d,", rq->os.vocab ? rq->os.vocab[j] : j);
+    return n;
+}
+
+void lm_kernel_request_describe(const lm_kernel_request *rq, const char *train_d, const char *x_d, char *desc,
+                                size_t cap) {
+    int n = snprintf(desc, cap, "%s|", KERNEL_CACHE_VERSION);
+    n += lm_kernel_request_describe_output(rq, desc + n, cap - n);
     char lora[LM_SHA256_HEX_LEN + 1] = "-";
     const lm_kernel_lora *L = rq->opt.params == LM_PS_LORA ? rq->opt.lora : NULL;
     if (L) { /* the factors' values, scale and targets */
@@ -55,9 +61,16 @@ static void entry_key(const lm_kernel_request *rq, const char *train_d, const ch
         lm_sha256_final(&c, d);
         lm_hex(d, sizeof d, lora);
     }
-    snprintf(desc + n, sizeof desc - n, "|formula=%s|params=%s|lora=%s|projection=%d:%llu|train=%s|x=%s",
-             lm_kernel_formula_name(rq->opt.formula), lm_param_set_name(rq->opt.params), lora,
-             rq->opt.projection_dim, (unsigned long long)rq->opt.projection_seed, train_d, x_d);
+    n += snprintf(desc + n, cap - n, "|formula=%s|params=%s|lora=%s|projection=%d:%llu|blocks=%d|train=%s|x=%s",
+                  lm_kernel_formula_name(rq->opt.formula), lm_param_set_name(rq->opt.params), lora,
+                  rq->opt.projection_dim, (unsigned long long)rq->opt.projection_seed,
+                  lm_kernel_block_tokens(rq->model, &rq->os, &rq->opt), train_d, x_d);
+}
+
+static void entry_key(const lm_kernel_request *rq, const char *train_d, const char *x_d,
+                      char key[LM_CACHE_KEY_LEN + 1]) {
+    char desc[2048];
+    lm_kernel_request_describe(rq, train_d, x_d, desc, sizeof desc);
     lm_cache_key(desc, key);
 }
 

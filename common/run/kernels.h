@@ -41,6 +41,15 @@ int lm_kernels_cached(lm_cache *cache, const lm_kernel_request *rq, lm_kernel_re
 int lm_kernels_export(const char *dir, const char *prefix, const lm_kernel_result *res,
                       const char *const *set_names, cJSON *manifest, lm_error *err);
 
+/* What a kernel cache entry's key hashes: the version, the output
+ * (lm_kernel_request_describe_output: model digest, decoder layout, head,
+ * binary, label-word ids), formula, parameter set and LoRA factors,
+ * projection, block size, and the digests of the training and evaluation
+ * splits.  Tiles and training features are keyed from the same words. */
+void lm_kernel_request_describe(const lm_kernel_request *rq, const char *train_digest, const char *x_digest,
+                                char *desc, size_t cap);
+int lm_kernel_request_describe_output(const lm_kernel_request *rq, char *desc, size_t cap);
+
 /* Hex SHA-256 of a split's token sequences (ids, types, mask positions). */
 void lm_encoded_split_digest(const lm_encoded_split *s, char hex[LM_SHA256_HEX_LEN + 1]);
 

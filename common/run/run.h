@@ -27,7 +27,21 @@ typedef struct lm_run_options {
     const char *data_root;   /* where spec "data" paths are looked up; NULL: as given */
     size_t mem_budget;       /* bytes; 0 = default (6 GiB) */
     int threads;             /* 0 = all cores */
+    /* The files of the jobs a job is "after" (a sharded kernel's merge job
+     * reads its tiles' kernel-tiles.bin): job i's are in inputs_dir/<i>/
+     * (a worker downloads them there), or in job_dirs[i] when given
+     * (lm_run_experiment: each job's own folder). */
+    const char *inputs_dir;
+    char *const *job_dirs;
+    int n_job_dirs;
 } lm_run_options;
+
+/* A tile job's file: its tiles, packed (tiles.c). */
+#define LM_RUN_TILES_FILE "kernel-tiles.bin"
+
+/* Where file of job job_index is for this job (lm_run_options above); a
+ * new string, NULL when the options name no such job. */
+char *lm_run_input_path(const lm_run_options *opt, int job_index, const char *file);
 
 /* Runs one job (an element of lm_experiment_jobs' array).  Writes artifacts
  * (.npy kernels, logs) under out_dir and returns the job's result object. */

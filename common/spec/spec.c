@@ -157,6 +157,9 @@ static void fill_kernel(const cJSON *o, lm_spec_kernel *k) {
     k->projection_dim = pr ? (int64_t)num_or(pr, "dim", 0) : 0;
     k->projection_seed = (uint32_t)num_or(pr, "seed", 0);
     k->precision = (lm_spec_precision)lookup(precision_n, str_of(o, "precision"), LM_SPEC_PREC_FP32);
+    const cJSON *sh = get(o, "shards");
+    k->shards = cJSON_IsNumber(sh) ? (int)sh->valuedouble : 0; /* "auto" or absent: 0 */
+    k->block_tokens = (int)num_or(o, "block_tokens", 0);
 }
 
 static void fill_solver(const cJSON *o, lm_spec_solver *s) {
@@ -343,6 +346,10 @@ static int fill(const cJSON *doc, lm_spec *s, char *field, size_t field_len, lm_
         fill_kernel(kernel, &s->kernel);
         if (fill_params(kernel, "kernel", &s->kernel.params, &s->kernel.lora, field, field_len, err))
             return -1;
+        /* a projection sketches whole gradients: it has no tiles */
+        if (s->kernel.shards > 1 && s->kernel.projection_dim > 0)
+            return fail_field(field, field_len, err, "kernel.shards",
+                              "a projected kernel is not split into tiles: use 1 or \"auto\"");
         fill_solver(solver, &s->solver);
     }
     if (ft) {

@@ -49,6 +49,8 @@ typedef struct lm_spec_kernel {
     int64_t projection_dim;                         /* 0 = exact, no projection */
     uint32_t projection_seed;                       /* default 0 */
     lm_spec_precision precision;                    /* default FP32 */
+    int shards;                                     /* tile jobs per kernel; 0 = "auto" */
+    int block_tokens;                               /* tokens per canonical block; 0 = the model's */
 } lm_spec_kernel;
 
 typedef struct lm_spec_solver {

@@ -49,6 +49,10 @@ static cJSON *kernel_json(const lm_spec_kernel *k) {
         cJSON_AddNumberToObject(p, "seed", k->projection_seed);
     }
     cJSON_AddStringToObject(o, "precision", lm_spec_precision_name(k->precision));
+    /* the defaults ("auto", the model's blocks) are left out, as a spec
+     * that does not name them reads */
+    if (k->shards > 0) cJSON_AddNumberToObject(o, "shards", k->shards);
+    if (k->block_tokens > 0) cJSON_AddNumberToObject(o, "block_tokens", k->block_tokens);
     return o;
 }
 

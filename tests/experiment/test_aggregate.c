@@ -10,7 +10,12 @@
  *      field, and the aggregation over them fails naming the job instead of
  *      crashing;
  *   3. a sweep of 64 checkpoints x 32 seeds x 5 methods (10,240 jobs) is
- *      aggregated, checked, and its time printed.
+ *      aggregated, checked, and its time printed;
+ *   4. the same kernels fixture with "shards": 3: each kernel is three tile
+ *      jobs and a merge job after them (labels, folders, "after"); with the
+ *      fixture's results as the merge jobs' and tile results beside them,
+ *      result.json is the unsharded one but for the spec and the compute
+ *      seconds (the tiles' count too); bad tile results are refused.
  *
  *   test_aggregate FIXTURES_DIR */
 #include <stdio.h>
@@ -19,6 +24,7 @@
 
 #include "../check.h"
 #include "experiment/experiment.h"
+#include "experiment/methods.h"
 #include "synthetic.h"
 #include "util/clock.h"
 #include "util/file.h"
@@ -274,6 +280,108 @@ static void check_large(void) {
     free(spec);
 }
 
+/* 4. a sharded kernel */
+static void check_sharded(void) {
+    char *plain = read_text("kernels", "spec.json"), *want = read_text("kernels", "result.json");
+    cJSON *jobs0 = read_json("kernels", "jobs.json"), *results0 = read_json("kernels", "job_results.json");
+    if (!plain || !want || !jobs0 || !results0) goto out;
+    cJSON *sj = cJSON_Parse(plain);
+    cJSON_AddNumberToObject(cJSON_GetObjectItemCaseSensitive(sj, "kernel"), "shards", 3);
+    char *spec = cJSON_PrintUnformatted(sj);
+    cJSON_Delete(sj);
+    lm_error err;
+    cJSON *jobs = NULL, *again = NULL, *results = cJSON_CreateArray(), *result = NULL;
+    CHECK(lm_experiment_jobs(spec, &jobs, &err) == 0);
+    /* "auto" is the daemon's number; a spec's number is kept */
+    CHECK(lm_experiment_jobs_sharded(spec, 7, &again, &err) == 0 && cJSON_Compare(jobs, again, 1));
+    cJSON_Delete(again);
+    CHECK(lm_experiment_jobs_sharded(plain, 5, &again, &err) == 0 && cJSON_GetArraySize(again) == 4 * 6);
+    cJSON_Delete(again);
+    CHECK_MSG(cJSON_GetArraySize(jobs) == 4 * 4, "%d jobs", cJSON_GetArraySize(jobs));
+    int j = 0;
+    double tile_seconds = 0;
+    const cJSON *r0 = results0->child;
+    for (const cJSON *job = jobs->child; job; job = job->next, j++) {
+        const cJSON *tile = cJSON_GetObjectItemCaseSensitive(job, "tile");
+        const cJSON *after = cJSON_GetObjectItemCaseSensitive(job, "after");
+        const char *label = cJSON_GetObjectItemCaseSensitive(job, "label")->valuestring;
+        char dir[256], want_label[64];
+        CHECK(lm_method_job_dir(job, dir, sizeof dir) == 0);
+        int part = j % 4 + 1, seed = j < 8 ? 13 : 42;
+        const char *formula = (j / 4) % 2 ? "signgd" : "sgd", *fl = (j / 4) % 2 ? "K(SignGD)" : "K(SGD)";
+        char want_dir[64];
+        if (part <= 3) {
+            snprintf(want_label, sizeof want_label, "%s tile %d/3", fl, part);
+            snprintf(want_dir, sizeof want_dir, "seed%d/kernel-%s-tile-%d", seed, formula, part);
+            CHECK_MSG(cJSON_GetObjectItemCaseSensitive(tile, "part")->valuedouble == part && !after,
+                      "job %d: not tile %d", j, part);
+            cJSON *r = cJSON_CreateObject();
+            cJSON_AddNumberToObject(r, "seed", seed);
+            cJSON_AddStringToObject(r, "method", cJSON_GetObjectItemCaseSensitive(job, "method")->valuestring);
+            cJSON_AddStringToObject(r, "model", "small");
+            cJSON_AddNumberToObject(r, "seconds", 1.5);
+            cJSON *t = cJSON_AddObjectToObject(r, "tile");
+            cJSON_AddNumberToObject(t, "part", part);
+            cJSON_AddNumberToObject(t, "of", 3);
+            cJSON_AddItemToArray(results, r);
+            tile_seconds += 1.5;
+        } else {
+            snprintf(want_label, sizeof want_label, "%s", fl);
+            snprintf(want_dir, sizeof want_dir, "seed%d/kernel-%s", seed, formula);
+            CHECK_MSG(!tile && cJSON_GetArraySize(after) == 3 && cJSON_GetArrayItem(after, 0)->valuedouble == j - 3 &&
+                      cJSON_GetArrayItem(after, 2)->valuedouble == j - 1 &&
+                      cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(job, "merge"), "tiles")
+                              ->valuedouble == 3,
+                      "job %d: not the merge of jobs %d-%d", j, j - 3, j - 1);
+            cJSON_AddItemToArray(results, cJSON_Duplicate(r0, 1));
+            r0 = r0 ? r0->next : NULL;
+        }
+        CHECK_MSG(!strcmp(label, want_label), "job %d: label %s, want %s", j, label, want_label);
+        CHECK_MSG(!strcmp(dir, want_dir), "job %d: folder %s, want %s", j, dir, want_dir);
+        char field[160];
+        CHECK_MSG(lm_experiment_check_result(job, cJSON_GetArrayItem(results, j), field, sizeof field, &err) == 0,
+                  "job %d refused: %s: %s", j, field, err.msg);
+    }
+    CHECK_MSG(lm_experiment_aggregate(spec, jobs, results, &result, &err) == 0, "%s", err.msg);
+    cJSON *w = cJSON_Parse(want);
+    if (result && w) {
+        double cs = cJSON_GetObjectItemCaseSensitive(result, "compute_seconds")->valuedouble;
+        double ws = cJSON_GetObjectItemCaseSensitive(w, "compute_seconds")->valuedouble;
+        CHECK_MSG(cs == ws + tile_seconds, "compute_seconds %g, want %g + %g", cs, ws, tile_seconds);
+        const cJSON *k = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(result, "spec"), "kernel");
+        CHECK(cJSON_GetObjectItemCaseSensitive(k, "shards")->valuedouble == 3);
+        for (cJSON *o = result; o; o = o == result ? w : NULL) {
+            cJSON_DeleteItemFromObjectCaseSensitive(o, "compute_seconds");
+            cJSON_DeleteItemFromObjectCaseSensitive(o, "spec");
+        }
+        CHECK_MSG(cJSON_Compare(result, w, 1), "the sharded result.json differs from the unsharded one");
+    }
+    cJSON_Delete(w);
+    /* tile results that are not this tile's */
+    const cJSON *tile_res = cJSON_GetArrayItem(results, 1);
+    static const bad_case bad[] = {
+        {"tile", NULL, "result.tile"},
+        {"tile.part", "3", "result.tile"},
+        {"tile.of", "4", "result.tile"},
+        {"tile.part", "\"2\"", "result.tile.part"},
+        {"tile", "[]", "result.tile"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char what[96];
+        snprintf(what, sizeof what, "tile result with %s = %s", bad[i].path, bad[i].value ? bad[i].value : "(none)");
+        check_refused(spec, jobs, results, 1, mutated(tile_res, bad[i].path, bad[i].value), bad[i].field, what);
+    }
+    cJSON_Delete(result);
+    cJSON_Delete(jobs);
+    cJSON_Delete(results);
+    free(spec);
+out:
+    free(plain);
+    free(want);
+    cJSON_Delete(jobs0);
+    cJSON_Delete(results0);
+}
+
 int main(int argc, char **argv) {
     if (argc != 2) {
         fprintf(stderr, "usage: test_aggregate FIXTURES_DIR\n");
@@ -285,5 +393,6 @@ int main(int argc, char **argv) {
     check_fixture("sweep");
     check_malformed();
     check_large();
+    check_sharded();
     return check_exit("experiment_aggregate");
 }

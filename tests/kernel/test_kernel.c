@@ -9,72 +9,8 @@
 #include <string.h>
 
 #include "../check.h"
-#include "kernel/kernel.h"
+#include "kernel_fx.h"
 #include "util/rng.h"
-#include "util/file.h"
-
-typedef struct fixture {
-    lm_model m;
-    int cls;            /* no-prompt: classifier head on <s> */
-    cJSON *exp;
-    float *blob;
-    int n, K;
-    int32_t vocab[8];
-    lm_encoded_example ex[16];
-} fixture;
-
-static int load(const char *dir, fixture *fx) {
-    lm_error err;
-    memset(fx, 0, sizeof *fx);
-    char *p = lm_path_join(dir, "expected.json");
-    char *js = lm_read_file(p, NULL, &err);
-    fx->exp = cJSON_Parse(js);
-    free(js);
-    free(p);
-    const cJSON *hd = cJSON_GetObjectItem(fx->exp, "head");
-    fx->cls = cJSON_IsString(hd) && strcmp(hd->valuestring, "classifier") == 0;
-    int n_cls = fx->cls ? cJSON_GetArraySize(cJSON_GetObjectItem(
-                              cJSON_GetArrayItem(cJSON_GetObjectItem(fx->exp, "examples"), 0), "logits"))
-                        : 0;
-    lm_load_options lo = {.n_classes = n_cls};
-    if (lm_model_load(dir, &lo, &fx->m, &err)) {
-        fprintf(stderr, "%s\n", err.msg);
-        return -1;
-    }
-    p = lm_path_join(dir, "expected.bin");
-    fx->blob = (float *)lm_read_file(p, NULL, &err);
-    free(p);
-    const cJSON *lw = cJSON_GetObjectItem(fx->exp, "label_words");
-    fx->K = fx->cls ? n_cls : cJSON_GetArraySize(lw);
-    for (int j = 0; j < fx->K && !fx->cls; j++) fx->vocab[j] = cJSON_GetArrayItem(lw, j)->valueint;
-    const cJSON *exs = cJSON_GetObjectItem(fx->exp, "examples");
-    fx->n = cJSON_GetArraySize(exs);
-    for (int s = 0; s < fx->n; s++) {
-        const cJSON *e = cJSON_GetArrayItem(exs, s);
-        const cJSON *ids = cJSON_GetObjectItem(e, "ids"), *ty = cJSON_GetObjectItem(e, "types");
-        lm_encoded_example *x = &fx->ex[s];
-        x->n_tokens = cJSON_GetArraySize(ids);
-        x->ids = lm_xmalloc((size_t)x->n_tokens * sizeof(int32_t));
-        x->type_ids = lm_xmalloc((size_t)x->n_tokens * sizeof(int32_t));
-        for (int i = 0; i < x->n_tokens; i++) {
-            x->ids[i] = cJSON_GetArrayItem(ids, i)->valueint;
-            x->type_ids[i] = cJSON_GetArrayItem(ty, i)->valueint;
-        }
-        x->mask_pos = fx->cls ? -1 : cJSON_GetObjectItem(e, "mask_pos")->valueint;
-        x->label = s % fx->K;
-    }
-    return 0;
-}
-
-static void unload(fixture *fx) {
-    for (int s = 0; s < fx->n; s++) {
-        free(fx->ex[s].ids);
-        free(fx->ex[s].type_ids);
-    }
-    cJSON_Delete(fx->exp);
-    free(fx->blob);
-    lm_model_free(&fx->m);
-}
 
 /* The reference gradient of example s, output c, tensor ti (NULL if absent). */
 static const float *ref_grad(const fixture *fx, int s, int c, int ti) {
@@ -82,12 +18,6 @@ static const float *ref_grad(const fixture *fx, int s, int c, int ti) {
     const cJSON *g = cJSON_GetArrayItem(cJSON_GetObjectItem(e, "grad_off"), c);
     const cJSON *o = cJSON_GetObjectItem(g, fx->m.tensors[ti].name);
     return o ? fx->blob + o->valueint / 4 : NULL;
-}
-
-static lm_output_spec out_spec(const fixture *fx) {
-    lm_output_spec os = {.head = fx->cls ? LM_HEAD_CLASSIFIER : LM_HEAD_MLM, .n_out = fx->K,
-                         .vocab = fx->cls ? NULL : fx->vocab};
-    return os;
 }
 
 static double sgnd(double x) { return (x > 0) - (x < 0); }
@@ -115,14 +45,20 @@ static double ref_entry(const fixture *fx, lm_param_set ps, lm_kernel_formula f,
     return s;
 }
 
-static void check_formula_by(fixture *fx, lm_param_set ps, lm_kernel_formula f, size_t budget,
+/* budget 0: the default; 1: the least the job accepts, with blocks of 24
+ * tokens (many blocks, one of each side in memory at a time) */
+static void check_formula_by(fixture *fx, lm_param_set ps, lm_kernel_formula f, int tight,
                              int sgd_method) {
     lm_error err;
     lm_output_spec os = out_spec(fx);
-    lm_kernel_options opt = {.formula = f, .params = ps, .mem_budget = budget, .sgd_method = sgd_method};
+    lm_kernel_options opt = {.formula = f, .params = ps, .sgd_method = sgd_method,
+                             .block_tokens = tight ? 24 : 0};
     lm_example_set train = {fx->n, fx->ex};
     lm_example_set sets[2] = {{fx->n, fx->ex}, {1, fx->ex + 1}};
     lm_kernel_result res;
+    size_t budget = 0;
+    if (tight) CHECK(lm_kernel_min_memory(&fx->m, &os, &opt, &train, sets, 2, &budget, &err) == 0);
+    opt.mem_budget = budget;
     int rc = lm_kernel_compute(&fx->m, &os, &opt, &train, sets, 2, &res, &err);
     CHECK_MSG(rc == 0, "%s", err.msg);
     if (rc) return;
@@ -178,13 +114,29 @@ static void check_formula_by(fixture *fx, lm_param_set ps, lm_kernel_formula f, 
     CHECK(res.f0_train && fabsf(res.f0_train[0] - res.f0[0][0]) < 1e-6f);
     fprintf(stderr, "formula %d params %d budget %zu sgd method %d: worst rel err %.3g, %.3g MFLOP\n",
             f, ps, budget, sgd_method, worst, res.flops / 1e6);
+    /* the budget decides only what is in memory at once: the same bits as
+     * with the default budget */
+    if (tight) {
+        lm_kernel_result big;
+        opt.mem_budget = 0;
+        if (lm_kernel_compute(&fx->m, &os, &opt, &train, sets, 2, &big, &err) == 0) {
+            for (int k = 0; k < 2; k++) {
+                size_t cells = (size_t)n * C * sets[k].n * C;
+                CHECK(memcmp(big.K[k], res.K[k], cells * sizeof(double)) == 0);
+                if (f == LM_KF_ASYM) CHECK(memcmp(big.K_flip[k], res.K_flip[k], cells * sizeof(double)) == 0);
+            }
+            lm_kernel_result_free(&big);
+        } else {
+            CHECK_MSG(0, "%s", err.msg);
+        }
+    }
     lm_kernel_result_free(&res);
 }
 
 /* sgd both ways (token Grams and formed gradients); the others once */
-static void check_formula(fixture *fx, lm_param_set ps, lm_kernel_formula f, size_t budget) {
-    check_formula_by(fx, ps, f, budget, f == LM_KF_SGD ? 1 : 0);
-    if (f == LM_KF_SGD) check_formula_by(fx, ps, f, budget, 2);
+static void check_formula(fixture *fx, lm_param_set ps, lm_kernel_formula f, int tight) {
+    check_formula_by(fx, ps, f, tight, f == LM_KF_SGD ? 1 : 0);
+    if (f == LM_KF_SGD) check_formula_by(fx, ps, f, tight, 2);
 }
 
 static void check_diagonals(fixture *fx) {
@@ -328,15 +280,16 @@ int main(int argc, char **argv) {
         lm_kernel_formula fs[] = {LM_KF_SGD, LM_KF_SIGNGD, LM_KF_ASYM};
         for (int f = 0; f < 3; f++) {
             check_formula(&fx, LM_PS_ALL, fs[f], 0);
-            /* a tiny budget forces many chunks and blocks: same numbers */
-            check_formula(&fx, LM_PS_ALL, fs[f], 200000);
+            /* many blocks and the least budget: same numbers */
+            check_formula(&fx, LM_PS_ALL, fs[f], 1);
         }
         check_formula(&fx, LM_PS_NO_EMBEDDINGS, LM_KF_SGD, 0);
+        check_formula(&fx, LM_PS_NO_EMBEDDINGS, LM_KF_SIGNGD, 1);
         check_formula(&fx, LM_PS_NO_HEAD, LM_KF_SIGNGD, 0);
         check_formula(&fx, LM_PS_BIASES, LM_KF_ASYM, 0);
         /* sgd takes linear weights by token Gram matrices: every subset */
         check_formula(&fx, LM_PS_BIASES, LM_KF_SGD, 0);
-        check_formula(&fx, LM_PS_NO_HEAD, LM_KF_SGD, 200000);
+        check_formula(&fx, LM_PS_NO_HEAD, LM_KF_SGD, 1);
         check_diagonals(&fx);
         check_projection(&fx, LM_KF_SGD);
         check_lora(&fx, LM_KF_SGD);

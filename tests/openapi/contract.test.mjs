@@ -71,6 +71,7 @@ function finish() {
 const UNPROVOKED = {
   'GET /healthz 503': 'needs the database to fail under a running daemon',
   'PUT /v1/leases/{lease}/artifacts/{name} 507': 'needs a full disk',
+  'GET /v1/leases/{lease}/inputs/{name} 200': 'needs the tile jobs of a sharded kernel done by workers; tests/worker/it_shards_real.sh downloads them with real ones',
 };
 
 // ---- 1. the document ---------------------------------------------------------
@@ -685,6 +686,13 @@ const CASES = [
   ['PUT /v1/leases/{lease}/artifacts/{name}', 409, 'a lease whose job finished', (c) => ({ params: { lease: c.spentLease, name: 'x.txt' }, raw: 'x' })],
   ['PUT /v1/leases/{lease}/artifacts/{name}', 409, 'a cancelled experiment', (c) => ({ params: { lease: c.cancelledLease, name: 'x.txt' }, raw: 'x' }), errorIs('cancelled')],
   ['PUT /v1/leases/{lease}/artifacts/{name}', 413, 'over max_artifact_bytes, sent without a length', (c) => ({ params: { lease: c.liveLease, name: 'big.npy' }, raw: Buffer.alloc(MAX_ARTIFACT + 1), chunked: true })],
+  ['GET /v1/leases/{lease}/inputs', 200, 'a job after no other: none', (c) => ({ params: { lease: c.liveLease } }), (r) => [Array.isArray(r.json.inputs) && r.json.inputs.length === 0, r.text]],
+  ['GET /v1/leases/{lease}/inputs', 400, 'a query', (c) => ({ params: { lease: c.liveLease }, query: 'x=1' })],
+  ['GET /v1/leases/{lease}/inputs', 404, 'an unknown lease', (c) => ({ params: { lease: ZERO_UUID } })],
+  ['GET /v1/leases/{lease}/inputs', 409, 'a lease whose job finished', (c) => ({ params: { lease: c.spentLease } })],
+  ['GET /v1/leases/{lease}/inputs/{name}', 400, 'a name without a job index', (c) => ({ params: { lease: c.liveLease, name: 'x' } }), errorIs('bad_request', 'name')],
+  ['GET /v1/leases/{lease}/inputs/{name}', 404, 'a job the lease\'s job is not after', (c) => ({ params: { lease: c.liveLease, name: '0/result.json' } }), errorIs('not_found', 'name')],
+  ['GET /v1/leases/{lease}/inputs/{name}', 409, 'a lease whose job finished', (c) => ({ params: { lease: c.spentLease, name: '0/x.txt' } })],
   ['POST /v1/leases/{lease}/complete', 400, 'no result', (c) => ({ params: { lease: c.liveLease }, json: {} }), errorIs('bad_request', 'result')],
   ['POST /v1/leases/{lease}/complete', 400, 'a result without the fields aggregation reads', (c) => ({ params: { lease: c.liveLease }, json: { result: { diagnostics: {} } } }),
     (r) => [r.json.error === 'bad_request' && /^result/.test(r.json.field), r.text]],

@@ -17,7 +17,8 @@ double runner_double_score(double seed, const char *method) {
     return (double)((long long)seed % 97) / 97.0 + (double)strlen(method) / 1000.0;
 }
 
-int runner_double_list_jobs(const char *spec_json, cJSON **jobs, lm_error *err) {
+int runner_double_list_jobs(const char *spec_json, int auto_shards, cJSON **jobs, lm_error *err) {
+    (void)auto_shards; /* the double has no tiles */
     cJSON *spec = cJSON_Parse(spec_json);
     if (!spec) return lm_fail(err, "test double: spec is not JSON");
     const cJSON *seeds = cJSON_GetObjectItemCaseSensitive(spec, "seeds");

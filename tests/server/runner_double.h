@@ -22,7 +22,7 @@
 #include <cjson/cJSON.h>
 #include "run/run.h"
 
-int runner_double_list_jobs(const char *spec_json, cJSON **jobs, lm_error *err);
+int runner_double_list_jobs(const char *spec_json, int auto_shards, cJSON **jobs, lm_error *err);
 int runner_double_run_job(const char *spec_json, const cJSON *job, const lm_run_options *opt,
                           const lm_run_hooks *hooks, const char *out_dir, cJSON **job_result,
                           lm_error *err);

@@ -1,12 +1,14 @@
 /* test_queue.c - the state machine of experiments and jobs (server/queue.c)
  * on a real SQLite file, with the runner test double: leases, heartbeats,
- * results, failures, expiry, cancellation, release, restart recovery. */
+ * results, failures, expiry, cancellation, release, restart recovery, jobs
+ * after other jobs. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 #include "../check.h"
+#include "artifacts.h"
 #include "db.h"
 #include "experiments.h"
 #include "migrations.h"
@@ -38,7 +40,7 @@ static char *query(const char *sql, const char *arg) {
 static void submit(const char *spec, char id[37]) {
     cJSON *jobs;
     lm_error err;
-    CHECK(runner_double_list_jobs(spec, &jobs, &err) == 0);
+    CHECK(runner_double_list_jobs(spec, 1, &jobs, &err) == 0);
     CHECK_MSG(lmd_queue_submit(h, spec, "SST-2", "tiny", jobs, NULL, 0, "alice", NULL, id, &err) == 0, "%s", err.msg);
     cJSON_Delete(jobs);
 }
@@ -207,7 +209,7 @@ static void test_memory_fit(void) {
     const char *spec = "{\"seeds\":[1,2,3]}";
     cJSON *jobs;
     lm_error err;
-    CHECK(runner_double_list_jobs(spec, &jobs, &err) == 0);
+    CHECK(runner_double_list_jobs(spec, 1, &jobs, &err) == 0);
     uint64_t mem[3] = {8u << 20, 2u << 20, 0}; /* 8 MiB, 2 MiB, unknown */
     char id[37];
     CHECK_MSG(lmd_queue_submit(h, spec, "SST-2", "tiny", jobs, mem, 0, "bob", NULL, id, &err) == 0, "%s", err.msg);
@@ -227,6 +229,83 @@ static void test_memory_fit(void) {
 }
 
 /* Ids by prefix: 8 characters or more, any case, unique or ambiguous. */
+/* The jobs of spec with job 2 after jobs 0 and 1 (a merge after its tiles). */
+static void submit_after(const char *spec, char id[37]) {
+    cJSON *jobs;
+    lm_error err;
+    CHECK(runner_double_list_jobs(spec, 1, &jobs, &err) == 0);
+    cJSON *after = cJSON_AddArrayToObject(cJSON_GetArrayItem(jobs, 2), "after");
+    cJSON_AddItemToArray(after, cJSON_CreateNumber(0));
+    cJSON_AddItemToArray(after, cJSON_CreateNumber(1));
+    CHECK_MSG(lmd_queue_submit(h, spec, "SST-2", "tiny", jobs, NULL, 0, "alice", NULL, id, &err) == 0, "%s", err.msg);
+    cJSON_Delete(jobs);
+}
+
+/* A job after others is leased only once all of them succeeded, reads
+ * their artifacts (and only theirs) through its lease, and fails with the
+ * reason when one of them fails for good; "after" must name earlier jobs;
+ * a delete takes the dependencies along. */
+static void test_dependencies(void) {
+    char id[37], state[16];
+    lm_error err;
+    submit_after("{\"seeds\":[11,12,13]}", id);
+    CHECK(atoi(query("SELECT COUNT(*) FROM job_deps d JOIN jobs j ON j.id = d.job_id WHERE j.experiment_id = ?1",
+                     id)) == 2);
+    lmd_lease a, b, c, none;
+    CHECK(lease(&a) == 1 && a.job_idx == 0);
+    CHECK(lease(&b) == 1 && b.job_idx == 1);
+    CHECK(lease(&none) == 0); /* job 2 waits for both */
+    /* job 0 leaves a tile file */
+    char *dir = lmd_artifact_dir(srv.artifacts_dir, id, 0), *file = lm_path_join(dir, "kernel-tiles.bin");
+    CHECK(lm_mkdirs(dir, &err) == 0 && lm_write_file_atomic(file, "tile", 4, &err) == 0);
+    CHECK(lmd_artifact_record(h, srv.artifacts_dir, id, 0, "kernel-tiles.bin", &err) == 0);
+    free(file);
+    free(dir);
+    CHECK(complete(a.lease_id, 0.5) == LMD_LEASE_OK);
+    CHECK(lease(&none) == 0); /* job 1 still runs */
+    CHECK(complete(b.lease_id, 0.5) == LMD_LEASE_OK);
+    CHECK(lease(&c) == 1 && c.job_idx == 2);
+    cJSON *inputs;
+    lmd_lease_outcome out;
+    CHECK(lmd_queue_lease_inputs(h, c.lease_id, &inputs, &out, &err) == 0 && out == LMD_LEASE_OK);
+    char *text = inputs ? cJSON_PrintUnformatted(inputs) : NULL;
+    CHECK_MSG(text && !strcmp(text, "[{\"name\":\"0/kernel-tiles.bin\",\"job\":0,\"file\":\"kernel-tiles.bin\","
+                                    "\"bytes\":4}]"), "inputs %s", text ? text : "(none)");
+    free(text);
+    cJSON_Delete(inputs);
+    char exp[37];
+    int is_input;
+    CHECK(lmd_queue_lease_input(h, c.lease_id, 0, exp, &is_input, &out, &err) == 0 && is_input && !strcmp(exp, id));
+    CHECK(lmd_queue_lease_input(h, c.lease_id, 2, exp, &is_input, &out, &err) == 0 && !is_input);
+    CHECK(lmd_queue_lease_inputs(h, a.lease_id, &inputs, &out, &err) == 0 && out == LMD_LEASE_LOST && !inputs);
+    CHECK(complete(c.lease_id, 0.5) == LMD_LEASE_OK);
+    CHECK(!strcmp(exp_state(id), "succeeded"));
+    CHECK(lmd_queue_delete(&srv, h, id, state, &err) == 0);
+    CHECK(atoi(query("SELECT COUNT(*) FROM job_deps", NULL)) == 0);
+    lmd_lease_free(&a); lmd_lease_free(&b); lmd_lease_free(&c);
+
+    /* job 0 fails for good (max_attempts 2): job 2 fails with its reason */
+    submit_after("{\"seeds\":[14,15,16]}", id);
+    CHECK(lease(&a) == 1 && a.job_idx == 0 && fail_job(a.lease_id, 0) == LMD_LEASE_OK);
+    lmd_lease_free(&a);
+    CHECK(lease(&a) == 1 && a.job_idx == 0 && fail_job(a.lease_id, 0) == LMD_LEASE_OK);
+    CHECK(!strcmp(exp_state(id), "failed"));
+    CHECK(!strcmp(query("SELECT state FROM jobs WHERE experiment_id = ?1 AND idx = 2", id), "failed"));
+    CHECK(!strcmp(query("SELECT error FROM jobs WHERE experiment_id = ?1 AND idx = 2", id),
+                  "job 0, which this job is after, failed: boom"));
+    CHECK(!strcmp(query("SELECT state FROM jobs WHERE experiment_id = ?1 AND idx = 1", id), "cancelled"));
+    CHECK(lease(&none) == 0);
+    lmd_lease_free(&a);
+
+    /* "after" names an earlier job of the list, or the submit is refused */
+    cJSON *jobs;
+    CHECK(runner_double_list_jobs("{\"seeds\":[17,18]}", 1, &jobs, &err) == 0);
+    cJSON_AddItemToArray(cJSON_AddArrayToObject(jobs->child, "after"), cJSON_CreateNumber(1));
+    CHECK(lmd_queue_submit(h, "{\"seeds\":[17,18]}", "SST-2", "tiny", jobs, NULL, 0, "alice", NULL, id, &err) != 0);
+    CHECK_MSG(strstr(err.msg, "earlier jobs") != NULL, "%s", err.msg);
+    cJSON_Delete(jobs);
+}
+
 static void test_resolve(void) {
     lm_error err;
     char id[37], owner[64];
@@ -272,6 +351,7 @@ int main(void) {
     test_cancel();
     test_release_and_recover();
     test_memory_fit();
+    test_dependencies();
     test_resolve();
 
     lmd_db_close(&srv.db);

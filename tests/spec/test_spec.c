@@ -48,6 +48,7 @@ static void test_brief_spec(void) {
     CHECK(s.has_kernel && s.kernel.n_formulas == 1 && s.kernel.formulas[0] == LM_KF_SGD);
     CHECK(s.kernel.params == LM_PS_ALL && s.kernel.precision == LM_SPEC_PREC_FP32);
     CHECK(s.kernel.projection_dim == 0);
+    CHECK(s.kernel.shards == 0 && s.kernel.block_tokens == 0); /* "auto", the model's blocks */
     CHECK(s.solver.n_names == 1 && s.solver.names[0] == LM_SOLVER_LSTSQ);
     CHECK(s.solver.n_regularization == 3 && s.solver.regularization[1] == 0.001 &&
           s.solver.regularization[2] == 0.01);
@@ -192,6 +193,11 @@ static const bad_case bad[] = {
     {"{" B "'kernel': {'projection': {'dim': 0}}}", "kernel.projection.dim", "must be >= 1"},
     {"{" B "'kernel': {'projection': {'dim': 8, 'seed': -2}}}", "kernel.projection.seed", "must be >= 0"},
     {"{" B "'kernel': {'precision': 'fp16'}}", "kernel.precision", "must be one of"},
+    {"{" B "'kernel': {'shards': 0}}", "kernel.shards", ""},
+    {"{" B "'kernel': {'shards': 2.5}}", "kernel.shards", ""},
+    {"{" B "'kernel': {'shards': 'many'}}", "kernel.shards", ""},
+    {"{" B "'kernel': {'shards': 2, 'projection': {'dim': 8}}}", "kernel.shards", "not split into tiles"},
+    {"{" B "'kernel': {'block_tokens': -1}}", "kernel.block_tokens", "must be >= 0"},
     {"{" B "'kernel': {'lora': {'r': 0}}}", "kernel.lora.r", "must be >= 1"},
     {"{" B "'kernel': {'lora': {'targets': ['query', 'qkv']}}}", "kernel.lora.targets[1]", "must be one of"},
     {"{" B "'kernel': {'params': 'all', 'lora': {}}}", "kernel.lora", "only used with params \"lora\""},
@@ -406,6 +412,25 @@ static void test_round_trips(void) {
         free(pj);
     }
     check_round_trip("{'task': 'QQP', 'data': 'x'}");
+    check_round_trip("{'task': 'SST-2', 'data': 'x', 'kernel': {'shards': 7, 'block_tokens': 64}}");
+    check_round_trip("{'task': 'SST-2', 'data': 'x', 'kernel': {'shards': 'auto'}}");
+    {
+        /* shards as a number, "auto" and absent; the block size */
+        static const struct { const char *json; int shards, block_tokens; } sh[] = {
+            {"{'task': 'SST-2', 'data': 'x', 'kernel': {'shards': 8, 'block_tokens': 16}}", 8, 16},
+            {"{'task': 'SST-2', 'data': 'x', 'kernel': {'shards': 'auto'}}", 0, 0},
+            {"{'task': 'SST-2', 'data': 'x', 'kernel': {'shards': 1, 'projection': {'dim': 4}}}", 1, 0},
+        };
+        for (size_t i = 0; i < sizeof sh / sizeof sh[0]; i++) {
+            char *j = dq(sh[i].json), f[256];
+            lm_spec ks;
+            lm_error e;
+            CHECK_MSG(lm_spec_parse(j, strlen(j), &ks, f, sizeof f, &e) == 0, "%s: %s", f, e.msg);
+            CHECK(ks.kernel.shards == sh[i].shards && ks.kernel.block_tokens == sh[i].block_tokens);
+            lm_spec_free(&ks);
+            free(j);
+        }
+    }
     check_round_trip("{'name': 'e', 'task': 'custom', 'data': 'd', 'labels': ['0', '1', '2'], 'prompt': false,"
                      " 'seeds': [4294967295, 0], 'kernel': {'params': 'lora', 'projection': {'dim': 7}},"
                      " 'solver': {'regularization': [1e-9, 0.1, 1e6], 'f0_scaling': 123.456},"
