@@ -16,20 +16,13 @@
 
 #define GIB (1024.0 * 1024.0 * 1024.0)
 
-int lmd_admit_spec(lmd_server *srv, const char *spec_json, size_t len, const cJSON *jobs,
-                   uint64_t **mem, lmd_reply *rep) {
+int lmd_admit_spec(lmd_server *srv, const lm_spec *spec, const cJSON *jobs, uint64_t **mem, lmd_reply *rep) {
     const lmd_config *c = &srv->cfg;
-    lm_spec spec;
     char field[128] = "";
     lm_error err;
     *mem = NULL;
-    if (lm_spec_parse(spec_json, len, &spec, field, sizeof field, &err)) {
-        lmd_reply_error(rep, 400, "invalid_spec", field[0] ? field : NULL, "%s", err.msg);
-        lm_spec_free(&spec);
-        return -1;
-    }
     int rc = 0;
-    if (lm_admit_check_data(&spec, c->data_root, field, sizeof field, &err)) {
+    if (lm_admit_check_data(spec, c->data_root, field, sizeof field, &err)) {
         lmd_reply_error(rep, 400, "invalid_spec", field, "%s", err.msg);
         rc = -1;
     }
@@ -37,7 +30,7 @@ int lmd_admit_spec(lmd_server *srv, const char *spec_json, size_t len, const cJS
     uint64_t *bytes = lm_xcalloc((size_t)n + 1, sizeof *bytes);
     for (const cJSON *job = jobs->child; job && rc == 0 && c->models_dir; job = job->next, i++) {
         lm_config mc;
-        int have = lm_admit_job_config(&spec, job, c->models_dir, &mc, field, sizeof field, &err);
+        int have = lm_admit_job_config(spec, job, c->models_dir, &mc, field, sizeof field, &err);
         if (have > 0) continue;
         if (have < 0) {
             lmd_reply_error(rep, 400, "invalid_spec", field, "%s", err.msg);
@@ -47,7 +40,7 @@ int lmd_admit_spec(lmd_server *srv, const char *spec_json, size_t len, const cJS
         const cJSON *method = cJSON_GetObjectItemCaseSensitive(job, "method");
         const char *mname = cJSON_IsString(method) ? method->valuestring : "";
         lm_job_memory m;
-        if (lm_admit_job_memory(&spec, mname, &mc, &m, &err)) {
+        if (lm_admit_job_memory(spec, mname, &mc, &m, &err)) {
             lmd_reply_error(rep, 400, "invalid_spec", NULL, "job %d: %s", i, err.msg);
             rc = -1;
             break;
@@ -64,35 +57,29 @@ int lmd_admit_spec(lmd_server *srv, const char *spec_json, size_t len, const cJS
             rc = -1;
         }
     }
-    lm_spec_free(&spec);
     if (rc) free(bytes);
     else *mem = bytes;
     return rc;
 }
 
-int lmd_admit_auto_shards(lmd_server *srv, const char *spec_json, size_t len) {
+int lmd_admit_auto_shards(lmd_server *srv, const lm_spec *spec) {
     const lmd_config *c = &srv->cfg;
-    lm_spec spec;
     char field[128];
     lm_error err;
     int shards = 1;
-    if (lm_spec_parse(spec_json, len, &spec, field, sizeof field, &err) || spec.is_pretrain || !spec.has_kernel ||
-        spec.kernel.shards > 0 || !c->models_dir) {
-        lm_spec_free(&spec);
-        return shards;
-    }
+    if (spec->is_pretrain || !spec->has_kernel || spec->kernel.shards > 0 || !c->models_dir) return shards;
     /* the model of the first job: a sweep's first checkpoint */
     cJSON *job = cJSON_CreateObject();
-    if (spec.n_checkpoints) cJSON_AddStringToObject(job, "model", spec.checkpoints[0]);
+    if (spec->n_checkpoints) cJSON_AddStringToObject(job, "model", spec->checkpoints[0]);
     lm_config mc;
-    int have = lm_admit_job_config(&spec, job, c->models_dir, &mc, field, sizeof field, &err);
+    int have = lm_admit_job_config(spec, job, c->models_dir, &mc, field, sizeof field, &err);
     cJSON_Delete(job);
     if (have == 0) {
         char *split = NULL, *leaf_rel = NULL;
-        if (c->data_root && spec.n_seeds > 0) {
+        if (c->data_root && spec->n_seeds > 0) {
             char leaf[64];
-            snprintf(leaf, sizeof leaf, "%d-%u", spec.k, spec.seeds[0]);
-            leaf_rel = lm_path_join(spec.data, leaf);
+            snprintf(leaf, sizeof leaf, "%d-%u", spec->k, spec->seeds[0]);
+            leaf_rel = lm_path_join(spec->data, leaf);
             if (lm_root_path_resolve(c->data_root, leaf_rel, LM_ROOT_DIR, &split, &err)) split = NULL;
         }
         int live = 0;
@@ -100,13 +87,12 @@ int lmd_admit_auto_shards(lmd_server *srv, const char *spec_json, size_t len) {
         if (lmd_queue_live_workers(srv, conn->h, &live, &err)) live = 0;
         lmd_db_release(conn);
         lm_shard_estimate est;
-        lm_admit_shards(&spec, &mc, split, live, &est);
+        lm_admit_shards(spec, &mc, split, live, &est);
         shards = est.shards;
         lm_info("auto shards: %.3g FLOPs, about %.0f s on one worker, %d live worker%s: %d tile%s per kernel",
                 est.flops, est.seconds, live, live == 1 ? "" : "s", shards, shards == 1 ? "" : "s");
         free(split);
         free(leaf_rel);
     }
-    lm_spec_free(&spec);
     return shards;
 }

@@ -11,18 +11,19 @@
 #include <stdint.h>
 #include <cjson/cJSON.h>
 #include "http.h"
+#include "spec/spec.h"
 
-/* Checks spec_json (valid already) and its jobs (lm_experiment_jobs' array).
+/* Checks a spec (valid already, parsed once by the submit) and its jobs
+ * (lm_experiment_jobs' array).
  * 0 with *mem (one entry per job, 0 when unknown: a spec without a model
  * runs on each worker's built-in default, which the daemon cannot read;
  * free it) when admitted; -1 with the 400 in rep. */
-int lmd_admit_spec(lmd_server *srv, const char *spec_json, size_t len, const cJSON *jobs,
-                   uint64_t **mem, lmd_reply *rep);
+int lmd_admit_spec(lmd_server *srv, const lm_spec *spec, const cJSON *jobs, uint64_t **mem, lmd_reply *rep);
 
 /* The tiles of a kernel whose spec leaves kernel.shards "auto": the cost
  * model of common/admit/shards.h on the spec's (first) model's config.json,
  * the first seed's split files and the workers alive now; 1 when the model
  * or the data cannot be read here (the built-in default model). */
-int lmd_admit_auto_shards(lmd_server *srv, const char *spec_json, size_t len);
+int lmd_admit_auto_shards(lmd_server *srv, const lm_spec *spec);
 
 #endif

@@ -156,6 +156,8 @@ static void queue_spec(lmd_request *req, lmd_reply *rep, const char *text, size_
     if (!spec) { lmd_reply_internal(rep, &err); return; }
     cJSON *jobs = NULL;
     char *rewritten = NULL;
+    lm_spec parsed;
+    int have_parsed = 0;
     if (names_for_paths(srv->cfg.models_dir, spec)) {
         /* the stored spec names the models; what workers and list_jobs see */
         rewritten = cJSON_Print(spec);
@@ -167,7 +169,11 @@ static void queue_spec(lmd_request *req, lmd_reply *rep, const char *text, size_
         }
     }
     if (check_models(req, spec, rep) != 0) goto out;
-    if (srv->runner.list_jobs(text, lmd_admit_auto_shards(srv, text, len), &jobs, &err) != 0) {
+    /* parsed once for the admission checks; a spec it refuses is refused
+     * by list_jobs below with the same reason */
+    have_parsed = 1;
+    int parsed_ok = lm_spec_parse(text, len, &parsed, field, sizeof field, &err) == 0;
+    if (srv->runner.list_jobs(text, parsed_ok ? lmd_admit_auto_shards(srv, &parsed) : 1, &jobs, &err) != 0) {
         lmd_reply_error(rep, 400, "invalid_spec", NULL, "%s", err.msg);
         goto out;
     }
@@ -182,8 +188,12 @@ static void queue_spec(lmd_request *req, lmd_reply *rep, const char *text, size_
                         srv->cfg.max_jobs);
         goto out;
     }
+    if (!parsed_ok) {
+        lmd_reply_error(rep, 400, "invalid_spec", field[0] ? field : NULL, "%s", err.msg);
+        goto out;
+    }
     uint64_t *mem = NULL;
-    if (lmd_admit_spec(srv, text, len, jobs, &mem, rep) != 0) goto out;
+    if (lmd_admit_spec(srv, &parsed, jobs, &mem, rep) != 0) goto out;
     const cJSON *task = cJSON_GetObjectItemCaseSensitive(spec, "task");
     char id[37];
     lmd_db_conn *c = lmd_db_acquire(&srv->db);
@@ -204,6 +214,7 @@ static void queue_spec(lmd_request *req, lmd_reply *rep, const char *text, size_
     lmd_reply_json(rep, 201, o);
     snprintf(rep->location, sizeof rep->location, "%s", url);
 out:
+    if (have_parsed) lm_spec_free(&parsed);
     free(rewritten);
     cJSON_Delete(jobs);
     cJSON_Delete(spec);
