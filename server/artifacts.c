@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include "db.h"
 #include "dirlist.h"
+#include "experiments.h"
 #include "experiment/methods.h"
 #include "store/npy.h"
 #include "util/file.h"
@@ -146,11 +147,6 @@ int lmd_artifact_record(sqlite3 *h, const char *artifacts_dir, const char *exper
     return lmd_db_step_done(st, err);
 }
 
-static cJSON *text_or_null(sqlite3_stmt *st, int col) {
-    const char *s = lmd_db_text(st, col);
-    return s ? cJSON_CreateString(s) : cJSON_CreateNull();
-}
-
 cJSON *lmd_artifact_files(sqlite3 *h, const char *experiment, lm_error *err) {
     sqlite3_stmt *st = lmd_db_prepare(h,
         "SELECT a.job_idx, a.file, a.bytes, a.dtype, a.shape, j.job, j.seed, j.method,"
@@ -181,11 +177,11 @@ cJSON *lmd_artifact_files(sqlite3 *h, const char *experiment, lm_error *err) {
         else cJSON_AddNumberToObject(e, "job", idx);
         if (idx < 0 || sqlite3_column_type(st, 6) == SQLITE_NULL) cJSON_AddNullToObject(e, "seed");
         else cJSON_AddNumberToObject(e, "seed", (double)sqlite3_column_int64(st, 6));
-        cJSON_AddItemToObject(e, "method", text_or_null(st, 7));
-        cJSON_AddItemToObject(e, "label", text_or_null(st, 8));
-        cJSON_AddItemToObject(e, "model", text_or_null(st, 9));
+        cJSON_AddItemToObject(e, "method", lmd_text_json(st, 7));
+        cJSON_AddItemToObject(e, "label", lmd_text_json(st, 8));
+        cJSON_AddItemToObject(e, "model", lmd_text_json(st, 9));
         cJSON_AddNumberToObject(e, "bytes", (double)sqlite3_column_int64(st, 2));
-        cJSON_AddItemToObject(e, "dtype", text_or_null(st, 3));
+        cJSON_AddItemToObject(e, "dtype", lmd_text_json(st, 3));
         const char *shape = lmd_db_text(st, 4);
         cJSON *sh = shape ? cJSON_Parse(shape) : NULL;
         cJSON_AddItemToObject(e, "shape", sh ? sh : cJSON_CreateNull());

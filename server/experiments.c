@@ -45,7 +45,7 @@ cJSON *lmd_time_json(sqlite3_stmt *st, int col) {
     return cJSON_CreateString(out);
 }
 
-static cJSON *text_or_null(sqlite3_stmt *st, int col) {
+cJSON *lmd_text_json(sqlite3_stmt *st, int col) {
     const char *s = lmd_db_text(st, col);
     return s ? cJSON_CreateString(s) : cJSON_CreateNull();
 }
@@ -92,26 +92,26 @@ int lmd_experiment_resolve(sqlite3 *h, const char *given, const char *owner, cha
 /* The summary of the row st stands on (columns of LMD_SUMMARY_COLUMNS). */
 cJSON *lmd_summary_json(sqlite3_stmt *st) {
     cJSON *o = cJSON_CreateObject();
-    cJSON_AddItemToObject(o, "id", text_or_null(st, 1));
-    cJSON_AddItemToObject(o, "name", text_or_null(st, 2));
-    cJSON_AddItemToObject(o, "state", text_or_null(st, 3));
-    cJSON_AddItemToObject(o, "task", text_or_null(st, 4));
-    cJSON_AddItemToObject(o, "model", text_or_null(st, 5));
+    cJSON_AddItemToObject(o, "id", lmd_text_json(st, 1));
+    cJSON_AddItemToObject(o, "name", lmd_text_json(st, 2));
+    cJSON_AddItemToObject(o, "state", lmd_text_json(st, 3));
+    cJSON_AddItemToObject(o, "task", lmd_text_json(st, 4));
+    cJSON_AddItemToObject(o, "model", lmd_text_json(st, 5));
     cJSON_AddNumberToObject(o, "n_jobs", sqlite3_column_int(st, 6));
     cJSON_AddNumberToObject(o, "progress", sqlite3_column_double(st, 11));
     cJSON_AddItemToObject(o, "created_at", lmd_time_json(st, 7));
     cJSON_AddItemToObject(o, "updated_at", lmd_time_json(st, 8));
     cJSON_AddItemToObject(o, "finished_at", lmd_time_json(st, 9));
-    cJSON_AddItemToObject(o, "error", text_or_null(st, 10));
+    cJSON_AddItemToObject(o, "error", lmd_text_json(st, 10));
     cJSON_AddItemToObject(o, "tags", json_or_null(st, 17));
-    cJSON_AddItemToObject(o, "rerun_of", text_or_null(st, 16));
+    cJSON_AddItemToObject(o, "rerun_of", lmd_text_json(st, 16));
     int total = sqlite3_column_int(st, 14), done = sqlite3_column_int(st, 15);
     cJSON_AddNumberToObject(o, "seeds_total", total);
     cJSON_AddNumberToObject(o, "seeds_done", done);
     cJSON_AddNumberToObject(o, "remaining_seeds", total > done ? total - done : 0);
     cJSON_AddItemToObject(o, "metrics", json_or_null(st, 12));
     cJSON_AddBoolToObject(o, "metrics_partial", sqlite3_column_int(st, 13));
-    cJSON_AddItemToObject(o, "owner", text_or_null(st, 18));
+    cJSON_AddItemToObject(o, "owner", lmd_text_json(st, 18));
     /* the spec's k (its default 16 when it names none), for the runs table;
      * null for pre-training, which has no task and no k */
     if (sqlite3_column_type(st, 19) == SQLITE_NULL) cJSON_AddNullToObject(o, "k");
@@ -166,19 +166,19 @@ static int add_jobs(sqlite3 *h, const char *id, cJSON *o, lm_error *err) {
     while (sqlite3_step(st) == SQLITE_ROW) {
         cJSON *j = cJSON_CreateObject();
         cJSON_AddNumberToObject(j, "index", sqlite3_column_int(st, 0));
-        cJSON_AddItemToObject(j, "id", text_or_null(st, 1));
+        cJSON_AddItemToObject(j, "id", lmd_text_json(st, 1));
         if (sqlite3_column_type(st, 2) == SQLITE_NULL) cJSON_AddNullToObject(j, "seed");
         else cJSON_AddNumberToObject(j, "seed", (double)sqlite3_column_int64(st, 2));
-        cJSON_AddItemToObject(j, "method", text_or_null(st, 3));
-        cJSON_AddItemToObject(j, "label", text_or_null(st, 15));
-        cJSON_AddItemToObject(j, "model", text_or_null(st, 16));
+        cJSON_AddItemToObject(j, "method", lmd_text_json(st, 3));
+        cJSON_AddItemToObject(j, "label", lmd_text_json(st, 15));
+        cJSON_AddItemToObject(j, "model", lmd_text_json(st, 16));
         cJSON_AddItemToObject(j, "job", json_or_null(st, 4));
-        cJSON_AddItemToObject(j, "state", text_or_null(st, 5));
+        cJSON_AddItemToObject(j, "state", lmd_text_json(st, 5));
         cJSON_AddNumberToObject(j, "attempts", sqlite3_column_int(st, 6));
         cJSON_AddNumberToObject(j, "progress", sqlite3_column_double(st, 7));
-        cJSON_AddItemToObject(j, "stage", text_or_null(st, 8));
-        cJSON_AddItemToObject(j, "worker", text_or_null(st, 9));
-        cJSON_AddItemToObject(j, "error", text_or_null(st, 10));
+        cJSON_AddItemToObject(j, "stage", lmd_text_json(st, 8));
+        cJSON_AddItemToObject(j, "worker", lmd_text_json(st, 9));
+        cJSON_AddItemToObject(j, "error", lmd_text_json(st, 10));
         cJSON_AddItemToObject(j, "result", json_or_null(st, 11));
         cJSON_AddItemToObject(j, "started_at", lmd_time_json(st, 12));
         cJSON_AddItemToObject(j, "finished_at", lmd_time_json(st, 13));

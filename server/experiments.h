@@ -61,5 +61,7 @@ int lmd_experiment_csv(sqlite3 *h, const lmd_experiment_filter *f, char **csv, s
 
 /* Unix seconds as "2024-05-01T12:00:00.123Z"; JSON null for a NULL column. */
 cJSON *lmd_time_json(sqlite3_stmt *st, int col);
+/* A text column as a JSON string; JSON null for a NULL column. */
+cJSON *lmd_text_json(sqlite3_stmt *st, int col);
 
 #endif
