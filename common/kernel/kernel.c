@@ -168,30 +168,25 @@ int *lm_kernel_blocks(const lm_model *m, const lm_output_spec *os, const lm_kern
 
 int lm_kernel_split(const lm_model *m, const lm_output_spec *os, const lm_kernel_options *opt,
                     const lm_example_set *s, int n_parts, int *bounds) {
-    int nb;
-    int *start = lm_kernel_blocks(m, os, opt, s, &nb);
-    if (n_parts > nb) n_parts = nb;
+    size_t cap = n_parts > 0 ? (size_t)n_parts : 1;
+    int *c0 = lm_xcalloc(cap, sizeof *c0), *c1 = lm_xcalloc(cap, sizeof *c1);
+    int parts = lm_kernel_split_sets(m, os, opt, s, 1, n_parts, c0, c1, NULL);
     bounds[0] = 0;
-    size_t total = lm_kset_tokens(s, 0, s->n), done = 0;
-    int parts = 0;
-    /* cut after the block where the running tokens pass each part's share */
-    for (int b = 0; b < nb && parts < n_parts; b++) {
-        done += lm_kset_tokens(s, start[b], start[b + 1]);
-        int left_blocks = nb - b - 1, left_parts = n_parts - parts - 1;
-        if (done * (size_t)n_parts >= total * (size_t)(parts + 1) || left_blocks == left_parts)
-            bounds[++parts] = start[b + 1];
-    }
-    free(start);
+    for (int p = 0; p < parts; p++) bounds[p + 1] = c1[p]; /* every part holds a block: c0[p] = c1[p - 1] */
+    free(c0);
+    free(c1);
     return parts;
 }
 
 int lm_kernel_split_sets(const lm_model *m, const lm_output_spec *os, const lm_kernel_options *opt,
-                         const lm_example_set *sets, int n_sets, int n_parts, int *c0, int *c1) {
+                         const lm_example_set *sets, int n_sets, int n_parts, int *c0, int *c1,
+                         int *set_blocks) {
     int **start = lm_xcalloc((size_t)n_sets, sizeof *start), *nb = lm_xcalloc((size_t)n_sets, sizeof *nb);
     int all = 0;
     size_t tokens = 0, examples = 0;
     for (int s = 0; s < n_sets; s++) {
         start[s] = lm_kernel_blocks(m, os, opt, &sets[s], &nb[s]);
+        if (set_blocks) set_blocks[s] = nb[s];
         all += nb[s];
         tokens += lm_kset_tokens(&sets[s], 0, sets[s].n);
         examples += (size_t)sets[s].n;

@@ -114,9 +114,10 @@ int lm_kernel_block_tokens(const lm_model *m, const lm_output_spec *os, const lm
 int *lm_kernel_blocks(const lm_model *m, const lm_output_spec *os, const lm_kernel_options *opt,
                       const lm_example_set *s, int *n_blocks);
 
-/* Cuts a set into at most n_parts runs of whole blocks of about equal tokens:
- * bounds[0..parts] example offsets (bounds holds n_parts + 1); returns parts
- * (fewer when there are fewer blocks; 0 for an empty set). */
+/* Cuts a set into at most n_parts runs of whole blocks of about equal work
+ * (lm_kernel_split_sets of the one set): bounds[0..parts] example offsets
+ * (bounds holds n_parts + 1); returns parts (fewer when there are fewer
+ * blocks; 0 for an empty set). */
 int lm_kernel_split(const lm_model *m, const lm_output_spec *os, const lm_kernel_options *opt,
                     const lm_example_set *s, int n_parts, int *bounds);
 
@@ -127,10 +128,12 @@ int lm_kernel_split(const lm_model *m, const lm_output_spec *os, const lm_kernel
  * equal work even where a set has fewer blocks than there are parts.  Part
  * p holds examples [c0[p * n_sets + s], c1[p * n_sets + s]) of set s (a run
  * of its whole blocks; c0 == c1 when it holds none of it); the c arrays
- * hold n_parts * n_sets ints.  Returns the parts (fewer when all the sets
- * together have fewer blocks; 0 when they are empty). */
+ * hold n_parts * n_sets ints.  set_blocks (n_sets ints, or NULL) gets each
+ * set's block count.  Returns the parts (fewer when all the sets together
+ * have fewer blocks; 0 when they are empty). */
 int lm_kernel_split_sets(const lm_model *m, const lm_output_spec *os, const lm_kernel_options *opt,
-                         const lm_example_set *sets, int n_sets, int n_parts, int *c0, int *c1);
+                         const lm_example_set *sets, int n_sets, int n_parts, int *c0, int *c1,
+                         int *set_blocks);
 
 /* Training features: the forward/backward factors of the training blocks
  * in [r0, r1), computed once and shared by the tiles of every formula and

@@ -194,12 +194,12 @@ int lm_run_kernel_tile_job(const lm_spec *spec, lm_job_setup *js, lm_kernel_form
     lm_example_set sets[3];
     for (int s = 0; s < 3; s++) sets[s] = as_set(rq->sets[s]);
     int *c0 = lm_xcalloc((size_t)of * 3, sizeof *c0), *c1 = lm_xcalloc((size_t)of * 3, sizeof *c1);
-    int parts = lm_kernel_split_sets(rq->model, &rq->os, &rq->opt, sets, 3, of, c0, c1);
+    int blocks[3];
+    int parts = lm_kernel_split_sets(rq->model, &rq->os, &rq->opt, sets, 3, of, c0, c1, blocks);
     for (int s = 0; s < 3; s++) {
-        int i = (part - 1) * 3 + s, blocks = 0;
-        free(lm_kernel_blocks(rq->model, &rq->os, &rq->opt, &sets[s], &blocks));
+        int i = (part - 1) * 3 + s;
         if (part <= parts && c0[i] < c1[i]) {
-            t[n] = (tile_slot){.set = s, .c0 = c0[i], .c1 = c1[i], .blocks = blocks, .lock = {.fd = -1}};
+            t[n] = (tile_slot){.set = s, .c0 = c0[i], .c1 = c1[i], .blocks = blocks[s], .lock = {.fd = -1}};
             tile_cache_key(&kc, train_d, &t[n], train.n, t[n].key);
             n++;
         }

@@ -249,7 +249,7 @@ static void check_refusals(job *j) {
  * and no part holds more work than an equal share and one block. */
 static void check_split_sets(job *j) {
     lm_kernel_options opt = {.formula = LM_KF_SGD, .params = LM_PS_ALL, .block_tokens = BLOCK_TOKENS};
-    int all = 0, examples = 0;
+    int all = 0, examples = 0, nb_of[3];
     double tokens = 0, biggest = 0;
     for (int s = 0; s < 3; s++)
         for (int e = 0; e < j->sets[s].n; e++) tokens += j->sets[s].ex[e].n_tokens, examples++;
@@ -258,6 +258,7 @@ static void check_split_sets(job *j) {
     for (int s = 0; s < 3; s++) {
         int nb;
         int *start = lm_kernel_blocks(&j->fx.m, &j->os, &opt, &j->sets[s], &nb);
+        nb_of[s] = nb;
         for (int b = 0; b < nb; b++) {
             double w = 0;
             for (int e = start[b]; e < start[b + 1]; e++) w += j->sets[s].ex[e].n_tokens + mean;
@@ -268,8 +269,10 @@ static void check_split_sets(job *j) {
     }
     for (int want = 1; want <= all + 3; want++) {
         int *c0 = lm_xcalloc((size_t)want * 3, sizeof *c0), *c1 = lm_xcalloc((size_t)want * 3, sizeof *c1);
-        int parts = lm_kernel_split_sets(&j->fx.m, &j->os, &opt, j->sets, 3, want, c0, c1);
+        int got_blocks[3];
+        int parts = lm_kernel_split_sets(&j->fx.m, &j->os, &opt, j->sets, 3, want, c0, c1, got_blocks);
         CHECK_MSG(parts == (want < all ? want : all), "%d parts asked, %d blocks: %d parts", want, all, parts);
+        for (int s = 0; s < 3; s++) CHECK(got_blocks[s] == nb_of[s]);
         int next[3] = {0, 0, 0};
         for (int p = 0; p < parts; p++) {
             double w = 0;
