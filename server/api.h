@@ -44,7 +44,6 @@ void lmd_static_index(lmd_request *req, lmd_reply *rep);
 void lmd_static_file(lmd_request *req, lmd_reply *rep);
 
 /* Shared by the handlers. */
-int lmd_uuid_ok(const char *s);
 void lmd_reply_internal(lmd_reply *rep, const lm_error *err);
 /* 400 for a query argument not in allowed (NULL-terminated); returns -1. */
 int lmd_query_only(lmd_request *req, const char *const *allowed, lmd_reply *rep);

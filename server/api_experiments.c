@@ -18,9 +18,6 @@
 #include "spec/json_strict.h"
 #include "spec/spec.h"
 #include "util/file.h"
-#include "util/uuid.h"
-
-int lmd_uuid_ok(const char *s) { return lm_uuid_ok(s); }
 
 void lmd_reply_internal(lmd_reply *rep, const lm_error *err) {
     lmd_reply_error(rep, 500, "internal", NULL, "%s", err->msg);

@@ -15,6 +15,7 @@
 #include "json_input.h"
 #include "queue.h"
 #include "util/file.h"
+#include "util/uuid.h"
 
 static void reply_problem(lmd_reply *rep, const lmd_json_problem *p) {
     lmd_reply_error(rep, 400, "bad_request", p->field[0] ? p->field : NULL, "%s", p->detail);
@@ -41,7 +42,7 @@ static int reply_outcome(lmd_reply *rep, lmd_lease_outcome out) {
 /* The lease id in the path, checked before it reaches the database. */
 static const char *lease_param(lmd_request *req, lmd_reply *rep) {
     const char *lease = req->params[0];
-    if (lmd_uuid_ok(lease)) return lease;
+    if (lm_uuid_ok(lease)) return lease;
     lmd_reply_error(rep, 404, "not_found", "lease", "no such lease");
     return NULL;
 }

@@ -30,9 +30,7 @@ void lmd_api_workers(lmd_request *req, lmd_reply *rep) {
         while (sqlite3_step(st) == SQLITE_ROW) {
             cJSON *w = cJSON_CreateObject();
             cJSON_AddStringToObject(w, "name", lmd_db_text(st, 0));
-            const char *host = lmd_db_text(st, 1);
-            if (host) cJSON_AddStringToObject(w, "host", host);
-            else cJSON_AddNullToObject(w, "host");
+            cJSON_AddItemToObject(w, "host", lmd_text_json(st, 1));
             if (sqlite3_column_type(st, 2) == SQLITE_NULL) cJSON_AddNullToObject(w, "mem_limit_bytes");
             else cJSON_AddNumberToObject(w, "mem_limit_bytes", (double)sqlite3_column_int64(st, 2));
             cJSON_AddItemToObject(w, "first_seen", lmd_time_json(st, 3));
@@ -50,9 +48,7 @@ void lmd_api_workers(lmd_request *req, lmd_reply *rep) {
                 else cJSON_AddNumberToObject(j, "seed", (double)sqlite3_column_int64(st, 8));
                 cJSON_AddStringToObject(j, "method", lmd_db_text(st, 9) ? lmd_db_text(st, 9) : "");
                 cJSON_AddNumberToObject(j, "progress", sqlite3_column_double(st, 10));
-                const char *stage = lmd_db_text(st, 11);
-                if (stage) cJSON_AddStringToObject(j, "stage", stage);
-                else cJSON_AddNullToObject(j, "stage");
+                cJSON_AddItemToObject(j, "stage", lmd_text_json(st, 11));
                 cJSON_AddItemToObject(j, "started_at", lmd_time_json(st, 12));
             }
             cJSON_AddItemToArray(list, w);

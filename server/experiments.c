@@ -13,12 +13,6 @@
 
 static const char *const states[] = {"queued", "running", "succeeded", "failed", "cancelled"};
 
-int lmd_state_valid(const char *s) {
-    for (size_t i = 0; i < sizeof states / sizeof states[0]; i++)
-        if (!strcmp(s, states[i])) return 1;
-    return 0;
-}
-
 int lmd_state_bits(const char *list, unsigned *bits) {
     *bits = 0;
     for (const char *p = list;;) {

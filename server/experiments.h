@@ -17,7 +17,7 @@ typedef struct lmd_experiment_filter {
     const char *tag;
     const char *text;      /* in the name (any case), or an id prefix */
     const char *id;        /* one experiment (full id) */
-    const char *sort;      /* a key of lmd_sort_keys; NULL: "created" */
+    const char *sort;      /* a sort key (experiments_query.c: created, name, kernel_test ...); NULL: "created" */
     int order;             /* 1 descending, 0 ascending, -1 the key's usual order */
     const char *cursor;    /* next_cursor of the previous page; NULL: the first */
     const char *owner;     /* NULL: every owner's (access.h: lmd_read_scope) */
@@ -26,11 +26,6 @@ typedef struct lmd_experiment_filter {
 
 #define LMD_LIST_MAX_LIMIT 1000
 
-/* The sort keys of lists, NULL-terminated ("created", "name", "kernel_test" ...). */
-extern const char *const lmd_sort_keys[];
-
-/* 1 when s is one of the five experiment states. */
-int lmd_state_valid(const char *s);
 /* Bits of a comma-separated list of states ("running,queued"); -1 when one
  * is not a state. */
 int lmd_state_bits(const char *list, unsigned *bits);

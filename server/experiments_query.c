@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "db.h"
+#include "store/sha256.h"
 
 typedef struct sort_key {
     const char *name;
@@ -28,9 +29,6 @@ static const sort_key sort_table[] = {
     {"verdict", "e.verdict", 1, 0},
 };
 #define N_SORT ((int)(sizeof sort_table / sizeof sort_table[0]))
-
-const char *const lmd_sort_keys[] = {"created", "updated", "finished", "name", "state", "task", "model",
-                                     "kernel_test", "finetune_test", "zero_shot_test", "verdict", NULL};
 
 /* ?1 states (bits in lmd_state_bits' order), ?2 task, ?3 model, ?4 tag,
  * ?5 text (lower case), ?6 id, ?10 owner (?7-?9: the cursor and page). */
@@ -77,8 +75,7 @@ static char *hex_of(const char *s) {
     size_t n = strlen(s);
     char *out = lm_xmalloc(2 * n + 2);
     out[0] = 'k';
-    for (size_t i = 0; i < n; i++) snprintf(out + 1 + 2 * i, 3, "%02x", (unsigned char)s[i]);
-    out[1 + 2 * n] = '\0';
+    lm_hex((const uint8_t *)s, n, out + 1);
     return out;
 }
 
@@ -143,8 +140,11 @@ int lmd_query_open(sqlite3 *h, const lmd_experiment_filter *f, const char *extra
         for (key = 0; key < N_SORT && strcmp(sort_table[key].name, f->sort); key++) {}
         if (key == N_SORT) {
             snprintf(field, 32, "sort");
-            lm_fail(err, "must be one of created, updated, finished, name, state, task, model, "
-                         "kernel_test, finetune_test, zero_shot_test, verdict");
+            char names[256];
+            size_t n = 0;
+            for (int i = 0; i < N_SORT; i++)
+                n += (size_t)snprintf(names + n, sizeof names - n, "%s%s", i ? ", " : "", sort_table[i].name);
+            lm_fail(err, "must be one of %s", names);
             return 1;
         }
     }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "db.h"
+#include "queue.h"
 
 typedef struct text_buf {
     char *s;
@@ -44,10 +45,9 @@ static int by_state(sqlite3 *h, text_buf *b, const char *table, const char *name
     return 0;
 }
 
-static int scalar(sqlite3 *h, const char *sql, double arg, double *out, lm_error *err) {
+static int scalar(sqlite3 *h, const char *sql, double *out, lm_error *err) {
     sqlite3_stmt *st = lmd_db_prepare(h, sql, err);
     if (!st) return -1;
-    if (sqlite3_bind_parameter_count(st) > 0) sqlite3_bind_double(st, 1, arg);
     *out = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_double(st, 0) : 0;
     sqlite3_finalize(st);
     return 0;
@@ -78,18 +78,17 @@ static int durations(sqlite3 *h, text_buf *b, lm_error *err) {
 char *lmd_metrics_render(lmd_server *srv, lm_error *err) {
     text_buf b = {lm_xmalloc(4096), 0, 4096};
     b.s[0] = '\0';
-    double depth, live;
+    double depth;
+    int live;
     lmd_db_conn *c = lmd_db_acquire(&srv->db);
     int rc = lmd_db_exec(c->h, "BEGIN", err);
-    if (rc == 0) rc = scalar(c->h, "SELECT COUNT(*) FROM jobs WHERE state = 'queued'", 0, &depth, err);
-    if (rc == 0)
-        rc = scalar(c->h, "SELECT COUNT(*) FROM workers WHERE last_seen >= ?1",
-                    lmd_now() - 2 * srv->cfg.lease_seconds, &live, err);
+    if (rc == 0) rc = scalar(c->h, "SELECT COUNT(*) FROM jobs WHERE state = 'queued'", &depth, err);
+    if (rc == 0) rc = lmd_queue_live_workers(srv, c->h, &live, err);
     if (rc == 0) {
         append(&b, "# HELP lmntk_queue_depth Jobs waiting for a worker.\n# TYPE lmntk_queue_depth gauge\n"
                    "lmntk_queue_depth %.0f\n", depth);
         append(&b, "# HELP lmntk_workers_live Workers heard from within two lease times.\n"
-                   "# TYPE lmntk_workers_live gauge\nlmntk_workers_live %.0f\n", live);
+                   "# TYPE lmntk_workers_live gauge\nlmntk_workers_live %d\n", live);
         rc = by_state(c->h, &b, "jobs", "lmntk_jobs", "Jobs by state.", err);
     }
     if (rc == 0) rc = by_state(c->h, &b, "experiments", "lmntk_experiments", "Experiments by state.", err);

@@ -11,6 +11,7 @@
 #include "config.h"
 #include "json_input.h"
 #include "ratelimit.h"
+#include "util/uuid.h"
 #include "util/file.h"
 
 static const lmd_route *route(const char *method, const char *path, const char **params, int *known,
@@ -53,10 +54,10 @@ static void test_routes(void) {
     CHECK(r == NULL && known == 0);
     r = route("GET", "/", p, &known, allow);
     CHECK(r && r->handle == lmd_static_index);
-    CHECK(lmd_uuid_ok("0b6f5f0e-8c1a-4d2e-9f3a-1234567890ab"));
-    CHECK(!lmd_uuid_ok("0B6F5F0E-8C1A-4D2E-9F3A-1234567890AB"));
-    CHECK(!lmd_uuid_ok("0b6f5f0e-8c1a-4d2e-9f3a-1234567890a"));
-    CHECK(!lmd_uuid_ok("../../../../../../../../../etc/passwd"));
+    CHECK(lm_uuid_ok("0b6f5f0e-8c1a-4d2e-9f3a-1234567890ab"));
+    CHECK(!lm_uuid_ok("0B6F5F0E-8C1A-4D2E-9F3A-1234567890AB"));
+    CHECK(!lm_uuid_ok("0b6f5f0e-8c1a-4d2e-9f3a-1234567890a"));
+    CHECK(!lm_uuid_ok("../../../../../../../../../etc/passwd"));
 }
 
 static void test_artifact_names(void) {
