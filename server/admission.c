@@ -28,9 +28,18 @@ int lmd_admit_spec(lmd_server *srv, const lm_spec *spec, const cJSON *jobs, uint
     }
     int n = cJSON_GetArraySize(jobs), i = 0;
     uint64_t *bytes = lm_xcalloc((size_t)n + 1, sizeof *bytes);
+    /* a model's config.json is read once for its run of jobs (a sweep's
+     * jobs of one checkpoint are consecutive), not once per job */
+    lm_config mc;
+    const char *read_for = NULL;
+    int have = 1;
     for (const cJSON *job = jobs->child; job && rc == 0 && c->models_dir; job = job->next, i++) {
-        lm_config mc;
-        int have = lm_admit_job_config(spec, job, c->models_dir, &mc, field, sizeof field, &err);
+        const cJSON *jm = cJSON_GetObjectItemCaseSensitive(job, "model");
+        const char *name = cJSON_IsString(jm) ? jm->valuestring : "";
+        if (!read_for || strcmp(name, read_for)) {
+            have = lm_admit_job_config(spec, job, c->models_dir, &mc, field, sizeof field, &err);
+            read_for = name;
+        }
         if (have > 0) continue;
         if (have < 0) {
             lmd_reply_error(rep, 400, "invalid_spec", field, "%s", err.msg);
