@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cjson/cJSON.h>
+#include "kernel/formula.h"
 #include "util/file.h"
 #include "util/log.h"
 
@@ -32,7 +33,7 @@ void lmd_config_defaults(lmd_config *c) {
     c->max_connections = 1024;
     c->max_connections_per_address = 64;
     c->threads = 4;
-    c->max_job_memory = 6ull << 30; /* lmntk-worker's default --mem */
+    c->max_job_memory = LM_KERNEL_DEFAULT_BUDGET; /* lmntk-worker's default --mem */
 }
 
 void lmd_config_free(lmd_config *c) {

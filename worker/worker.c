@@ -460,7 +460,7 @@ static lease_outcome take_lease(lmw_http *http, const char *name, const char *ho
     /* what GET /v1/workers shows of this worker */
     cJSON_AddStringToObject(req, "host", host);
     /* the daemon leases only jobs whose least memory fits in --mem */
-    cJSON_AddNumberToObject(req, "mem_bytes", (double)(mem ? mem : LMW_DEFAULT_MEM));
+    cJSON_AddNumberToObject(req, "mem_bytes", (double)(mem ? mem : LM_KERNEL_DEFAULT_BUDGET));
     lmw_response r;
     lm_error err;
     int rc = lmw_http_json(http, "POST", "/v1/leases", req, &r, &err);

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <cjson/cJSON.h>
 #include "job_process.h"
+#include "kernel/formula.h"
 #include "run/run.h"
 #include "util/error.h"
 
@@ -31,12 +32,10 @@ typedef struct lmw_config {
     double report_seconds;     /* how long to retry a result report */
     double retry_max_seconds;  /* the longest wait between failed lease calls */
     int threads;
-    size_t mem_budget;         /* --mem; 0: LMW_DEFAULT_MEM (the kernel's default budget) */
+    size_t mem_budget;         /* --mem; 0: LM_KERNEL_DEFAULT_BUDGET */
     size_t mem_limit;          /* a job process's memory (RLIMIT_DATA); 0: none */
     size_t max_reply;          /* bytes of a server reply; 0: LMW_HTTP_MAX_REPLY */
 } lmw_config;
-
-#define LMW_DEFAULT_MEM ((size_t)6 << 30)
 
 void lmw_config_defaults(lmw_config *c);
 

@@ -486,7 +486,7 @@ static int setup(engine *e, lm_kjob *j, lm_error *err) {
     for (int t = 0; t < j->n_targets; t++)
         if (blocks_of(e, j->tg[t].set, t, j->tg[t].c0, j->tg[t].c1, &e->xb, &e->n_xb, err)) return -1;
     if (j->tf_sides && j->n_tf != e->n_tb) return lm_fail(err, "the training features cover other blocks");
-    return plan_memory(e, j->opt->mem_budget ? j->opt->mem_budget : (size_t)6 << 30, err);
+    return plan_memory(e, j->opt->mem_budget ? j->opt->mem_budget : LM_KERNEL_DEFAULT_BUDGET, err);
 }
 
 static void teardown(engine *e) {

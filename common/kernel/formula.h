@@ -4,12 +4,17 @@
 #ifndef LM_KERNEL_FORMULA_H
 #define LM_KERNEL_FORMULA_H
 
+#include <stddef.h>
 #include "util/names.h"
 
 typedef enum { LM_KF_SGD = 1, LM_KF_SIGNGD = 2, LM_KF_ASYM = 3 } lm_kernel_formula;
 
 #define LM_KF_FIRST LM_KF_SGD
 #define LM_KF_LAST LM_KF_ASYM
+
+/* The memory a kernel job may use when none is given (mem_budget 0): the
+ * workers' default --mem, and the daemon's default max_job_memory. */
+#define LM_KERNEL_DEFAULT_BUDGET ((size_t)6 << 30)
 #define LM_KF_COUNT (LM_KF_LAST - LM_KF_FIRST + 1)
 
 static const char *const lm_kernel_formula_names[LM_KF_COUNT] = {"sgd", "signgd", "asymmetric_signgd"};

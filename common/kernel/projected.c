@@ -115,7 +115,7 @@ int lm_kernel_projected(const lm_model *m, const lm_output_spec *os, const lm_ke
     size_t per = f == LM_KF_ASYM ? 2 : 1;
     size_t need = max_side + max_rows * pl.max_width * 4 + (Mt + feats) * k * 8 * per +
                   (size_t)nth * lm_kform_scratch(m, &pl) * 4;
-    size_t budget = opt->mem_budget ? opt->mem_budget : (size_t)6 << 30;
+    size_t budget = opt->mem_budget ? opt->mem_budget : LM_KERNEL_DEFAULT_BUDGET;
     if (budget < need) {
         lm_kplan_free(&pl);
         return lm_fail(err, "the memory budget of %.1f MiB is below the %.1f MiB this projected job needs at least",

@@ -135,7 +135,7 @@ static int features_fit(const lm_run_kernel_ctx *kc, const lm_kernel_train_featu
                         int n_tiles) {
     const lm_kernel_request *rq = &kc->rq;
     lm_example_set train = as_set(rq->train);
-    size_t budget = rq->opt.mem_budget ? rq->opt.mem_budget : (size_t)6 << 30;
+    size_t budget = rq->opt.mem_budget ? rq->opt.mem_budget : LM_KERNEL_DEFAULT_BUDGET;
     for (int i = 0; i < n_tiles; i++) {
         if (t[i].hit) continue;
         lm_example_set x = as_set(rq->sets[t[i].set]);
