@@ -271,9 +271,7 @@ static int fetch_inputs(const lmw_config *cfg, lmw_http *http, const char *lease
         const char *slash = strchr(n, '/'), *last = strrchr(n, '/');
         /* "<job index>/[<folder>/]<file>", checked before it names a local path */
         int ok = slash && slash > n && strspn(n, "0123456789") == (size_t)(slash - n) && strlen(n) < 200 &&
-                 strspn(slash + 1, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-/") ==
-                     strlen(slash + 1) &&
-                 slash[1] != '.' && last[1] != '.' && last[1] && (last == slash || strchr(slash + 1, '/') == last);
+                 lm_model_name_ok(slash + 1);
         if (!ok) {
             rc = lm_fail(err, "inputs: \"%.100s\" is not an input name", n);
             break;
