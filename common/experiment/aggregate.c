@@ -63,11 +63,7 @@ static int place(table *t, const cJSON *jobs, const cJSON *results, lm_error *er
 }
 
 static void add_mean_std(cJSON *o, const char *name, const double *x, int n) {
-    double mean, std;
-    lm_mean_std(x, n, &mean, &std);
-    cJSON *e = cJSON_AddObjectToObject(o, name);
-    cJSON_AddNumberToObject(e, "mean", mean);
-    cJSON_AddNumberToObject(e, "std", std);
+    cJSON_AddItemToObject(o, name, lm_mean_std_json(x, n));
 }
 
 /* One summary row: per seed dev/test of the selected point, mean and

@@ -61,15 +61,6 @@ static void flatten(series_set *set, const cJSON *o, const char *prefix) {
     }
 }
 
-static cJSON *mean_std(const double *x, int n) {
-    double mean, std;
-    lm_mean_std(x, n, &mean, &std);
-    cJSON *e = cJSON_CreateObject();
-    cJSON_AddNumberToObject(e, "mean", mean);
-    cJSON_AddNumberToObject(e, "std", std);
-    return e;
-}
-
 /* Per fine-tuning method of each checkpoint, the mean and std over seeds
  * of each diagnostic, grouped by method in order of first appearance. */
 typedef struct method_group {
@@ -102,7 +93,7 @@ static cJSON *diagnostics_json(const lm_spec *spec, checkpoint_groups *c) {
         cJSON_AddStringToObject(e, "label", label);
         cJSON *values = cJSON_AddObjectToObject(e, "values");
         const series_set *set = &c->g[i].set;
-        for (int k = 0; k < set->n; k++) cJSON_AddItemToObject(values, set->s[k].name, mean_std(set->s[k].x, set->s[k].n));
+        for (int k = 0; k < set->n; k++) cJSON_AddItemToObject(values, set->s[k].name, lm_mean_std_json(set->s[k].x, set->s[k].n));
         free(set->s);
         cJSON_AddItemToArray(arr, e);
     }

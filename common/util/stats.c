@@ -44,3 +44,12 @@ void lm_mean_std(const double *x, int n, double *mean, double *std) {
     *std = sqrt(np_sum(d, n) / n);
     free(d);
 }
+
+cJSON *lm_mean_std_json(const double *x, int n) {
+    double mean, std;
+    lm_mean_std(x, n, &mean, &std);
+    cJSON *e = cJSON_CreateObject();
+    cJSON_AddNumberToObject(e, "mean", mean);
+    cJSON_AddNumberToObject(e, "std", std);
+    return e;
+}
