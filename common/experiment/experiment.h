@@ -41,8 +41,9 @@ int lm_experiment_slot_is_kernel(const lm_spec *spec, int slot);
  * field.  A kernel of `kernel.shards` N > 1 is N tile jobs
  *   {"seed", "method": "kernel:sgd", "label": "K(SGD) tile 2/7",
  *    "tile": {"part": 2, "of": 7}}
- * (all training rows x part 2 of 7 of each evaluation set, cut on the
- * worker by lm_kernel_split, so the list does not depend on the data),
+ * (all training rows x part 2 of 7 of the evaluation sets' blocks, cut
+ * on the worker by lm_kernel_split_sets, so the list does not depend on
+ * the data),
  * then one merge job {"seed", "method", "label", "merge": {"tiles": 7},
  * "after": [indices of its tiles]} that assembles the kernel and solves
  * it; its result is the method's.  "after" is the one dependency a queue
