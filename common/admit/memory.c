@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "experiment/experiment.h"
 #include "model/model.h"
 #include "model/shape.h"
 #include "prompt/task.h"
@@ -75,18 +76,13 @@ int lm_admit_job_memory(const lm_spec *spec, const char *method, const lm_config
     out->weights = 4 * P;
     if (spec->is_pretrain && !strcmp(method, "pretrain")) {
         pretrain_memory(&spec->pretrain, cfg, P, out);
-    } else if (!spec->is_pretrain && !strncmp(method, "kernel:", 7)) {
-        int f = -1;
-        for (int i = 0; i < spec->kernel.n_formulas; i++)
-            if (!strcmp(method + 7, lm_kernel_formula_name(spec->kernel.formulas[i]))) f = i;
-        if (f < 0) return lm_fail(err, "job: method \"%s\" is not in the spec", method);
-        kernel_memory(spec, cfg, spec->kernel.formulas[f], out);
-    } else if (!spec->is_pretrain && !strncmp(method, "finetune:", 9)) {
-        char *end;
-        long i = strtol(method + 9, &end, 10);
-        if (*end || end == method + 9 || i < 0 || i >= spec->n_finetune)
-            return lm_fail(err, "job: method \"%s\" is not in the spec", method);
-        finetune_memory(spec, cfg, (int)i, P, out);
+    } else if (!spec->is_pretrain && (!strncmp(method, "kernel:", 7) || !strncmp(method, "finetune:", 9))) {
+        int slot = lm_experiment_method_slot(spec, method);
+        if (slot < 0) return lm_fail(err, "job: method \"%s\" is not in the spec", method);
+        if (lm_experiment_slot_is_kernel(spec, slot))
+            kernel_memory(spec, cfg, spec->kernel.formulas[slot], out);
+        else
+            finetune_memory(spec, cfg, slot - (lm_experiment_n_methods(spec) - spec->n_finetune), P, out);
     } else {
         return lm_fail(err, "job: unknown method \"%s\"", method);
     }
