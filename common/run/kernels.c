@@ -146,10 +146,7 @@ int lm_kernels_cached(lm_cache *cache, const lm_kernel_request *rq, lm_kernel_re
             /* The cache's troubles are warnings it logs itself, never the
              * job's error: any -1 is a miss (store/cache.h). */
             lm_error cerr;
-            got = lm_cache_get(cache, keys[s], "kernel", &data, &len, &cerr);
-            /* lock, then look again: another worker may have made it */
-            if (got != 1 && lm_cache_lock(cache, keys[s], &locks[s], &cerr) == 0)
-                got = lm_cache_get(cache, keys[s], "kernel", &data, &len, &cerr);
+            got = lm_cache_get_or_lock(cache, keys[s], "kernel", &data, &len, &locks[s], &cerr);
         }
         if (got == 1 && unpack(data, len, out, s, asym) == 0) {
             if (stats) stats->hits++;

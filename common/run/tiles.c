@@ -103,9 +103,7 @@ static lm_kernel_train_features *train_features(lm_cache *cache, const lm_run_ke
         void *data = NULL;
         size_t len = 0;
         lm_error cerr;
-        int got = lm_cache_get(cache, key, "train-features", &data, &len, &cerr);
-        if (got != 1 && lm_cache_lock(cache, key, &lock, &cerr) == 0)
-            got = lm_cache_get(cache, key, "train-features", &data, &len, &cerr);
+        int got = lm_cache_get_or_lock(cache, key, "train-features", &data, &len, &lock, &cerr);
         if (got == 1) {
             tf = lm_kernel_train_features_unpack(rq->model, &rq->os, &rq->opt, &train, data, len, &cerr);
             if (!tf) lm_warn("cached training features: %s; computing them", cerr.msg);
@@ -207,15 +205,12 @@ int lm_run_kernel_tile_job(const lm_spec *spec, lm_job_setup *js, lm_kernel_form
     free(c0);
     free(c1);
 
-    /* the tiles in the cache (lock, then look again: another worker may
-     * have made one) */
+    /* the tiles in the cache (or their locks: another worker may be making one) */
     lm_cache *cache = lm_run_cache_open(opt);
     int hits = 0, misses = 0;
     for (int i = 0; i < n && cache; i++) {
         lm_error cerr;
-        int got = lm_cache_get(cache, t[i].key, "kernel-tile", &t[i].packed, &t[i].len, &cerr);
-        if (got != 1 && lm_cache_lock(cache, t[i].key, &t[i].lock, &cerr) == 0)
-            got = lm_cache_get(cache, t[i].key, "kernel-tile", &t[i].packed, &t[i].len, &cerr);
+        int got = lm_cache_get_or_lock(cache, t[i].key, "kernel-tile", &t[i].packed, &t[i].len, &t[i].lock, &cerr);
         t[i].hit = got == 1;
         if (!t[i].hit) {
             free(t[i].packed);

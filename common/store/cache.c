@@ -387,3 +387,10 @@ lm_cache_stats lm_cache_get_stats(const lm_cache *c) {
     s.puts = atomic_load(&((lm_cache *)c)->puts);
     return s;
 }
+
+int lm_cache_get_or_lock(lm_cache *c, const char *key, const char *kind, void **data, size_t *len,
+                         lm_cache_keylock *lk, lm_error *err) {
+    int got = lm_cache_get(c, key, kind, data, len, err);
+    if (got != 1 && lm_cache_lock(c, key, lk, err) == 0) got = lm_cache_get(c, key, kind, data, len, err);
+    return got;
+}

@@ -105,6 +105,13 @@ int lm_cache_lock(lm_cache *c, const char *key, lm_cache_keylock *lk, lm_error *
 int lm_cache_trylock(lm_cache *c, const char *key, lm_cache_keylock *lk, lm_error *err);
 void lm_cache_unlock(lm_cache_keylock *lk);
 
+/* Compute once: lm_cache_get; on a miss, lm_cache_lock (waiting for a
+ * holder that may be making the entry) and lm_cache_get again.  On a miss
+ * *lk holds the key's lock when it could be taken: make the entry, put
+ * it, then unlock. */
+int lm_cache_get_or_lock(lm_cache *c, const char *key, const char *kind, void **data, size_t *len,
+                         lm_cache_keylock *lk, lm_error *err);
+
 lm_cache_stats lm_cache_get_stats(const lm_cache *c);
 
 #endif
