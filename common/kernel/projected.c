@@ -17,16 +17,19 @@ static uint64_t mix64(uint64_t x) {
     return x ^ (x >> 31);
 }
 
-/* phi[k] += CountSketch of row g[W] whose first coordinate is `base` in the
- * model's parameter layout (signs only if `signs`). */
-static void sketch_row(const float *g, size_t W, uint64_t base, uint64_t seed, int k, int signs,
-                       double *phi) {
+/* plain[k] += CountSketch of row g[W] whose first coordinate is `base` in
+ * the model's parameter layout, signs[k] += that of its signs (either may
+ * be NULL): one hash per coordinate for both. */
+static void sketch_row(const float *g, size_t W, uint64_t base, uint64_t seed, int k, double *plain,
+                       double *signs) {
     for (size_t j = 0; j < W; j++) {
         float v = g[j];
         if (v == 0) continue;
-        if (signs) v = v > 0 ? 1.0f : -1.0f;
         uint64_t h = mix64((base + j) * 0x9e3779b97f4a7c15ull ^ seed);
-        phi[h % (uint64_t)k] += (h >> 63) ? v : -v;
+        int neg = !(h >> 63);
+        uint64_t b = h % (uint64_t)k;
+        if (plain) plain[b] += neg ? -v : v;
+        if (signs) signs[b] += (v > 0) != neg ? 1.0f : -1.0f;
     }
 }
 
@@ -58,8 +61,7 @@ static int sketch_set(const lm_model *m, const lm_output_spec *os, const lm_kpla
                     const lm_param_tensor *t = &m->tensors[sg->tensor];
                     uint64_t base = t->offset + (uint64_t)sg->row0 * t->cols;
                     size_t at = (size_t)(e0 * R + v) * k;
-                    if (plain) sketch_row(row, sg->width, base, seed, k, 0, plain + at);
-                    if (signs) sketch_row(row, sg->width, base, seed, k, 1, signs + at);
+                    sketch_row(row, sg->width, base, seed, k, plain ? plain + at : NULL, signs ? signs + at : NULL);
                     row += sg->width;
                 }
             }
@@ -74,8 +76,7 @@ static int sketch_set(const lm_model *m, const lm_output_spec *os, const lm_kpla
                 for (int r = 0; r < sv->n; r++) {
                     uint64_t base = t->offset + (uint64_t)sv->ids[r] * width;
                     const float *row = sv->vals + (size_t)r * width;
-                    if (plain) sketch_row(row, width, base, seed, k, 0, plain + at);
-                    if (signs) sketch_row(row, width, base, seed, k, 1, signs + at);
+                    sketch_row(row, width, base, seed, k, plain ? plain + at : NULL, signs ? signs + at : NULL);
                 }
             }
         }
