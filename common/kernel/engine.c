@@ -162,11 +162,8 @@ static int blocks_of(engine *e, const lm_example_set *s, int target, int e0, int
                      lm_error *err) {
     lm_kblocks b;
     lm_kblocks_make(s, e->job->block_tokens, &b);
-    int first = -1, last = -1;
-    for (int i = 0; i <= b.n_blk; i++) {
-        if (b.start[i] == e0) first = i;
-        if (b.start[i] == e1) last = i;
-    }
+    int first, last;
+    lm_kblocks_find(b.start, b.n_blk, e0, e1, &first, &last);
     if (e0 == e1 && e0 >= 0 && e0 <= s->n) first = last = 0;
     if (first < 0 || last < first) {
         lm_kblocks_free(&b);

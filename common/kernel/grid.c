@@ -54,6 +54,14 @@ void lm_kblocks_free(lm_kblocks *b) {
     b->n_blk = 0;
 }
 
+void lm_kblocks_find(const int *start, int n_blk, int e0, int e1, int *b0, int *b1) {
+    *b0 = *b1 = -1;
+    for (int i = 0; i <= n_blk; i++) {
+        if (start[i] == e0) *b0 = i;
+        if (start[i] == e1) *b1 = i;
+    }
+}
+
 int lm_kblock_tokens(const lm_model *m, const lm_output_spec *os) {
     size_t bpt = lm_encoder_bytes_per_token(&m->cfg, lm_output_dim(os), 1);
     size_t t = LM_KBLOCK_BYTES / (bpt ? bpt : 1);

@@ -239,11 +239,8 @@ static lm_kernel_train_features *features_new(const lm_model *m, const lm_output
                                               const lm_kernel_options *opt, const lm_example_set *train,
                                               int r0, int r1, lm_error *err) {
     if (check_job(os, opt, train, err)) return NULL;
-    int nb, *start = lm_kernel_blocks(m, os, opt, train, &nb), b0 = -1, b1 = -1;
-    for (int i = 0; i <= nb; i++) {
-        if (start[i] == r0) b0 = i;
-        if (start[i] == r1) b1 = i;
-    }
+    int nb, *start = lm_kernel_blocks(m, os, opt, train, &nb), b0, b1;
+    lm_kblocks_find(start, nb, r0, r1, &b0, &b1);
     if (b0 < 0 || b1 <= b0) {
         free(start);
         lm_fail(err, "training examples [%d, %d) are not a run of whole blocks", r0, r1);
@@ -379,11 +376,8 @@ static int tile_job(const lm_model *m, const lm_output_spec *os, const lm_kernel
     if (tf->block_tokens != j->block_tokens)
         return lm_fail(err, "the training features have blocks of %d tokens, the job %d", tf->block_tokens,
                        j->block_tokens);
-    int b0 = -1, b1 = -1;
-    for (int i = 0; i <= tf->n_blk; i++) {
-        if (tf->start[i] == r0) b0 = i;
-        if (tf->start[i] == r1) b1 = i;
-    }
+    int b0, b1;
+    lm_kblocks_find(tf->start, tf->n_blk, r0, r1, &b0, &b1);
     if (b0 < 0 || b1 <= b0)
         return lm_fail(err, "the training features (examples [%d, %d)) do not cover [%d, %d) in whole blocks",
                        tf->r0, tf->r1, r0, r1);

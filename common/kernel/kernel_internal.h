@@ -93,6 +93,10 @@ typedef struct lm_kblocks {
 
 void lm_kblocks_make(const lm_example_set *s, int block_tokens, lm_kblocks *b);
 void lm_kblocks_free(lm_kblocks *b);
+/* The block indexes *b0, *b1 whose starts (start[0..n_blk]) are e0 and e1,
+ * -1 where none is: [e0, e1) is a run of whole blocks when both are found
+ * and *b0 <= *b1. */
+void lm_kblocks_find(const int *start, int n_blk, int e0, int e1, int *b0, int *b1);
 /* The canonical tokens per block for a model and output dimension. */
 int lm_kblock_tokens(const lm_model *m, const lm_output_spec *os);
 size_t lm_kset_tokens(const lm_example_set *s, int e0, int e1);

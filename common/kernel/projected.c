@@ -96,7 +96,7 @@ int lm_kernel_projected(const lm_model *m, const lm_output_spec *os, const lm_ke
                         lm_kernel_result *out, double *ktt, lm_error *err) {
     int R = lm_output_dim(os), k = opt->projection_dim, nth = lm_kthreads();
     lm_kernel_formula f = opt->formula;
-    int bt = opt->block_tokens > 0 ? opt->block_tokens : lm_kblock_tokens(m, os);
+    int bt = lm_kernel_block_tokens(m, os, opt);
     lm_kplan pl;
     lm_kplan_make(m, os, opt->params, 0, opt->lora, &pl);
     /* memory: one block's side and panel rows, and the features */
