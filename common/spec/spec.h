@@ -34,7 +34,7 @@
 
 /* Capacities; the schema's maxItems are at most these (checked by tests). */
 #define LM_SPEC_MAX_SEEDS 32
-#define LM_SPEC_MAX_GRID 32
+#define LM_SPEC_MAX_GRID LM_FINETUNE_MAX_GRID /* the same parser fills both kinds of grid */
 #define LM_SPEC_MAX_FORMULAS 3
 #define LM_SPEC_MAX_SOLVERS 5
 #define LM_SPEC_MAX_FINETUNE 16
