@@ -37,13 +37,32 @@ void cli_print_error(const char *command, const lmw_response *r) {
     fprintf(stderr, "lmntk %s: %s\n", command, why);
 }
 
+int cli_experiment_path(const char *command, const char *id, const char *suffix, char *out, size_t cap) {
+    if (!id[0] || strlen(id) > 64 || strpbrk(id, "/?#%")) {
+        fprintf(stderr, "lmntk %s: '%s' is not an experiment id\n", command, id);
+        return -1;
+    }
+    snprintf(out, cap, "/v1/experiments/%s%s", id, suffix);
+    return 0;
+}
+
+int cli_print_raw(cli_client *c, const char *command, const char *path) {
+    lmw_response r;
+    lm_error err;
+    if (lmw_http_json(&c->http, "GET", path, NULL, &r, &err)) {
+        fprintf(stderr, "lmntk %s: %s\n", command, err.msg);
+        return 1;
+    }
+    int rc = r.status == 200 ? 0 : 1;
+    if (rc) cli_print_error(command, &r);
+    else fwrite(r.body, 1, r.len, stdout);
+    lmw_response_free(&r);
+    return rc;
+}
+
 cJSON *cli_get_experiment(cli_client *c, const char *command, const char *id) {
     char path[256];
-    if (strlen(id) > 64 || strchr(id, '/') || strchr(id, '?')) {
-        fprintf(stderr, "lmntk %s: '%s' is not an experiment id\n", command, id);
-        return NULL;
-    }
-    snprintf(path, sizeof path, "/v1/experiments/%s", id);
+    if (cli_experiment_path(command, id, "", path, sizeof path)) return NULL;
     lmw_response r;
     lm_error err;
     if (lmw_http_json(&c->http, "GET", path, NULL, &r, &err)) {

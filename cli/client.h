@@ -24,8 +24,16 @@ int cli_client_flag(cli_client *c, cli_args *a);
 int cli_client_open(cli_client *c, const char *command);
 void cli_client_close(cli_client *c);
 
+/* The experiment's path ("/v1/experiments/<id or prefix><suffix>"), the id
+ * checked for characters that would leave it; prints why and returns -1. */
+int cli_experiment_path(const char *command, const char *id, const char *suffix, char *out, size_t cap);
+
 /* GET /v1/experiments/<id> as JSON; prints why and returns NULL on failure. */
 cJSON *cli_get_experiment(cli_client *c, const char *command, const char *id);
+
+/* GET path and write its body to stdout as it is (a CSV export); prints why
+ * and returns 1 on failure. */
+int cli_print_raw(cli_client *c, const char *command, const char *path);
 
 /* Prints "lmntk <command>: <error reply>" for a non-2xx reply. */
 void cli_print_error(const char *command, const lmw_response *r);

@@ -91,20 +91,7 @@ int cmd_list(int argc, char **argv) {
     if (csv) {
         char path[2200];
         snprintf(path, sizeof path, "/v1/experiments.csv%s%s", query[0] ? "?" : "", query);
-        lmw_response r;
-        lm_error err;
-        if (lmw_http_json(&c.http, "GET", path, NULL, &r, &err)) {
-            fprintf(stderr, "lmntk list: %s\n", err.msg);
-            rc = 1;
-        } else {
-            if (r.status == 200) {
-                fwrite(r.body, 1, r.len, stdout);
-            } else {
-                cli_print_error("list", &r);
-                rc = 1;
-            }
-            lmw_response_free(&r);
-        }
+        rc = cli_print_raw(&c, "list", path);
         cli_client_close(&c);
         return rc;
     }

@@ -35,17 +35,6 @@ static int parse(int argc, char **argv, const char *command, const char *usage, 
     return 0;
 }
 
-/* The experiment's path ("/v1/experiments/<id or prefix>"), checked for
- * characters that would leave it. */
-static int experiment_path(const char *command, const char *id, const char *suffix, char *out, size_t cap) {
-    if (!id[0] || strlen(id) > 64 || strpbrk(id, "/?#%")) {
-        fprintf(stderr, "lmntk %s: '%s' is not an experiment id\n", command, id);
-        return -1;
-    }
-    snprintf(out, cap, "/v1/experiments/%s%s", id, suffix);
-    return 0;
-}
-
 /* One of these commands: its usage, how many positional arguments (ID
  * first; 0 = at least two), its call, and what of the reply it prints
  * after the id (a string, or the strings of an array). */
@@ -69,7 +58,7 @@ static int manage(int argc, char **argv, const manage_cmd *cmd) {
     if (rc || done) return rc;
     if (cmd->n_pos ? m.n_pos != cmd->n_pos : m.n_pos < 2) return bad_usage(cmd->usage);
     char path[128];
-    if (experiment_path(cmd->name, m.pos[0], cmd->suffix, path, sizeof path)) return 2;
+    if (cli_experiment_path(cmd->name, m.pos[0], cmd->suffix, path, sizeof path)) return 2;
     cJSON *body = cmd->body ? cmd->body(&m) : NULL, *reply = NULL;
     if (cli_client_open(&m.c, cmd->name)) {
         cJSON_Delete(body);

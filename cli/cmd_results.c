@@ -55,17 +55,7 @@ static int download_all(cli_client *c, const char *id, const cJSON *e, const cha
 static int print_csv(cli_client *c, const char *id) {
     char path[256];
     snprintf(path, sizeof path, "/v1/experiments.csv?id=%s", id);
-    lmw_response r;
-    lm_error err;
-    if (lmw_http_json(&c->http, "GET", path, NULL, &r, &err)) {
-        fprintf(stderr, "lmntk results: %s\n", err.msg);
-        return 1;
-    }
-    int rc = r.status == 200 ? 0 : 1;
-    if (rc) cli_print_error("results", &r);
-    else fwrite(r.body, 1, r.len, stdout);
-    lmw_response_free(&r);
-    return rc;
+    return cli_print_raw(c, "results", path);
 }
 
 int cmd_results(int argc, char **argv) {
