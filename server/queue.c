@@ -402,15 +402,8 @@ static int finish_experiment(lmd_server *srv, sqlite3 *h, const char *experiment
     if (!spec) return lm_fail(err, "experiment %s vanished", experiment_id);
 
     cJSON *jobs = cJSON_CreateArray(), *results = cJSON_CreateArray(), *result = NULL;
-    st = lmd_db_prepare(h, "SELECT job, result FROM jobs WHERE experiment_id = ?1 ORDER BY idx", err);
     int rc = -1;
-    if (!st) goto out;
-    sqlite3_bind_text(st, 1, experiment_id, -1, SQLITE_STATIC);
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        cJSON_AddItemToArray(jobs, cJSON_Parse(lmd_db_text(st, 0)));
-        cJSON_AddItemToArray(results, cJSON_Parse(lmd_db_text(st, 1)));
-    }
-    sqlite3_finalize(st);
+    if (lmd_queue_job_results(h, experiment_id, NULL, 0, jobs, results, err)) goto out;
 
     lm_error aerr;
     lm_error_clear(&aerr);
@@ -662,6 +655,26 @@ int lmd_queue_lease_input(sqlite3 *h, const char *lease_id, int job_idx, char ex
     *is_input = rc == SQLITE_ROW;
     sqlite3_finalize(st);
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : lm_fail(err, "database: %s", sqlite3_errmsg(h));
+}
+
+int lmd_queue_job_results(sqlite3 *h, const char *experiment_id, const double *seeds, int n_seeds, cJSON *jobs,
+                          cJSON *results, lm_error *err) {
+    sqlite3_stmt *st =
+        lmd_db_prepare(h, "SELECT job, result, seed FROM jobs WHERE experiment_id = ?1 ORDER BY idx", err);
+    if (!st) return -1;
+    sqlite3_bind_text(st, 1, experiment_id, -1, SQLITE_STATIC);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        if (seeds) {
+            int in = 0;
+            for (int i = 0; sqlite3_column_type(st, 2) != SQLITE_NULL && i < n_seeds && !in; i++)
+                in = seeds[i] == sqlite3_column_double(st, 2);
+            if (!in) continue;
+        }
+        cJSON_AddItemToArray(jobs, cJSON_Parse(lmd_db_text(st, 0)));
+        cJSON_AddItemToArray(results, cJSON_Parse(lmd_db_text(st, 1)));
+    }
+    sqlite3_finalize(st);
+    return 0;
 }
 
 int lmd_queue_live_workers(lmd_server *srv, sqlite3 *h, int *n, lm_error *err) {

@@ -121,6 +121,12 @@ int lmd_queue_lease_inputs(sqlite3 *h, const char *lease_id, cJSON **list, lmd_l
 int lmd_queue_lease_input(sqlite3 *h, const char *lease_id, int job_idx, char experiment_out[37], int *is_input,
                           lmd_lease_outcome *out, lm_error *err);
 
+/* Appends the experiment's jobs and their results (JSON, in job order) to
+ * the arrays jobs and results: all of them, or (seeds not NULL) the jobs of
+ * those seeds. */
+int lmd_queue_job_results(sqlite3 *h, const char *experiment_id, const double *seeds, int n_seeds, cJSON *jobs,
+                          cJSON *results, lm_error *err);
+
 /* Workers heard from within two lease times (as GET /v1/workers and
  * /metrics count them). */
 int lmd_queue_live_workers(lmd_server *srv, sqlite3 *h, int *n, lm_error *err);

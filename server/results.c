@@ -7,6 +7,7 @@
 #include <string.h>
 #include "db.h"
 #include "experiment/tables.h"
+#include "queue.h"
 #include "util/log.h"
 
 static double mean_of(const cJSON *o) {
@@ -84,12 +85,6 @@ static int finished_seeds(sqlite3 *h, const char *id, double *seeds, int cap, in
     return n;
 }
 
-static int has_seed(const double *seeds, int n, double s) {
-    for (int i = 0; i < n; i++)
-        if (seeds[i] == s) return 1;
-    return 0;
-}
-
 int lmd_results_update_partial(lmd_server *srv, sqlite3 *h, const char *experiment_id, lm_error *err) {
     sqlite3_stmt *st = lmd_db_prepare(h, "SELECT seeds_done, spec FROM experiments WHERE id = ?1", err);
     if (!st) return -1;
@@ -117,15 +112,7 @@ int lmd_results_update_partial(lmd_server *srv, sqlite3 *h, const char *experime
     if (!cJSON_IsObject(spec) || cJSON_GetObjectItemCaseSensitive(spec, "pretrain")) goto out;
     cJSON_DeleteItemFromObjectCaseSensitive(spec, "seeds");
     cJSON_AddItemToObject(spec, "seeds", cJSON_Duplicate(done, 1));
-    st = lmd_db_prepare(h, "SELECT job, result, seed FROM jobs WHERE experiment_id = ?1 ORDER BY idx", err);
-    if (!st) { rc = -1; goto out; }
-    sqlite3_bind_text(st, 1, experiment_id, -1, SQLITE_STATIC);
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        if (sqlite3_column_type(st, 2) == SQLITE_NULL || !has_seed(seeds, n, sqlite3_column_double(st, 2))) continue;
-        cJSON_AddItemToArray(jobs, cJSON_Parse(lmd_db_text(st, 0)));
-        cJSON_AddItemToArray(results, cJSON_Parse(lmd_db_text(st, 1)));
-    }
-    sqlite3_finalize(st);
+    if (lmd_queue_job_results(h, experiment_id, seeds, n, jobs, results, err)) { rc = -1; goto out; }
     char *reduced = cJSON_PrintUnformatted(spec);
     lm_error aerr;
     lm_error_clear(&aerr);
