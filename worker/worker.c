@@ -112,15 +112,21 @@ static void beat_once(heartbeat *hb, lmw_http *http) {
     lmw_response_free(&r);
 }
 
+/* A connection to the server as the config says (its --max-reply too). */
+static int http_open(lmw_http *h, const lmw_config *cfg, long timeout_s, lm_error *err) {
+    if (lmw_http_init(h, cfg->server, cfg->token, timeout_s, err)) return -1;
+    if (cfg->max_reply) h->max_reply = cfg->max_reply;
+    return 0;
+}
+
 static void *heartbeat_main(void *arg) {
     heartbeat *hb = arg;
     lmw_http http;
     lm_error err;
-    if (lmw_http_init(&http, hb->cfg->server, hb->cfg->token, 30, &err)) {
+    if (http_open(&http, hb->cfg, 30, &err)) {
         lm_errorlog("heartbeat: %s", err.msg);
         return NULL;
     }
-    if (hb->cfg->max_reply) http.max_reply = hb->cfg->max_reply;
     pthread_mutex_lock(&hb->lock);
     while (!hb->done) {
         struct timespec until;
@@ -499,11 +505,10 @@ int lmw_run(const lmw_config *cfg, lmw_job_runner runner, volatile sig_atomic_t 
                     "relative to the daemon's data root (the same folder, as mounted on this host)");
         return 2;
     }
-    if (lmw_http_init(&http, cfg->server, cfg->token, 60, &err)) {
+    if (http_open(&http, cfg, 60, &err)) {
         lm_errorlog("lmntk-worker: %s", err.msg);
         return 2;
     }
-    if (cfg->max_reply) http.max_reply = cfg->max_reply;
     char name[256], host[128] = "worker";
     gethostname(host, sizeof host - 1);
     if (cfg->name) snprintf(name, sizeof name, "%s", cfg->name);
