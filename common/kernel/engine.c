@@ -214,10 +214,19 @@ static double dense_encoder(const lm_model *m) {
     return dense;
 }
 
+/* The block's outputs at θ0 into the job's f0, when its side is made. */
+static void copy_f0(engine *e, const kblk *b, const lm_kside *sd) {
+    lm_kjob *j = e->job;
+    size_t n = (size_t)(b->e1 - b->e0) * e->R * sizeof(float);
+    if (b->target < 0) memcpy(j->f0_train + (size_t)(b->e0 - j->r0) * e->R, sd->f, n);
+    else memcpy(j->tg[b->target].f0 + (size_t)(b->e0 - j->tg[b->target].c0) * e->R, sd->f, n);
+}
+
 static int fill(engine *e, lm_kside *sd, const kblk *b, lm_error *err) {
     const lm_example_set *s = set_of(e, b);
     if (lm_kside_fill(sd, e->m, e->os, s->ex + b->e0, b->e1 - b->e0, err)) return -1;
     lm_kside_extract_sparse(sd, &e->pl, e->R);
+    copy_f0(e, b, sd);
     /* forward: 2 FLOPs per dense parameter per token; the backward of each
      * output propagates input gradients only (2 more) */
     e->job->flops += (double)b->tokens * dense_encoder(e->m) * 2.0 * (1 + e->R);
@@ -225,7 +234,7 @@ static int fill(engine *e, lm_kside *sd, const kblk *b, lm_error *err) {
 }
 
 /* A training side borrowed from the features (their factors, our sparse rows). */
-static void borrow(engine *e, lm_kside *sd, const lm_kside *from) {
+static void borrow(engine *e, lm_kside *sd, const lm_kside *from, const kblk *b) {
     memset(sd, 0, sizeof *sd);
     sd->pass = from->pass;
     sd->f = from->f;
@@ -233,6 +242,7 @@ static void borrow(engine *e, lm_kside *sd, const lm_kside *from) {
     sd->filled = 1;
     sd->borrowed = 1;
     lm_kside_extract_sparse(sd, &e->pl, e->R);
+    copy_f0(e, b, sd);
 }
 
 static void form_flops(engine *e, const lm_kpanel *p, const kblk *b) {
@@ -329,13 +339,6 @@ static int run_pairs(engine *e, lm_kside *ts, int t0, int t1, lm_kside *xs, int 
     return 0;
 }
 
-static void copy_f0(engine *e, const kblk *b, const lm_kside *sd) {
-    lm_kjob *j = e->job;
-    size_t n = (size_t)(b->e1 - b->e0) * e->R * sizeof(float);
-    if (b->target < 0) memcpy(j->f0_train + (size_t)(b->e0 - j->r0) * e->R, sd->f, n);
-    else memcpy(j->tg[b->target].f0 + (size_t)(b->e0 - j->tg[b->target].c0) * e->R, sd->f, n);
-}
-
 static int progress(engine *e, double frac, lm_error *err) {
     const lm_kernel_progress *pg = &e->job->opt->progress;
     if (pg->fn && pg->fn(pg->ctx, frac, "kernel")) return lm_fail(err, "cancelled");
@@ -348,7 +351,6 @@ static int form_train_bits(engine *e, lm_kside *ts, bufs *B, lm_error *err) {
     for (int i = 0; i < e->n_tb; i++) {
         lm_kside *sd = &ts[i];
         if (!sd->filled && fill(e, sd, &e->tb[i], err)) return -1;
-        copy_f0(e, &e->tb[i], sd);
         for (int p = 0; p < e->pl.n_pan; p++) {
             lm_kform_signs(sd, &e->pl, p, e->R, B->tbits + row * e->pl.bits_words + e->pl.pan[p].bits_off,
                            e->pl.bits_words, B->scratch, e->nth);
@@ -401,10 +403,7 @@ static int run(engine *e, lm_error *err) {
 
     int rc = 0;
     if (j->tf_sides)
-        for (int i = 0; i < e->n_tb; i++) {
-            borrow(e, &ts[i], &j->tf_sides[i]);
-            copy_f0(e, &e->tb[i], &ts[i]);
-        }
+        for (int i = 0; i < e->n_tb; i++) borrow(e, &ts[i], &j->tf_sides[i], &e->tb[i]);
     if (e->bits_held) rc = form_train_bits(e, ts, &B, err);
     size_t x_total = 0, x_done = 0;
     for (int k = 0; k < e->n_xb; k++) x_total += e->xb[k].tokens;
@@ -413,7 +412,6 @@ static int run(engine *e, lm_error *err) {
         size_t gtok = 0;
         for (int k = x0; k < x1 && rc == 0; k++) {
             if (fill(e, &xs[k - x0], &e->xb[k], err)) rc = -1;
-            else copy_f0(e, &e->xb[k], &xs[k - x0]);
             gtok += e->xb[k].tokens;
         }
         int n_tg = kept ? 1 : e->n_tb;
@@ -423,7 +421,6 @@ static int run(engine *e, lm_error *err) {
                 lm_kside *sd = &ts[kept ? i : 0];
                 if (kept && sd->filled) continue;
                 if (fill(e, sd, &e->tb[i], err)) rc = -1;
-                else copy_f0(e, &e->tb[i], sd);
             }
             if (rc == 0) rc = run_pairs(e, ts, t0, t1, xs, x0, x1, &B, err);
             if (rc == 0)
@@ -435,7 +432,6 @@ static int run(engine *e, lm_error *err) {
         for (int i = 0; i < e->n_tb && rc == 0; i++) {
             lm_kside *sd = &ts[kept ? i : 0];
             if (!(kept && sd->filled) && fill(e, sd, &e->tb[i], err)) rc = -1;
-            else copy_f0(e, &e->tb[i], sd);
         }
     for (int i = 0; i < nt_slots; i++) lm_kside_free(&ts[i]);
     for (int k = 0; k < max_xg; k++) lm_kside_free(&xs[k]);
