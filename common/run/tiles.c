@@ -39,16 +39,25 @@ static const char *const set_names[3] = {"train", "dev", "test"};
 
 static lm_example_set as_set(const lm_encoded_split *s) { return (lm_example_set){s->n, s->ex}; }
 
+/* The digests of the job's splits: the training split and each of the
+ * three evaluation sets, hashed once for every key below. */
+typedef struct split_digests {
+    char train[LM_SHA256_HEX_LEN + 1], x[3][LM_SHA256_HEX_LEN + 1];
+} split_digests;
+
+static void digest_splits(const lm_kernel_request *rq, split_digests *d) {
+    lm_encoded_split_digest(rq->train, d->train);
+    for (int s = 0; s < rq->n_sets && s < 3; s++) lm_encoded_split_digest(rq->sets[s], d->x[s]);
+}
+
 /* The job's key: every split's kernel description and the block size. */
-static void job_key(const lm_run_kernel_ctx *kc, char key[LM_CACHE_KEY_LEN + 1]) {
+static void job_key(const lm_run_kernel_ctx *kc, const split_digests *sd, char key[LM_CACHE_KEY_LEN + 1]) {
     const lm_kernel_request *rq = &kc->rq;
-    char train_d[LM_SHA256_HEX_LEN + 1], x_d[LM_SHA256_HEX_LEN + 1], desc[2048];
-    lm_encoded_split_digest(rq->train, train_d);
+    char desc[2048];
     lm_sha256_ctx c;
     lm_sha256_init(&c);
     for (int s = 0; s < rq->n_sets; s++) {
-        lm_encoded_split_digest(rq->sets[s], x_d);
-        lm_kernel_request_describe(rq, train_d, x_d, desc, sizeof desc);
+        lm_kernel_request_describe(rq, sd->train, sd->x[s], desc, sizeof desc);
         lm_sha256_update(&c, desc, strlen(desc) + 1);
     }
     int bt = lm_kernel_block_tokens(rq->model, &rq->os, &rq->opt);
@@ -71,12 +80,11 @@ typedef struct tile_slot {
     int hit;
 } tile_slot;
 
-static void tile_cache_key(const lm_run_kernel_ctx *kc, const char *train_d, const tile_slot *t, int n_train,
+static void tile_cache_key(const lm_run_kernel_ctx *kc, const split_digests *sd, const tile_slot *t, int n_train,
                            char key[LM_CACHE_KEY_LEN + 1]) {
-    char x_d[LM_SHA256_HEX_LEN + 1], desc[2300];
-    lm_encoded_split_digest(kc->rq.sets[t->set], x_d);
+    char desc[2300];
     int n = snprintf(desc, sizeof desc, "%s|", TILE_CACHE_VERSION);
-    lm_kernel_request_describe(&kc->rq, train_d, x_d, desc + n, sizeof desc - n);
+    lm_kernel_request_describe(&kc->rq, sd->train, sd->x[t->set], desc + n, sizeof desc - n);
     n = (int)strlen(desc);
     snprintf(desc + n, sizeof desc - n, "|blocks=%d|rows=0,%d|cols=%d,%d",
              lm_kernel_block_tokens(kc->rq.model, &kc->rq.os, &kc->rq.opt), n_train, t->c0, t->c1);
@@ -180,9 +188,10 @@ int lm_run_kernel_tile_job(const lm_spec *spec, lm_job_setup *js, lm_kernel_form
         return lm_fail(err, "kernel.shards: a projected kernel is not split into tiles");
     }
     lm_example_set train = as_set(rq->train);
-    char train_d[LM_SHA256_HEX_LEN + 1], key[LM_CACHE_KEY_LEN + 1];
-    lm_encoded_split_digest(rq->train, train_d);
-    job_key(&kc, key);
+    split_digests sd;
+    char key[LM_CACHE_KEY_LEN + 1];
+    digest_splits(rq, &sd);
+    job_key(&kc, &sd, key);
 
     /* this part of each set: a run of whole blocks (the blocks of the three
      * sets cut together into parts of about equal work), or nothing */
@@ -198,7 +207,7 @@ int lm_run_kernel_tile_job(const lm_spec *spec, lm_job_setup *js, lm_kernel_form
         int i = (part - 1) * 3 + s;
         if (part <= parts && c0[i] < c1[i]) {
             t[n] = (tile_slot){.set = s, .c0 = c0[i], .c1 = c1[i], .blocks = blocks[s], .lock = {.fd = -1}};
-            tile_cache_key(&kc, train_d, &t[n], train.n, t[n].key);
+            tile_cache_key(&kc, &sd, &t[n], train.n, t[n].key);
             n++;
         }
     }
@@ -223,7 +232,7 @@ int lm_run_kernel_tile_job(const lm_spec *spec, lm_job_setup *js, lm_kernel_form
     double t0 = lm_now(), t_features = 0, flops = 0;
     int features_hit = -1;
     if (misses > 0) {
-        lm_kernel_train_features *tf = train_features(cache, &kc, train_d, &features_hit, err);
+        lm_kernel_train_features *tf = train_features(cache, &kc, sd.train, &features_hit, err);
         t_features = lm_now() - t0;
         if (!tf) rc = -1;
         if (tf && !features_fit(&kc, tf, t, n)) {
@@ -385,8 +394,10 @@ int lm_run_kernel_merge(const lm_run_kernel_ctx *kc, const cJSON *merge_job, con
     if (!cJSON_IsArray(after) || of < 1 || cJSON_GetArraySize(after) != of)
         return lm_fail(err, "job: a merge job needs \"merge\": {\"tiles\": n} and the n tile jobs in \"after\"");
     if (rq->opt.projection_dim > 0) return lm_fail(err, "kernel.shards: a projected kernel is not split into tiles");
+    split_digests sd;
     char key[LM_CACHE_KEY_LEN + 1];
-    job_key(kc, key);
+    digest_splits(rq, &sd);
+    job_key(kc, &sd, key);
     int n_x[3];
     for (int s = 0; s < 3; s++) n_x[s] = rq->sets[s]->n;
     lm_kernel_result_alloc(out, rq->train->n, 3, n_x, lm_output_dim(&rq->os), rq->opt.formula == LM_KF_ASYM);
