@@ -31,8 +31,7 @@ void lmd_api_workers(lmd_request *req, lmd_reply *rep) {
             cJSON *w = cJSON_CreateObject();
             cJSON_AddStringToObject(w, "name", lmd_db_text(st, 0));
             cJSON_AddItemToObject(w, "host", lmd_text_json(st, 1));
-            if (sqlite3_column_type(st, 2) == SQLITE_NULL) cJSON_AddNullToObject(w, "mem_limit_bytes");
-            else cJSON_AddNumberToObject(w, "mem_limit_bytes", (double)sqlite3_column_int64(st, 2));
+            cJSON_AddItemToObject(w, "mem_limit_bytes", lmd_int_json(st, 2));
             cJSON_AddItemToObject(w, "first_seen", lmd_time_json(st, 3));
             cJSON_AddItemToObject(w, "last_heartbeat", lmd_time_json(st, 4));
             int alive = sqlite3_column_int(st, 5);
@@ -44,8 +43,7 @@ void lmd_api_workers(lmd_request *req, lmd_reply *rep) {
                 cJSON *j = cJSON_AddObjectToObject(w, "job");
                 cJSON_AddStringToObject(j, "experiment_id", lmd_db_text(st, 6));
                 cJSON_AddNumberToObject(j, "index", sqlite3_column_int(st, 7));
-                if (sqlite3_column_type(st, 8) == SQLITE_NULL) cJSON_AddNullToObject(j, "seed"); /* pretrain */
-                else cJSON_AddNumberToObject(j, "seed", (double)sqlite3_column_int64(st, 8));
+                cJSON_AddItemToObject(j, "seed", lmd_int_json(st, 8)); /* null: pretrain */
                 cJSON_AddStringToObject(j, "method", lmd_db_text(st, 9) ? lmd_db_text(st, 9) : "");
                 cJSON_AddNumberToObject(j, "progress", sqlite3_column_double(st, 10));
                 cJSON_AddItemToObject(j, "stage", lmd_text_json(st, 11));

@@ -175,8 +175,7 @@ cJSON *lmd_artifact_files(sqlite3 *h, const char *experiment, lm_error *err) {
         cJSON_AddStringToObject(e, "url", url);
         if (idx < 0) cJSON_AddNullToObject(e, "job");
         else cJSON_AddNumberToObject(e, "job", idx);
-        if (idx < 0 || sqlite3_column_type(st, 6) == SQLITE_NULL) cJSON_AddNullToObject(e, "seed");
-        else cJSON_AddNumberToObject(e, "seed", (double)sqlite3_column_int64(st, 6));
+        cJSON_AddItemToObject(e, "seed", idx < 0 ? cJSON_CreateNull() : lmd_int_json(st, 6));
         cJSON_AddItemToObject(e, "method", lmd_text_json(st, 7));
         cJSON_AddItemToObject(e, "label", lmd_text_json(st, 8));
         cJSON_AddItemToObject(e, "model", lmd_text_json(st, 9));

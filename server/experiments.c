@@ -39,6 +39,11 @@ cJSON *lmd_time_json(sqlite3_stmt *st, int col) {
     return cJSON_CreateString(out);
 }
 
+cJSON *lmd_int_json(sqlite3_stmt *st, int col) {
+    if (sqlite3_column_type(st, col) == SQLITE_NULL) return cJSON_CreateNull();
+    return cJSON_CreateNumber((double)sqlite3_column_int64(st, col));
+}
+
 cJSON *lmd_text_json(sqlite3_stmt *st, int col) {
     const char *s = lmd_db_text(st, col);
     return s ? cJSON_CreateString(s) : cJSON_CreateNull();
@@ -108,8 +113,7 @@ cJSON *lmd_summary_json(sqlite3_stmt *st) {
     cJSON_AddItemToObject(o, "owner", lmd_text_json(st, 18));
     /* the spec's k (its default 16 when it names none), for the runs table;
      * null for pre-training, which has no task and no k */
-    if (sqlite3_column_type(st, 19) == SQLITE_NULL) cJSON_AddNullToObject(o, "k");
-    else cJSON_AddNumberToObject(o, "k", sqlite3_column_int(st, 19));
+    cJSON_AddItemToObject(o, "k", lmd_int_json(st, 19));
     return o;
 }
 
@@ -161,8 +165,7 @@ static int add_jobs(sqlite3 *h, const char *id, cJSON *o, lm_error *err) {
         cJSON *j = cJSON_CreateObject();
         cJSON_AddNumberToObject(j, "index", sqlite3_column_int(st, 0));
         cJSON_AddItemToObject(j, "id", lmd_text_json(st, 1));
-        if (sqlite3_column_type(st, 2) == SQLITE_NULL) cJSON_AddNullToObject(j, "seed");
-        else cJSON_AddNumberToObject(j, "seed", (double)sqlite3_column_int64(st, 2));
+        cJSON_AddItemToObject(j, "seed", lmd_int_json(st, 2));
         cJSON_AddItemToObject(j, "method", lmd_text_json(st, 3));
         cJSON_AddItemToObject(j, "label", lmd_text_json(st, 15));
         cJSON_AddItemToObject(j, "model", lmd_text_json(st, 16));

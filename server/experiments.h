@@ -58,5 +58,7 @@ int lmd_experiment_csv(sqlite3 *h, const lmd_experiment_filter *f, char **csv, s
 cJSON *lmd_time_json(sqlite3_stmt *st, int col);
 /* A text column as a JSON string; JSON null for a NULL column. */
 cJSON *lmd_text_json(sqlite3_stmt *st, int col);
+/* An integer column as a JSON number; JSON null for a NULL column. */
+cJSON *lmd_int_json(sqlite3_stmt *st, int col);
 
 #endif
