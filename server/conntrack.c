@@ -67,12 +67,18 @@ static void cut(lmd_conn *c, atomic_ullong *counter) {
     atomic_fetch_add(counter, 1);
 }
 
-int lmd_conntrack_sweep(lmd_conntrack *t, double now) {
-    int n_cut = 0, waiting = 0;
-    pthread_mutex_lock(&t->lock);
-    for (lmd_conn *c = t->head.next; c != &t->head; c = c->next)
+/* Connections still waiting for their headers; t->lock held. */
+static int count_waiting(const lmd_conntrack *t) {
+    int waiting = 0;
+    for (const lmd_conn *c = t->head.next; c != &t->head; c = c->next)
         waiting += c->phase == LMD_PHASE_WAITING && !c->cut;
-    int pressure = waiting > t->max_connections / 2;
+    return waiting;
+}
+
+int lmd_conntrack_sweep(lmd_conntrack *t, double now) {
+    int n_cut = 0;
+    pthread_mutex_lock(&t->lock);
+    int pressure = count_waiting(t) > t->max_connections / 2;
     for (lmd_conn *c = t->head.next; c != &t->head; c = c->next) {
         if (c->cut) continue;
         double age = now - c->since;
@@ -89,11 +95,8 @@ int lmd_conntrack_sweep(lmd_conntrack *t, double now) {
 
 void lmd_conntrack_counts(lmd_conntrack *t, int *open, int *waiting) {
     pthread_mutex_lock(&t->lock);
-    int w = 0;
-    for (lmd_conn *c = t->head.next; c != &t->head; c = c->next)
-        w += c->phase == LMD_PHASE_WAITING && !c->cut;
     *open = t->n;
-    *waiting = w;
+    *waiting = count_waiting(t);
     pthread_mutex_unlock(&t->lock);
 }
 
